@@ -19,8 +19,8 @@ const PIPELINES = {
   // PES_packet_length is 0 and the end of each PES must be found otherwise.
   large: 'videotestsrc num-buffers=4 pattern=snow ! video/x-raw,width=1920,height=1080 ' +
     '! x264enc tune=zerolatency pass=quant quantizer=8 key-int-max=2 ! mpegtsmux ! filesink location=OUT',
-  // Video with B-frames plus AAC audio.
-  av: 'videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 ' +
+  // 8-bit 4:2:0 video (High profile) with B-frames, plus AAC audio.
+  av: 'videotestsrc num-buffers=60 ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ' +
     '! x264enc key-int-max=30 bframes=2 ! mpegtsmux name=mux ! filesink location=OUT ' +
     'audiotestsrc num-buffers=90 ! voaacenc ! aacparse ! mux.',
 };
