@@ -1,0 +1,124 @@
+/* SSE/JSON/Base64 encoding for ssesink; see event-encoder.h. */
+#include "event-encoder.h"
+
+#include <array>
+#include <cstdio>
+
+namespace gstsse {
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Two output characters per 12 input bits: one table lookup per half of a
+ * 3-byte group instead of four, which roughly doubles throughput. */
+struct PairTable {
+  std::array<uint16_t, 4096> v{};
+  constexpr PairTable() {
+    for (unsigned i = 0; i < 4096; i++) {
+      const auto hi = static_cast<uint8_t>(kAlphabet[i >> 6]);
+      const auto lo = static_cast<uint8_t>(kAlphabet[i & 63]);
+      /* Stored in memory order: first character at the lower address. */
+      v[i] = static_cast<uint16_t>(hi | (lo << 8));
+    }
+  }
+};
+constexpr PairTable kPairs;
+
+inline void store_pair(char *dst, unsigned idx) {
+  const uint16_t p = kPairs.v[idx];
+  dst[0] = static_cast<char>(p & 0xff);
+  dst[1] = static_cast<char>(p >> 8);
+}
+
+}  // namespace
+
+void base64_append(std::string &out, const uint8_t *data, size_t size) {
+  const size_t start = out.size();
+  out.resize(start + base64_length(size));
+  char *dst = out.data() + start;
+  size_t i = 0;
+  for (; i + 3 <= size; i += 3) {
+    const uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
+    store_pair(dst, v >> 12);
+    store_pair(dst + 2, v & 0xfff);
+    dst += 4;
+  }
+  const size_t rest = size - i;
+  if (rest == 1) {
+    const uint32_t v = uint32_t{data[i]} << 16;
+    dst[0] = kAlphabet[(v >> 18) & 63];
+    dst[1] = kAlphabet[(v >> 12) & 63];
+    dst[2] = '=';
+    dst[3] = '=';
+  } else if (rest == 2) {
+    const uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8);
+    dst[0] = kAlphabet[(v >> 18) & 63];
+    dst[1] = kAlphabet[(v >> 12) & 63];
+    dst[2] = kAlphabet[(v >> 6) & 63];
+    dst[3] = '=';
+  }
+}
+
+void json_append_string(std::string &out, std::string_view s) {
+  out.push_back('"');
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", u);
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string encode_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size) {
+  const std::string seq = std::to_string(f.seq);
+  std::string out;
+  out.reserve(128 + 2 * seq.size() + base64_length(size));
+  out += "id: ";
+  out += seq;
+  out += "\ndata: {\"seq\":";
+  out += seq;
+  out += f.key ? ",\"key\":true" : ",\"key\":false";
+  out += ",\"pts\":";
+  out += f.pts_ns < 0 ? std::string("null") : std::to_string(f.pts_ns);
+  out += ",\"ts\":";
+  out += std::to_string(f.ts_us);
+  out += ",\"data\":\"";
+  base64_append(out, ts, size);
+  out += "\"}\n\n";
+  return out;
+}
+
+std::string encode_named_event(std::string_view name, std::string_view json) {
+  std::string out;
+  out.reserve(16 + name.size() + json.size());
+  out += "event: ";
+  out += name;
+  out += "\ndata: ";
+  out += json;
+  out += "\n\n";
+  return out;
+}
+
+std::string encode_comment(std::string_view text) {
+  std::string out = ": ";
+  out += text;
+  out += "\n\n";
+  return out;
+}
+
+std::string encode_retry(unsigned ms) { return "retry: " + std::to_string(ms) + "\n"; }
+
+}  // namespace gstsse

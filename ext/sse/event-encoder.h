@@ -1,0 +1,44 @@
+/* Encodes Server-Sent Events for the ssesink wire protocol (docs/protocol.md).
+ *
+ * Plain C++: no GLib, no GObject. Every media chunk is encoded exactly once,
+ * here, into the bytes that all clients share. */
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace gstsse {
+
+/* Base64 (RFC 4648, with padding) of @size bytes appended to @out. */
+void base64_append(std::string &out, const uint8_t *data, size_t size);
+
+/* Length of the Base64 text for @size input bytes. */
+constexpr size_t base64_length(size_t size) { return (size + 2) / 3 * 4; }
+
+/* Appends @s as a JSON string literal (with quotes), escaping as RFC 8259
+ * requires; the result never contains a raw newline, so it is safe in an SSE
+ * `data:` line. */
+void json_append_string(std::string &out, std::string_view s);
+
+struct MediaEventFields {
+  uint64_t seq = 0;
+  bool key = false;
+  int64_t pts_ns = -1; /* < 0: unknown, sent as null */
+  int64_t ts_us = 0;   /* server wall clock when encoded */
+};
+
+/* `id: <seq>\ndata: {"seq":..,"key":..,"pts":..,"ts":..,"data":"<b64>"}\n\n` */
+std::string encode_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size);
+
+/* `event: <name>\ndata: <json>\n\n`. @json must be a single line. */
+std::string encode_named_event(std::string_view name, std::string_view json);
+
+/* `: <text>\n\n`: an SSE comment, ignored by clients, keeps proxies awake. */
+std::string encode_comment(std::string_view text);
+
+/* `retry: <ms>\n`: the reconnection delay, to be followed by an event. */
+std::string encode_retry(unsigned ms);
+
+}  // namespace gstsse

@@ -1,0 +1,609 @@
+/* GstSseSink: properties, signals and state changes of ssesink. Chunking,
+ * encoding and serving live in plain C++ (ts-chunker, event-encoder,
+ * sse-server); this file only wires them to GStreamer. */
+
+/**
+ * SECTION:element-ssesink
+ * @title: ssesink
+ *
+ * Serves a live MPEG-TS stream to web browsers as Server-Sent Events from an
+ * HTTP server embedded in the element (libsoup 3). Each media event carries
+ * JSON with a Base64 chunk of whole TS packets, about one video frame per
+ * event; every chunk is encoded once and shared by all clients. A client that
+ * connects at any moment starts at the latest keyframe, with PAT and PMT
+ * first, so what it receives decodes from its first event. The wire protocol
+ * is described in docs/protocol.md.
+ *
+ * The server runs on its own thread; the streaming thread never waits for a
+ * client. A client that falls more than #GstSseSink:max-client-bytes behind is
+ * disconnected (reason slow) without slowing the pipeline or other clients.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency key-int-max=30 ! mpegtsmux ! ssesink port=8080
+ * ]|
+ * then `curl -N http://localhost:8080/stream`, or an `EventSource` in a page.
+ *
+ * Since: 0.1
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstssesink.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "event-encoder.h"
+#include "sse-server.h"
+#include "ts-chunker.h"
+
+GST_DEBUG_CATEGORY(gst_sse_sink_debug);
+#define GST_CAT_DEFAULT gst_sse_sink_debug
+
+using gstsse::EventPtr;
+using gstsse::KeyHint;
+
+namespace {
+
+constexpr const char *DEFAULT_ADDRESS = "localhost";
+constexpr int DEFAULT_PORT = 8080;
+constexpr const char *DEFAULT_PATH = "/stream";
+constexpr guint DEFAULT_MAX_CLIENTS = 0;
+constexpr guint DEFAULT_KEEPALIVE_INTERVAL = 15;
+constexpr guint DEFAULT_RETRY = 2000;
+constexpr guint64 DEFAULT_MAX_CLIENT_BYTES = 8 * 1024 * 1024;
+constexpr guint DEFAULT_CHUNK_TIMEOUT = 5;
+
+struct Settings {
+  std::string address = DEFAULT_ADDRESS;
+  int port = DEFAULT_PORT;
+  std::string path = DEFAULT_PATH;
+  guint max_clients = DEFAULT_MAX_CLIENTS;
+  guint keepalive_interval = DEFAULT_KEEPALIVE_INTERVAL;
+  guint retry = DEFAULT_RETRY;
+  std::string cors_origin;
+  guint64 max_client_bytes = DEFAULT_MAX_CLIENT_BYTES;
+  guint chunk_timeout = DEFAULT_CHUNK_TIMEOUT;
+};
+
+/* State of the streaming side; guarded by Private::chunk_mutex, which the
+ * server thread also takes to flush an idle chunk. */
+struct Chunking {
+  gstsse::TsChunker chunker;
+  std::vector<gstsse::TsChunk> scratch;
+  uint64_t next_seq = 0;
+  bool upstream_marks_delta = false;
+  gint64 last_push_us = 0;
+  bool flush_armed = false;
+  guint timeout_ms = DEFAULT_CHUNK_TIMEOUT;
+};
+
+}  // namespace
+
+struct GstSseSinkPrivate {
+  std::mutex settings_mutex;
+  Settings settings;
+
+  /* Running objects; they exist only between start() and stop(). */
+  std::mutex state_mutex;
+  std::shared_ptr<gstsse::Server> server;
+  std::shared_ptr<gstsse::Stream> stream;
+  int current_port = 0;
+  GSource *flush_source = nullptr;
+
+  std::mutex chunk_mutex;
+  Chunking chunking;
+};
+
+struct _GstSseSink {
+  GstBaseSink parent;
+  GstSseSinkPrivate *priv;
+};
+
+enum {
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_PORT,
+  PROP_CURRENT_PORT,
+  PROP_PATH,
+  PROP_MAX_CLIENTS,
+  PROP_KEEPALIVE_INTERVAL,
+  PROP_RETRY,
+  PROP_CORS_ORIGIN,
+  PROP_MAX_CLIENT_BYTES,
+  PROP_CHUNK_TIMEOUT,
+  PROP_NUM_CLIENTS,
+  PROP_BYTES_SERVED,
+};
+
+enum { SIGNAL_CLIENT_ADDED, SIGNAL_CLIENT_REMOVED, SIGNAL_GET_STATS, LAST_SIGNAL };
+static guint signals[LAST_SIGNAL];
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("video/mpegts, systemstream = (boolean) true, packetsize = (int) 188"));
+
+#define gst_sse_sink_parent_class parent_class
+G_DEFINE_TYPE(GstSseSink, gst_sse_sink, GST_TYPE_BASE_SINK);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(ssesink, "ssesink", GST_RANK_NONE, GST_TYPE_SSE_SINK,
+                                      GST_DEBUG_CATEGORY_INIT(gst_sse_sink_debug, "ssesink", 0,
+                                                              "Server-Sent Events sink"));
+
+GType gst_sse_sink_client_remove_reason_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_SSE_SINK_REMOVE_CLOSED, "The client closed the connection", "closed"},
+      {GST_SSE_SINK_REMOVE_SLOW, "The client fell too far behind", "slow"},
+      {GST_SSE_SINK_REMOVE_ERROR, "An error on the connection", "error"},
+      {GST_SSE_SINK_REMOVE_SHUTDOWN, "The element stopped", "shutdown"},
+      {GST_SSE_SINK_REMOVE_EOS, "The stream ended", "eos"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstSseSinkClientRemoveReason", values));
+  return type;
+}
+
+/* Encodes chunks into shared events and hands them to the server thread.
+ * Called with chunk_mutex held. */
+static void publish_chunks(GstSseSink *sink, Chunking &ck, const std::shared_ptr<gstsse::Stream> &stream) {
+  if (ck.scratch.empty())
+    return;
+  std::vector<EventPtr> events;
+  events.reserve(ck.scratch.size());
+  const gint64 now = g_get_real_time();
+  for (const auto &chunk : ck.scratch) {
+    gstsse::MediaEventFields f;
+    f.seq = ck.next_seq++;
+    f.key = chunk.key;
+    f.pts_ns = chunk.pts_ns;
+    f.ts_us = now;
+    events.push_back(std::make_shared<const gstsse::Event>(
+        gstsse::Event::Kind::kMedia, f.seq, f.key,
+        gstsse::encode_media_event(f, chunk.data.data(), chunk.data.size())));
+    GST_LOG_OBJECT(sink, "chunk %" G_GUINT64_FORMAT ": %zu bytes%s", f.seq, chunk.data.size(),
+                   chunk.key ? ", key" : "");
+  }
+  ck.scratch.clear();
+  if (stream)
+    stream->publish(std::move(events));
+}
+
+/* Server thread: ends a chunk whose frame end the TS did not show (PES with
+ * no length) once no data has come for chunk-timeout. */
+static gboolean flush_idle_chunk(gpointer data) {
+  auto *sink = GST_SSE_SINK(data);
+  GstSseSinkPrivate *priv = sink->priv;
+  std::shared_ptr<gstsse::Stream> stream;
+  {
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    stream = priv->stream;
+  }
+  std::lock_guard<std::mutex> lock(priv->chunk_mutex);
+  Chunking &ck = priv->chunking;
+  const gint64 due = ck.last_push_us + gint64{ck.timeout_ms} * 1000;
+  if (g_get_monotonic_time() < due) {
+    g_source_set_ready_time(priv->flush_source, due);
+    return G_SOURCE_CONTINUE;
+  }
+  ck.flush_armed = false;
+  g_source_set_ready_time(priv->flush_source, -1);
+  if (ck.chunker.has_pending()) {
+    ck.chunker.flush(ck.scratch);
+    publish_chunks(sink, ck, stream);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static GstFlowReturn gst_sse_sink_render(GstBaseSink *bsink, GstBuffer *buffer) {
+  auto *sink = GST_SSE_SINK(bsink);
+  GstSseSinkPrivate *priv = sink->priv;
+  std::shared_ptr<gstsse::Stream> stream;
+  GSource *flush_source;
+  {
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    stream = priv->stream;
+    flush_source = priv->flush_source;
+  }
+
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(sink, RESOURCE, READ, ("Could not map buffer"), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+
+  std::lock_guard<std::mutex> lock(priv->chunk_mutex);
+  Chunking &ck = priv->chunking;
+  /* Trust buffer flags only once upstream has shown it sets them. */
+  KeyHint hint = KeyHint::kUnknown;
+  if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
+    ck.upstream_marks_delta = true;
+    hint = KeyHint::kDelta;
+  } else if (ck.upstream_marks_delta) {
+    hint = KeyHint::kKey;
+  }
+  ck.chunker.push(map.data, map.size, ck.scratch, hint);
+  gst_buffer_unmap(buffer, &map);
+  publish_chunks(sink, ck, stream);
+
+  if (ck.chunker.has_pending() && ck.timeout_ms && flush_source) {
+    ck.last_push_us = g_get_monotonic_time();
+    if (!ck.flush_armed) {
+      ck.flush_armed = true;
+      g_source_set_ready_time(flush_source, ck.last_push_us + gint64{ck.timeout_ms} * 1000);
+    }
+  }
+  return GST_FLOW_OK;
+}
+
+static gboolean gst_sse_sink_event(GstBaseSink *bsink, GstEvent *event) {
+  auto *sink = GST_SSE_SINK(bsink);
+  GstSseSinkPrivate *priv = sink->priv;
+  std::shared_ptr<gstsse::Stream> stream;
+  {
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    stream = priv->stream;
+  }
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_EOS: {
+      std::lock_guard<std::mutex> lock(priv->chunk_mutex);
+      priv->chunking.chunker.flush(priv->chunking.scratch);
+      publish_chunks(sink, priv->chunking, stream);
+      if (stream)
+        stream->end_of_stream();
+      GST_INFO_OBJECT(sink, "EOS: clients get event: eos");
+      break;
+    }
+    case GST_EVENT_FLUSH_STOP: {
+      std::lock_guard<std::mutex> lock(priv->chunk_mutex);
+      priv->chunking.chunker.reset();
+      priv->chunking.scratch.clear();
+      break;
+    }
+    default:
+      break;
+  }
+  return GST_BASE_SINK_CLASS(parent_class)->event(bsink, event);
+}
+
+static gboolean gst_sse_sink_set_caps(GstBaseSink *bsink, GstCaps *caps) {
+  auto *sink = GST_SSE_SINK(bsink);
+  gchar *str = gst_caps_to_string(caps);
+  GST_DEBUG_OBJECT(sink, "caps %s", str);
+  std::shared_ptr<gstsse::Stream> stream;
+  {
+    std::lock_guard<std::mutex> lock(sink->priv->state_mutex);
+    stream = sink->priv->stream;
+  }
+  if (stream)
+    stream->set_caps(str);
+  g_free(str);
+  return TRUE;
+}
+
+static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
+  auto *sink = GST_SSE_SINK(bsink);
+  GstSseSinkPrivate *priv = sink->priv;
+  Settings s;
+  {
+    std::lock_guard<std::mutex> lock(priv->settings_mutex);
+    s = priv->settings;
+  }
+
+  GError *err = nullptr;
+  auto server = gstsse::Server::acquire(s.address, s.port, &err);
+  if (!server) {
+    GST_ELEMENT_ERROR(sink, RESOURCE, OPEN_READ_WRITE,
+                      ("Could not listen on %s port %d", s.address.c_str(), s.port), ("%s", err->message));
+    g_error_free(err);
+    return FALSE;
+  }
+
+  gstsse::StreamConfig cfg;
+  cfg.path = s.path;
+  cfg.max_clients = s.max_clients;
+  cfg.keepalive_interval = s.keepalive_interval;
+  cfg.retry_ms = s.retry;
+  cfg.cors_origin = s.cors_origin;
+  cfg.max_client_bytes = s.max_client_bytes;
+  const uint64_t first_seq = gstsse::next_run_first_seq();
+  auto stream = std::make_shared<gstsse::Stream>(cfg, first_seq);
+  stream->on_client_added = [sink](uint32_t id, const std::string &remote) {
+    g_signal_emit(sink, signals[SIGNAL_CLIENT_ADDED], 0, guint{id}, remote.c_str());
+    g_object_notify(G_OBJECT(sink), "num-clients");
+  };
+  stream->on_client_removed = [sink](uint32_t id, gstsse::RemoveReason reason) {
+    g_signal_emit(sink, signals[SIGNAL_CLIENT_REMOVED], 0, guint{id}, static_cast<gint>(reason));
+    g_object_notify(G_OBJECT(sink), "num-clients");
+  };
+
+  {
+    std::lock_guard<std::mutex> lock(priv->chunk_mutex);
+    priv->chunking = Chunking{};
+    priv->chunking.next_seq = first_seq;
+    priv->chunking.timeout_ms = s.chunk_timeout;
+  }
+  {
+    /* Before add_stream: a client may connect as soon as the path exists. */
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    priv->stream = stream;
+  }
+  if (!server->add_stream(stream, &err)) {
+    {
+      std::lock_guard<std::mutex> lock(priv->state_mutex);
+      priv->stream.reset();
+    }
+    GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("Could not serve path %s", s.path.c_str()), ("%s", err->message));
+    g_error_free(err);
+    return FALSE;
+  }
+
+  static GSourceFuncs flush_funcs = {
+      nullptr, nullptr, [](GSource *, GSourceFunc cb, gpointer data) -> gboolean { return cb(data); },
+      nullptr,  nullptr, nullptr};
+  GSource *flush = g_source_new(&flush_funcs, sizeof(GSource));
+  g_source_set_callback(flush, flush_idle_chunk, sink, nullptr);
+  g_source_attach(flush, server->context());
+  {
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    priv->server = server;
+    priv->current_port = server->port();
+    priv->flush_source = flush;
+  }
+  GST_INFO_OBJECT(sink, "serving %s on %s port %d, first id %" G_GUINT64_FORMAT, s.path.c_str(),
+                  s.address.c_str(), server->port(), first_seq);
+  g_object_notify(G_OBJECT(sink), "current-port");
+  return TRUE;
+}
+
+static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
+  auto *sink = GST_SSE_SINK(bsink);
+  GstSseSinkPrivate *priv = sink->priv;
+  std::shared_ptr<gstsse::Server> server;
+  std::shared_ptr<gstsse::Stream> stream;
+  GSource *flush;
+  {
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    server = std::move(priv->server);
+    stream = std::move(priv->stream);
+    flush = priv->flush_source;
+    priv->flush_source = nullptr;
+    priv->current_port = 0;
+  }
+  if (flush) {
+    g_source_destroy(flush);
+    g_source_unref(flush);
+  }
+  if (server && stream)
+    server->remove_stream(stream);
+  {
+    std::lock_guard<std::mutex> lock(priv->chunk_mutex);
+    priv->chunking = Chunking{};
+  }
+  /* Dropping the last reference stops the server thread. */
+  server.reset();
+  GST_INFO_OBJECT(sink, "stopped");
+  return TRUE;
+}
+
+static GstStructure *gst_sse_sink_get_stats(GstSseSink *sink, guint id) {
+  std::shared_ptr<gstsse::Stream> stream;
+  {
+    std::lock_guard<std::mutex> lock(sink->priv->state_mutex);
+    stream = sink->priv->stream;
+  }
+  gstsse::ClientStats st;
+  if (!stream || !stream->client_stats(id, &st))
+    return nullptr;
+  const gint64 now = g_get_monotonic_time();
+  return gst_structure_new("ssesink-client-stats", "id", G_TYPE_UINT, st.id, "remote-address", G_TYPE_STRING,
+                           st.remote_address.c_str(), "bytes-sent", G_TYPE_UINT64, st.bytes_sent, "events-sent",
+                           G_TYPE_UINT64, st.events_sent, "events-dropped", G_TYPE_UINT64, st.events_dropped,
+                           "queue-bytes", G_TYPE_UINT64, st.queued_bytes, "connected-time", G_TYPE_UINT64,
+                           static_cast<guint64>(now - st.connected_us) * 1000, nullptr);
+}
+
+static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
+  auto *sink = GST_SSE_SINK(object);
+  std::lock_guard<std::mutex> lock(sink->priv->settings_mutex);
+  Settings &s = sink->priv->settings;
+  switch (prop_id) {
+    case PROP_ADDRESS: {
+      const gchar *str = g_value_get_string(value);
+      s.address = str && *str ? str : DEFAULT_ADDRESS;
+      break;
+    }
+    case PROP_PORT: s.port = g_value_get_int(value); break;
+    case PROP_PATH: {
+      const gchar *str = g_value_get_string(value);
+      if (!str || str[0] != '/') {
+        g_warning("ssesink: path must start with '/', got \"%s\"; keeping \"%s\"", str ? str : "(null)",
+                  s.path.c_str());
+        break;
+      }
+      s.path = str;
+      break;
+    }
+    case PROP_MAX_CLIENTS: s.max_clients = g_value_get_uint(value); break;
+    case PROP_KEEPALIVE_INTERVAL: s.keepalive_interval = g_value_get_uint(value); break;
+    case PROP_RETRY: s.retry = g_value_get_uint(value); break;
+    case PROP_CORS_ORIGIN: {
+      const gchar *str = g_value_get_string(value);
+      s.cors_origin = str ? str : "";
+      break;
+    }
+    case PROP_MAX_CLIENT_BYTES: s.max_client_bytes = g_value_get_uint64(value); break;
+    case PROP_CHUNK_TIMEOUT: s.chunk_timeout = g_value_get_uint(value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+  }
+}
+
+static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
+  auto *sink = GST_SSE_SINK(object);
+  GstSseSinkPrivate *priv = sink->priv;
+  if (prop_id == PROP_CURRENT_PORT || prop_id == PROP_NUM_CLIENTS || prop_id == PROP_BYTES_SERVED) {
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    if (prop_id == PROP_CURRENT_PORT)
+      g_value_set_int(value, priv->current_port);
+    else if (prop_id == PROP_NUM_CLIENTS)
+      g_value_set_uint(value, priv->stream ? priv->stream->num_clients() : 0);
+    else
+      g_value_set_uint64(value, priv->stream ? priv->stream->bytes_served() : 0);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(priv->settings_mutex);
+  const Settings &s = priv->settings;
+  switch (prop_id) {
+    case PROP_ADDRESS: g_value_set_string(value, s.address.c_str()); break;
+    case PROP_PORT: g_value_set_int(value, s.port); break;
+    case PROP_PATH: g_value_set_string(value, s.path.c_str()); break;
+    case PROP_MAX_CLIENTS: g_value_set_uint(value, s.max_clients); break;
+    case PROP_KEEPALIVE_INTERVAL: g_value_set_uint(value, s.keepalive_interval); break;
+    case PROP_RETRY: g_value_set_uint(value, s.retry); break;
+    case PROP_CORS_ORIGIN: g_value_set_string(value, s.cors_origin.empty() ? nullptr : s.cors_origin.c_str()); break;
+    case PROP_MAX_CLIENT_BYTES: g_value_set_uint64(value, s.max_client_bytes); break;
+    case PROP_CHUNK_TIMEOUT: g_value_set_uint(value, s.chunk_timeout); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+  }
+}
+
+static void gst_sse_sink_finalize(GObject *object) {
+  auto *sink = GST_SSE_SINK(object);
+  delete sink->priv;
+  G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
+static void gst_sse_sink_init(GstSseSink *sink) { sink->priv = new GstSseSinkPrivate(); }
+
+static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  auto *basesink_class = GST_BASE_SINK_CLASS(klass);
+
+  gobject_class->set_property = gst_sse_sink_set_property;
+  gobject_class->get_property = gst_sse_sink_get_property;
+  gobject_class->finalize = gst_sse_sink_finalize;
+
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_property(
+      gobject_class, PROP_ADDRESS,
+      g_param_spec_string("address", "Address",
+                          "Host name or IP address to listen on; every address the name resolves to is bound. "
+                          "Use 0.0.0.0 or :: to listen on all interfaces",
+                          DEFAULT_ADDRESS, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_PORT,
+      g_param_spec_int("port", "Port",
+                       "TCP port to listen on (0 = pick a free port, see current-port). Elements with the same "
+                       "address and non-zero port share one server",
+                       0, 65535, DEFAULT_PORT, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CURRENT_PORT,
+      g_param_spec_int("current-port", "Current port",
+                       "The port the server listens on while the element is running (0 = not listening)", 0, 65535,
+                       0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_PATH,
+      g_param_spec_string("path", "Path", "URL path of the event stream; must start with '/'", DEFAULT_PATH, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_CLIENTS,
+      g_param_spec_uint("max-clients", "Max clients",
+                        "Clients served at once; more get 503 Service Unavailable with Retry-After (0 = unlimited)",
+                        0, G_MAXUINT, DEFAULT_MAX_CLIENTS, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_KEEPALIVE_INTERVAL,
+      g_param_spec_uint("keepalive-interval", "Keepalive interval",
+                        "Seconds without data after which a client is sent an SSE comment line, so proxies and "
+                        "clients keep the connection open (0 = never)",
+                        0, 3600, DEFAULT_KEEPALIVE_INTERVAL, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_RETRY,
+      g_param_spec_uint("retry", "Retry",
+                        "Reconnection delay in milliseconds sent to clients as the SSE retry: field; also the "
+                        "Retry-After of 503 answers (rounded up to 1 s)",
+                        0, 3600000, DEFAULT_RETRY, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CORS_ORIGIN,
+      g_param_spec_string("cors-origin", "CORS origin",
+                          "Value of the Access-Control-Allow-Origin header, e.g. * or https://example.com "
+                          "(NULL = no header: only pages from the same origin, such as the player this element "
+                          "serves, can read the stream)",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_CLIENT_BYTES,
+      g_param_spec_uint64("max-client-bytes", "Max client bytes",
+                          "Bytes a client may have queued and unsent before it is disconnected as slow "
+                          "(0 = unlimited). Queued events are shared, so this bounds how far behind a client may "
+                          "fall rather than memory per client",
+                          0, G_MAXUINT64, DEFAULT_MAX_CLIENT_BYTES, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHUNK_TIMEOUT,
+      g_param_spec_uint("chunk-timeout", "Chunk timeout",
+                        "Milliseconds without input after which a chunk whose end the TS does not show (video PES "
+                        "without a length, as muxers write for frames over 64 KiB) is sent anyway "
+                        "(0 = wait for the next frame)",
+                        0, 1000, DEFAULT_CHUNK_TIMEOUT, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_NUM_CLIENTS,
+      g_param_spec_uint("num-clients", "Number of clients", "Clients connected to the event stream now", 0,
+                        G_MAXUINT, 0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_BYTES_SERVED,
+      g_param_spec_uint64("bytes-served", "Bytes served",
+                          "Body bytes written to all clients since the element started", 0, G_MAXUINT64, 0, ro));
+
+  /**
+   * GstSseSink::client-added:
+   * @sink: the sink
+   * @id: the client's id, for #GstSseSink::get-stats
+   * @remote_address: the client's IP address
+   *
+   * A client connected to the event stream. Emitted from the server thread.
+   */
+  signals[SIGNAL_CLIENT_ADDED] = g_signal_new("client-added", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                              nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * GstSseSink::client-removed:
+   * @sink: the sink
+   * @id: the client's id
+   * @reason: why it was removed
+   *
+   * A client is gone. Emitted from the server thread (during stop() too, before the state change returns).
+   */
+  signals[SIGNAL_CLIENT_REMOVED] =
+      g_signal_new("client-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                   G_TYPE_NONE, 2, G_TYPE_UINT, GST_TYPE_SSE_SINK_CLIENT_REMOVE_REASON);
+  /**
+   * GstSseSink::get-stats:
+   * @sink: the sink
+   * @id: a client id from #GstSseSink::client-added
+   *
+   * Action signal, callable from any thread. Returns a #GstStructure with the
+   * client's `id`, `remote-address`, `bytes-sent`, `events-sent`,
+   * `events-dropped`, `queue-bytes` (unsent bytes) and `connected-time`
+   * (nanoseconds), or NULL when there is no such client.
+   */
+  signals[SIGNAL_GET_STATS] = g_signal_new(
+      "get-stats", G_TYPE_FROM_CLASS(klass), static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), 0,
+      nullptr, nullptr, nullptr, GST_TYPE_STRUCTURE, 1, G_TYPE_UINT);
+  /* Class handler for the action signal. */
+  g_signal_override_class_handler("get-stats", G_TYPE_FROM_CLASS(klass), G_CALLBACK(gst_sse_sink_get_stats));
+
+  gst_element_class_set_static_metadata(element_class, "Server-Sent Events sink", "Sink/Network",
+                                        "Serves an MPEG-TS stream to web browsers as Server-Sent Events over HTTP",
+                                        "gst-sse developers");
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+
+  basesink_class->render = GST_DEBUG_FUNCPTR(gst_sse_sink_render);
+  basesink_class->event = GST_DEBUG_FUNCPTR(gst_sse_sink_event);
+  basesink_class->set_caps = GST_DEBUG_FUNCPTR(gst_sse_sink_set_caps);
+  basesink_class->start = GST_DEBUG_FUNCPTR(gst_sse_sink_start);
+  basesink_class->stop = GST_DEBUG_FUNCPTR(gst_sse_sink_stop);
+
+  gst_type_mark_as_plugin_api(GST_TYPE_SSE_SINK_CLIENT_REMOVE_REASON, static_cast<GstPluginAPIFlags>(0));
+}

@@ -1,0 +1,36 @@
+/* GstSseSink: GObject glue for the ssesink element. The logic lives in
+ * ts-chunker, event-encoder, client-queue and sse-server. */
+#pragma once
+
+#include <gst/base/gstbasesink.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_SSE_SINK (gst_sse_sink_get_type())
+G_DECLARE_FINAL_TYPE(GstSseSink, gst_sse_sink, GST, SSE_SINK, GstBaseSink)
+
+/**
+ * GstSseSinkClientRemoveReason:
+ * @GST_SSE_SINK_REMOVE_CLOSED: the client closed the connection (or it broke)
+ * @GST_SSE_SINK_REMOVE_SLOW: the client fell more than #GstSseSink:max-client-bytes behind
+ * @GST_SSE_SINK_REMOVE_ERROR: an error on the connection
+ * @GST_SSE_SINK_REMOVE_SHUTDOWN: the element stopped (state change to READY or below)
+ * @GST_SSE_SINK_REMOVE_EOS: the stream ended and the client received `event: eos`
+ *
+ * Why a client was removed; passed to #GstSseSink::client-removed.
+ */
+typedef enum {
+  GST_SSE_SINK_REMOVE_CLOSED = 0,
+  GST_SSE_SINK_REMOVE_SLOW = 1,
+  GST_SSE_SINK_REMOVE_ERROR = 2,
+  GST_SSE_SINK_REMOVE_SHUTDOWN = 3,
+  GST_SSE_SINK_REMOVE_EOS = 4,
+} GstSseSinkClientRemoveReason;
+
+#define GST_TYPE_SSE_SINK_CLIENT_REMOVE_REASON (gst_sse_sink_client_remove_reason_get_type())
+GType gst_sse_sink_client_remove_reason_get_type(void);
+
+GST_ELEMENT_REGISTER_DECLARE(ssesink);
+
+G_END_DECLS

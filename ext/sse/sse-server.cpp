@@ -1,0 +1,694 @@
+/* libsoup server thread, per-stream client fan-out; see sse-server.h. */
+#include "sse-server.h"
+
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <algorithm>
+#include <deque>
+#include <future>
+#include <map>
+#include <thread>
+
+#include "client-queue.h"
+#include "event-encoder.h"
+
+GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
+#define GST_CAT_DEFAULT gst_sse_sink_debug
+
+namespace gstsse {
+namespace {
+
+/* Bytes handed to libsoup at once per client. Small enough that the queue,
+ * where policy can still act, holds most of a slow client's backlog. */
+constexpr size_t kInFlightMax = 128 * 1024;
+
+/* Runs @fn on the thread that owns @ctx and waits for it. */
+void run_on(GMainContext *ctx, const std::function<void()> &fn) {
+  if (g_main_context_is_owner(ctx)) {
+    fn();
+    return;
+  }
+  struct Call {
+    const std::function<void()> *fn;
+    std::promise<void> done;
+  } call{&fn, {}};
+  auto fut = call.done.get_future();
+  g_main_context_invoke_full(
+      ctx, G_PRIORITY_HIGH,
+      [](gpointer data) -> gboolean {
+        auto *c = static_cast<Call *>(data);
+        (*c->fn)();
+        c->done.set_value();
+        return G_SOURCE_REMOVE;
+      },
+      &call, nullptr);
+  fut.wait();
+}
+
+std::mutex g_seq_mutex;
+uint64_t g_last_first_seq = 0;
+
+}  // namespace
+
+uint64_t next_run_first_seq() {
+  std::lock_guard<std::mutex> lock(g_seq_mutex);
+  const auto now = static_cast<uint64_t>(g_get_real_time());
+  g_last_first_seq = std::max(now, g_last_first_seq + 1);
+  return g_last_first_seq;
+}
+
+Event::Event(Kind k, uint64_t s, bool is_key, std::string wire) : kind(k), seq(s), key(is_key) {
+  size_ = wire.size();
+  auto *owned = new std::string(std::move(wire));
+  bytes = g_bytes_new_with_free_func(owned->data(), owned->size(),
+                                     [](gpointer p) { delete static_cast<std::string *>(p); }, owned);
+}
+
+Event::~Event() { g_bytes_unref(bytes); }
+
+/* ------------------------------------------------------------------------ */
+
+struct Stream::Client : std::enable_shared_from_this<Stream::Client> {
+  Stream::Impl *owner = nullptr;
+  uint32_t id = 0;
+  SoupServerMessage *msg = nullptr;
+  std::string remote;
+  ClientQueue<Event> queue;
+  bool started = false; /* has received its first key chunk */
+  bool closing = false;
+  bool ended = false; /* body completed (EOS) */
+  RemoveReason reason = RemoveReason::kClosed;
+  gulong wrote_id = 0, finished_id = 0;
+  int64_t connected_us = 0;
+  int64_t last_write_us = 0;
+  /* Written on the server thread, read by get-stats under Impl::mutex. */
+  uint64_t bytes_sent = 0, events_sent = 0, events_dropped = 0;
+
+  Client(size_t hard_limit) : queue(hard_limit, kInFlightMax) {}
+};
+
+struct Stream::Impl {
+  Stream *self;
+  std::weak_ptr<Server> server;
+  GMainContext *context = nullptr;
+
+  /* Streaming thread -> server thread hand-off. */
+  std::mutex pending_mutex;
+  std::vector<EventPtr> pending;
+  GSource *wake = nullptr;
+  GSource *ticker = nullptr;
+
+  /* Guards the clients map and the stats fields in it, for get-stats. */
+  mutable std::mutex mutex;
+  std::map<uint32_t, std::shared_ptr<Client>> clients;
+  uint32_t next_id = 1;
+
+  std::mutex caps_mutex;
+  std::string caps;
+
+  /* Server thread only. */
+  std::deque<EventPtr> gop; /* from the latest key chunk on */
+  size_t gop_bytes = 0;
+  bool eos = false;
+  EventPtr eos_event;
+
+  explicit Impl(Stream *s) : self(s) {}
+
+  std::string stream_event_json();
+  void handle(SoupServerMessage *msg);
+  void dispatch();
+  void deliver(const std::shared_ptr<Client> &c, const EventPtr &ev);
+  void pump(const std::shared_ptr<Client> &c);
+  void write_direct(const std::shared_ptr<Client> &c, const std::string &text);
+  void close_client(const std::shared_ptr<Client> &c, RemoveReason reason);
+  void on_wrote(const std::shared_ptr<Client> &c, guint size);
+  void on_finished(const std::shared_ptr<Client> &c);
+  void forget(const std::shared_ptr<Client> &c);
+  void tick();
+  void shutdown_all();
+};
+
+Stream::Stream(StreamConfig config, uint64_t first_seq)
+    : impl_(std::make_unique<Impl>(this)), config_(std::move(config)), first_seq_(first_seq) {}
+
+Stream::~Stream() = default;
+
+void Stream::publish(std::vector<EventPtr> events) {
+  if (events.empty())
+    return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->pending_mutex);
+    for (auto &e : events)
+      impl_->pending.push_back(std::move(e));
+    if (impl_->wake)
+      g_source_set_ready_time(impl_->wake, 0);
+  }
+}
+
+void Stream::end_of_stream() {
+  auto ev = std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_named_event("eos", "{}"));
+  publish({ev});
+}
+
+void Stream::set_caps(const std::string &caps) {
+  bool changed;
+  {
+    std::lock_guard<std::mutex> lock(impl_->caps_mutex);
+    changed = !impl_->caps.empty() && impl_->caps != caps;
+    impl_->caps = caps;
+  }
+  /* Clients that joined earlier learn of the new caps in-band. */
+  if (changed)
+    publish({std::make_shared<const Event>(Event::Kind::kControl, 0, false,
+                                           encode_named_event("stream", impl_->stream_event_json()))});
+}
+
+bool Stream::client_stats(uint32_t id, ClientStats *out) const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto it = impl_->clients.find(id);
+  if (it == impl_->clients.end())
+    return false;
+  const Client &c = *it->second;
+  out->id = c.id;
+  out->remote_address = c.remote;
+  out->bytes_sent = c.bytes_sent;
+  out->events_sent = c.events_sent;
+  out->events_dropped = c.events_dropped;
+  out->queued_bytes = c.queue.unsent_bytes();
+  out->connected_us = c.connected_us;
+  return true;
+}
+
+std::vector<uint32_t> Stream::client_ids() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<uint32_t> ids;
+  for (const auto &kv : impl_->clients)
+    ids.push_back(kv.first);
+  return ids;
+}
+
+std::string Stream::Impl::stream_event_json() {
+  std::string caps_copy;
+  {
+    std::lock_guard<std::mutex> lock(caps_mutex);
+    caps_copy = caps;
+  }
+  std::string json = "{\"protocol\":1,\"caps\":";
+  if (caps_copy.empty())
+    json += "null";
+  else
+    json_append_string(json, caps_copy);
+  json += ",\"epoch\":" + std::to_string(self->first_seq_);
+  json += ",\"path\":";
+  json_append_string(json, self->config_.path);
+  json += "}";
+  return json;
+}
+
+void Stream::Impl::handle(SoupServerMessage *msg) {
+  const StreamConfig &cfg = self->config_;
+  const char *method = soup_server_message_get_method(msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+    soup_message_headers_replace(headers, "Allow", "GET, HEAD");
+    soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    return;
+  }
+  if (cfg.max_clients && self->num_clients_.load() >= cfg.max_clients) {
+    GST_INFO("refusing %s: max-clients (%u) reached", soup_server_message_get_remote_host(msg),
+             cfg.max_clients);
+    soup_message_headers_replace(headers, "Retry-After",
+                                 std::to_string(std::max(1u, cfg.retry_ms / 1000)).c_str());
+    soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
+    return;
+  }
+
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+  soup_message_headers_replace(headers, "Content-Type", "text/event-stream");
+  soup_message_headers_replace(headers, "Cache-Control", "no-cache");
+  soup_message_headers_replace(headers, "X-Accel-Buffering", "no");
+  if (!cfg.cors_origin.empty())
+    soup_message_headers_replace(headers, "Access-Control-Allow-Origin", cfg.cors_origin.c_str());
+  if (method == SOUP_METHOD_HEAD)
+    return;
+
+  /* The stream never ends by itself; when it does end, close. */
+  soup_message_headers_replace(headers, "Connection", "close");
+  soup_message_headers_set_encoding(headers, soup_server_message_get_http_version(msg) == SOUP_HTTP_1_0
+                                                 ? SOUP_ENCODING_EOF
+                                                 : SOUP_ENCODING_CHUNKED);
+  soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
+
+  if (GSocket *sock = soup_server_message_get_socket(msg))
+    g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
+
+  auto c = std::make_shared<Client>(static_cast<size_t>(cfg.max_client_bytes));
+  c->msg = SOUP_SERVER_MESSAGE(g_object_ref(msg));
+  c->remote = soup_server_message_get_remote_host(msg) ? soup_server_message_get_remote_host(msg) : "";
+  c->connected_us = c->last_write_us = g_get_monotonic_time();
+  c->owner = this;
+  /* The handlers are disconnected in forget() before the client can go. */
+  c->wrote_id = g_signal_connect(msg, "wrote-body-data", G_CALLBACK(+[](SoupServerMessage *, guint n, gpointer d) {
+                                   auto *cl = static_cast<Client *>(d);
+                                   cl->owner->on_wrote(cl->shared_from_this(), n);
+                                 }),
+                                 c.get());
+  c->finished_id = g_signal_connect(msg, "finished", G_CALLBACK(+[](SoupServerMessage *, gpointer d) {
+                                      auto *cl = static_cast<Client *>(d);
+                                      cl->owner->on_finished(cl->shared_from_this());
+                                    }),
+                                    c.get());
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    c->id = next_id++;
+    clients[c->id] = c;
+  }
+  self->num_clients_++;
+  GST_INFO("client %u (%s) connected to %s", c->id, c->remote.c_str(), cfg.path.c_str());
+
+  write_direct(c, encode_retry(cfg.retry_ms) + encode_named_event("stream", stream_event_json()));
+  if (eos) {
+    deliver(c, eos_event);
+  } else {
+    for (const auto &ev : gop) {
+      deliver(c, ev);
+      if (c->closing)
+        break;
+    }
+  }
+  pump(c);
+
+  if (self->on_client_added)
+    self->on_client_added(c->id, c->remote);
+}
+
+void Stream::Impl::write_direct(const std::shared_ptr<Client> &c, const std::string &text) {
+  SoupMessageBody *body = soup_server_message_get_response_body(c->msg);
+  soup_message_body_append(body, SOUP_MEMORY_COPY, text.data(), text.size());
+  c->queue.add_in_flight(text.size());
+  c->last_write_us = g_get_monotonic_time();
+  soup_server_message_unpause(c->msg);
+}
+
+void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev) {
+  if (c->closing || c->ended)
+    return;
+  if (ev->kind == Event::Kind::kMedia && !c->started) {
+    if (!ev->key)
+      return; /* joins start at a key chunk */
+    c->started = true;
+  }
+  if (!c->queue.push(ev)) {
+    GST_INFO("client %u (%s): %" G_GSIZE_FORMAT " bytes unsent, over max-client-bytes; disconnecting", c->id,
+             c->remote.c_str(), c->queue.unsent_bytes());
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      c->events_dropped++;
+    }
+    close_client(c, RemoveReason::kSlow);
+  }
+}
+
+void Stream::Impl::pump(const std::shared_ptr<Client> &c) {
+  if (c->closing || c->ended)
+    return;
+  SoupMessageBody *body = soup_server_message_get_response_body(c->msg);
+  bool appended = false;
+  while (EventPtr ev = c->queue.pop_for_write()) {
+    soup_message_body_append_bytes(body, ev->bytes);
+    appended = true;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      c->events_sent++;
+    }
+    if (ev->kind == Event::Kind::kEos) {
+      c->ended = true;
+      c->reason = RemoveReason::kEos;
+      soup_message_body_complete(body);
+      break;
+    }
+  }
+  if (appended) {
+    c->last_write_us = g_get_monotonic_time();
+    soup_server_message_unpause(c->msg);
+  }
+}
+
+void Stream::Impl::dispatch() {
+  std::vector<EventPtr> batch;
+  {
+    std::lock_guard<std::mutex> lock(pending_mutex);
+    batch.swap(pending);
+  }
+  if (batch.empty())
+    return;
+
+  std::vector<std::shared_ptr<Client>> targets;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto &kv : clients)
+      targets.push_back(kv.second);
+  }
+
+  const size_t gop_limit = self->config_.max_client_bytes ? self->config_.max_client_bytes : 64u << 20;
+  for (const auto &ev : batch) {
+    if (ev->kind == Event::Kind::kMedia) {
+      if (ev->key) {
+        gop.clear();
+        gop_bytes = 0;
+      }
+      if (ev->key || !gop.empty()) {
+        gop.push_back(ev);
+        gop_bytes += ev->size();
+        /* A GOP no client could take within its limit is no use for joins. */
+        if (gop_bytes > gop_limit) {
+          gop.clear();
+          gop_bytes = 0;
+        }
+      }
+    } else if (ev->kind == Event::Kind::kEos) {
+      eos = true;
+      eos_event = ev;
+      gop.clear();
+      gop_bytes = 0;
+    }
+    for (auto &c : targets)
+      deliver(c, ev);
+  }
+  for (auto &c : targets)
+    pump(c);
+}
+
+void Stream::Impl::on_wrote(const std::shared_ptr<Client> &c, guint size) {
+  c->queue.wrote(size);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    c->bytes_sent += size;
+  }
+  self->bytes_served_ += size;
+  pump(c);
+}
+
+void Stream::Impl::close_client(const std::shared_ptr<Client> &c, RemoveReason reason) {
+  if (c->closing)
+    return;
+  c->closing = true;
+  c->reason = reason;
+  /* Make the pending write fail now rather than when the peer drains. */
+  if (GSocket *sock = soup_server_message_get_socket(c->msg))
+    g_socket_shutdown(sock, TRUE, TRUE, nullptr);
+  if (!c->ended) {
+    c->ended = true;
+    soup_message_body_complete(soup_server_message_get_response_body(c->msg));
+  }
+  soup_server_message_unpause(c->msg);
+}
+
+void Stream::Impl::forget(const std::shared_ptr<Client> &c) {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    clients.erase(c->id);
+  }
+  self->num_clients_--;
+  g_signal_handler_disconnect(c->msg, c->wrote_id);
+  g_signal_handler_disconnect(c->msg, c->finished_id);
+  g_clear_object(&c->msg);
+}
+
+void Stream::Impl::on_finished(const std::shared_ptr<Client> &c) {
+  const RemoveReason reason = c->closing || c->ended ? c->reason : RemoveReason::kClosed;
+  GST_INFO("client %u (%s) removed, reason %d, %" G_GUINT64_FORMAT " bytes sent", c->id, c->remote.c_str(),
+           static_cast<int>(reason), c->bytes_sent);
+  forget(c);
+  if (self->on_client_removed)
+    self->on_client_removed(c->id, reason);
+}
+
+void Stream::Impl::tick() {
+  const unsigned interval = self->config_.keepalive_interval;
+  if (!interval)
+    return;
+  const int64_t now = g_get_monotonic_time();
+  std::vector<std::shared_ptr<Client>> targets;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto &kv : clients)
+      targets.push_back(kv.second);
+  }
+  static const std::string keepalive = encode_comment("keepalive");
+  for (auto &c : targets) {
+    if (c->closing || c->ended)
+      continue;
+    if (now - c->last_write_us >= int64_t{interval} * G_USEC_PER_SEC && c->queue.in_flight_bytes() == 0)
+      write_direct(c, keepalive);
+  }
+}
+
+void Stream::Impl::shutdown_all() {
+  std::vector<std::shared_ptr<Client>> targets;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto &kv : clients)
+      targets.push_back(kv.second);
+  }
+  for (auto &c : targets) {
+    SoupServerMessage *msg = SOUP_SERVER_MESSAGE(g_object_ref(c->msg));
+    close_client(c, RemoveReason::kShutdown);
+    forget(c);
+    g_object_unref(msg);
+    if (self->on_client_removed)
+      self->on_client_removed(c->id, RemoveReason::kShutdown);
+  }
+  gop.clear();
+  gop_bytes = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+struct Server::Impl {
+  std::thread thread;
+  GMainLoop *loop = nullptr;
+  SoupServer *soup = nullptr;
+  std::string key; /* registry key, empty when not shared (port 0) */
+  std::map<std::string, std::shared_ptr<Stream>> streams;
+};
+
+namespace {
+std::mutex g_registry_mutex;
+std::map<std::string, std::weak_ptr<Server>> g_registry;
+
+/* GSource whose dispatch runs a std::function; used for the wake-up source
+ * (ready time set from the streaming thread) and the keepalive ticker. */
+GSourceFuncs g_ready_time_funcs = {
+    nullptr, nullptr,
+    [](GSource *s, GSourceFunc cb, gpointer data) -> gboolean {
+      g_source_set_ready_time(s, -1);
+      return cb(data);
+    },
+    nullptr, nullptr, nullptr};
+
+GSource *make_fn_source(GMainContext *ctx, std::function<void()> fn, unsigned interval_ms) {
+  GSource *src = interval_ms ? g_timeout_source_new(interval_ms) : g_source_new(&g_ready_time_funcs, sizeof(GSource));
+  auto *owned = new std::function<void()>(std::move(fn));
+  g_source_set_callback(
+      src,
+      [](gpointer d) -> gboolean {
+        (*static_cast<std::function<void()> *>(d))();
+        return G_SOURCE_CONTINUE;
+      },
+      owned, [](gpointer d) { delete static_cast<std::function<void()> *>(d); });
+  g_source_set_priority(src, G_PRIORITY_DEFAULT);
+  g_source_attach(src, ctx);
+  return src;
+}
+}  // namespace
+
+std::shared_ptr<Server> Server::acquire(const std::string &address, int port, GError **error) {
+  std::lock_guard<std::mutex> lock(g_registry_mutex);
+  const std::string key = port ? address + ":" + std::to_string(port) : std::string();
+  if (!key.empty()) {
+    auto it = g_registry.find(key);
+    if (it != g_registry.end())
+      if (auto existing = it->second.lock())
+        return existing;
+  }
+  std::shared_ptr<Server> server(new Server());
+  if (!server->start(address, port, error))
+    return nullptr;
+  server->impl_->key = key;
+  if (!key.empty())
+    g_registry[key] = server;
+  return server;
+}
+
+bool Server::start(const std::string &address, int port, GError **error) {
+  impl_ = std::make_unique<Impl>();
+  context_ = g_main_context_new();
+  impl_->loop = g_main_loop_new(context_, FALSE);
+
+  std::promise<GError *> started;
+  auto fut = started.get_future();
+  impl_->thread = std::thread([this, address, port, &started] {
+    g_main_context_push_thread_default(context_);
+    GError *err = nullptr;
+    impl_->soup = soup_server_new("server-header", "gst-sse ", nullptr);
+
+    /* Our own sockets: a deep listen backlog for join storms, and errors
+     * that name the address we tried. */
+    GList *addrs = nullptr;
+    if (GInetAddress *ia = g_inet_address_new_from_string(address.c_str())) {
+      addrs = g_list_append(nullptr, ia);
+    } else {
+      GResolver *resolver = g_resolver_get_default();
+      addrs = g_resolver_lookup_by_name(resolver, address.c_str(), nullptr, &err);
+      g_object_unref(resolver);
+      if (!addrs)
+        g_prefix_error(&err, "Could not resolve address \"%s\": ", address.c_str());
+    }
+    int bound_port = port;
+    int listening = 0;
+    for (GList *l = addrs; l && !err; l = l->next) {
+      auto *ia = G_INET_ADDRESS(l->data);
+      gchar *ia_str = g_inet_address_to_string(ia);
+      GError *e = nullptr;
+      GSocketAddress *sa = g_inet_socket_address_new(ia, static_cast<guint16>(bound_port));
+      GSocket *sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &e);
+      if (sock) {
+        g_socket_set_listen_backlog(sock, 4096);
+        if (g_socket_bind(sock, sa, TRUE, &e) && g_socket_listen(sock, &e) &&
+            soup_server_listen_socket(impl_->soup, sock, static_cast<SoupServerListenOptions>(0), &e)) {
+          if (GSocketAddress *local = g_socket_get_local_address(sock, nullptr)) {
+            bound_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+            g_object_unref(local);
+          }
+          listening++;
+        }
+        g_object_unref(sock);
+      }
+      g_object_unref(sa);
+      if (e) {
+        if (listening == 0 && !l->next)
+          g_propagate_prefixed_error(&err, e, "Could not listen on %s port %d: ", ia_str, port);
+        else {
+          GST_WARNING("could not listen on %s port %d: %s", ia_str, bound_port, e->message);
+          g_error_free(e);
+        }
+      }
+      g_free(ia_str);
+    }
+    g_resolver_free_addresses(addrs);
+    if (!err && listening == 0)
+      g_set_error(&err, G_IO_ERROR, G_IO_ERROR_FAILED, "No address to listen on for \"%s\"", address.c_str());
+    port_ = bound_port;
+
+    /* Anything not claimed by a stream's path. */
+    soup_server_add_handler(
+        impl_->soup, nullptr,
+        [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer) {
+          soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+        },
+        nullptr, nullptr);
+
+    const bool ok = err == nullptr;
+    started.set_value(err);
+    if (ok)
+      g_main_loop_run(impl_->loop);
+    soup_server_disconnect(impl_->soup);
+    g_clear_object(&impl_->soup);
+    /* Let libsoup finish closing connections it dropped. */
+    while (g_main_context_iteration(context_, FALSE)) {
+    }
+    g_main_context_pop_thread_default(context_);
+  });
+
+  GError *err = fut.get();
+  if (err) {
+    impl_->thread.join();
+    g_propagate_error(error, err);
+    return false;
+  }
+  GST_INFO("listening on %s port %d", address.c_str(), port_);
+  return true;
+}
+
+Server::~Server() {
+  if (!impl_)
+    return;
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    if (!impl_->key.empty()) {
+      auto it = g_registry.find(impl_->key);
+      if (it != g_registry.end() && it->second.expired())
+        g_registry.erase(it);
+    }
+  }
+  if (impl_->thread.joinable()) {
+    g_main_loop_quit(impl_->loop);
+    impl_->thread.join();
+  }
+  g_main_loop_unref(impl_->loop);
+  g_main_context_unref(context_);
+}
+
+bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
+  bool ok = true;
+  const std::string path = stream->config().path;
+  run_on(context_, [&] {
+    if (impl_->streams.count(path)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                  "Path \"%s\" is already served by another ssesink on port %d", path.c_str(), port_);
+      ok = false;
+      return;
+    }
+    impl_->streams[path] = stream;
+    Stream::Impl *si = stream->impl_.get();
+    si->server = weak_from_this();
+    si->context = context_;
+    {
+      std::lock_guard<std::mutex> lock(si->pending_mutex);
+      si->wake = make_fn_source(context_, [si] { si->dispatch(); }, 0);
+    }
+    si->ticker = make_fn_source(context_, [si] { si->tick(); }, 1000);
+    soup_server_add_handler(
+        impl_->soup, path.c_str(),
+        [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *, gpointer data) {
+          auto *s = static_cast<Stream::Impl *>(data);
+          if (s->self->config().path != req_path) {
+            soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+            return;
+          }
+          s->handle(msg);
+        },
+        si, nullptr);
+  });
+  return ok;
+}
+
+void Server::remove_stream(const std::shared_ptr<Stream> &stream) {
+  run_on(context_, [&] {
+    const std::string &path = stream->config().path;
+    auto it = impl_->streams.find(path);
+    if (it == impl_->streams.end() || it->second != stream)
+      return;
+    soup_server_remove_handler(impl_->soup, path.c_str());
+    Stream::Impl *si = stream->impl_.get();
+    {
+      std::lock_guard<std::mutex> lock(si->pending_mutex);
+      g_source_destroy(si->wake);
+      g_source_unref(si->wake);
+      si->wake = nullptr;
+      si->pending.clear();
+    }
+    g_source_destroy(si->ticker);
+    g_source_unref(si->ticker);
+    si->ticker = nullptr;
+    si->shutdown_all();
+    impl_->streams.erase(it);
+  });
+}
+
+}  // namespace gstsse

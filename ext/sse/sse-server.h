@@ -1,0 +1,141 @@
+/* The HTTP side of ssesink: one libsoup server per address and port, on its
+ * own thread, serving any number of streams (one per ssesink), each on its
+ * own path.
+ *
+ * Threads:
+ *  - The server thread owns the SoupServer, every SoupServerMessage and all
+ *    per-client state. Nothing else touches them.
+ *  - The streaming thread calls Stream::publish() and Stream::end_of_stream():
+ *    they queue under a short lock and wake the server thread; they never wait
+ *    for a client.
+ *  - Application threads call Server::acquire()/add_stream()/remove_stream(),
+ *    which run their work on the server thread and wait for it, and the
+ *    read-only Stream getters. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gstsse {
+
+/* Why a client went away; mirrors GstSseSinkClientRemoveReason. */
+enum class RemoveReason { kClosed = 0, kSlow = 1, kError = 2, kShutdown = 3, kEos = 4 };
+
+/* An encoded SSE frame, immutable and shared by every client that gets it. */
+struct Event {
+  enum class Kind { kMedia, kControl, kEos };
+  Event(Kind k, uint64_t s, bool is_key, std::string wire);
+  ~Event();
+  Event(const Event &) = delete;
+  Event &operator=(const Event &) = delete;
+  size_t size() const { return size_; }
+
+  Kind kind;
+  uint64_t seq;
+  bool key;
+  GBytes *bytes; /* the wire text, handed to libsoup without copying */
+ private:
+  size_t size_;
+};
+using EventPtr = std::shared_ptr<const Event>;
+
+struct StreamConfig {
+  std::string path = "/stream";
+  unsigned max_clients = 0;        /* 0: unlimited */
+  unsigned keepalive_interval = 15; /* seconds; 0: off */
+  unsigned retry_ms = 2000;
+  std::string cors_origin;         /* empty: no CORS header */
+  uint64_t max_client_bytes = 8 * 1024 * 1024;
+};
+
+struct ClientStats {
+  uint32_t id = 0;
+  std::string remote_address;
+  uint64_t bytes_sent = 0;
+  uint64_t events_sent = 0;
+  uint64_t events_dropped = 0;
+  uint64_t queued_bytes = 0;
+  int64_t connected_us = 0; /* monotonic time of connection */
+};
+
+class Server;
+
+class Stream {
+ public:
+  using AddedFn = std::function<void(uint32_t id, const std::string &remote)>;
+  using RemovedFn = std::function<void(uint32_t id, RemoveReason reason)>;
+
+  Stream(StreamConfig config, uint64_t first_seq);
+  ~Stream();
+
+  /* Called on the server thread, with no lock held. Set before add_stream. */
+  AddedFn on_client_added;
+  RemovedFn on_client_removed;
+
+  /* Streaming thread. */
+  void publish(std::vector<EventPtr> events);
+  void end_of_stream();
+  void set_caps(const std::string &caps);
+
+  /* Any thread. */
+  unsigned num_clients() const { return num_clients_.load(); }
+  uint64_t bytes_served() const { return bytes_served_.load(); }
+  bool client_stats(uint32_t id, ClientStats *out) const;
+  std::vector<uint32_t> client_ids() const;
+  const StreamConfig &config() const { return config_; }
+  uint64_t first_seq() const { return first_seq_; }
+
+ private:
+  friend class Server;
+  struct Client;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  StreamConfig config_;
+  uint64_t first_seq_;
+  std::atomic<unsigned> num_clients_{0};
+  std::atomic<uint64_t> bytes_served_{0};
+};
+
+class Server : public std::enable_shared_from_this<Server> {
+ public:
+  /* Returns the running server for @address:@port, or starts one (binding
+   * every address @address resolves to). Port 0 always starts a new server
+   * on a free port. On failure returns nullptr and sets @error (G_IO_ERROR,
+   * message naming the address, the port and the system's reason). */
+  static std::shared_ptr<Server> acquire(const std::string &address, int port, GError **error);
+
+  ~Server();
+
+  /* Serves @stream at its path; fails if another stream has that path. */
+  bool add_stream(const std::shared_ptr<Stream> &stream, GError **error);
+  /* Stops serving @stream: its clients are closed (reason shutdown) and
+   * client-removed is emitted for each before this returns. */
+  void remove_stream(const std::shared_ptr<Stream> &stream);
+
+  int port() const { return port_; }
+  GMainContext *context() const { return context_; }
+
+  struct Impl;
+
+ private:
+  Server() = default;
+  bool start(const std::string &address, int port, GError **error);
+
+  std::unique_ptr<Impl> impl_;
+  GMainContext *context_ = nullptr;
+  int port_ = 0;
+};
+
+/* First id for a new run of a stream: never below the wall clock in
+ * microseconds and always above every id this process issued before, so ids
+ * do not collide across pipeline restarts, in this process or the next. */
+uint64_t next_run_first_seq();
+
+}  // namespace gstsse
