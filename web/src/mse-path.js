@@ -1,0 +1,244 @@
+// Fallback decode path: mpegts.js transmuxes the TS bytes to fragmented MP4
+// for Media Source Extensions and a <video> element plays them. It is used
+// where WebCodecs or its H.264 decoder is missing, and when the stream has
+// AAC audio to be heard. mpegts.js is not bundled: it is loaded on first use
+// from vendor/mpegts.js next to index.html (see web/README.md), and the bytes
+// reach it through a custom loader that we feed from the SSE events.
+
+import { nowMicros } from './sse-source.js';
+
+const MPEGTS_URL = new URL('../vendor/mpegts.js', import.meta.url).href;
+
+let mpegtsPromise = null;
+
+/** Loads mpegts.js (a UMD script that defines window.mpegts) once. */
+export function loadMpegts() {
+  if (window.mpegts) return Promise.resolve(window.mpegts);
+  mpegtsPromise ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = MPEGTS_URL;
+    script.async = true;
+    script.onload = () => (window.mpegts ? resolve(window.mpegts)
+      : reject(new Error(`${MPEGTS_URL} did not define mpegts`)));
+    script.onerror = () => {
+      mpegtsPromise = null; // let a later attempt try again
+      script.remove();
+      reject(new Error(`could not load ${MPEGTS_URL}`));
+    };
+    document.head.append(script);
+  });
+  return mpegtsPromise;
+}
+
+/** A mpegts.js loader class whose data comes from `feeder` instead of the network. */
+function sseLoaderClass(mpegts, feeder) {
+  return class SseLoader extends mpegts.BaseLoader {
+    constructor() {
+      super('sse-loader');
+      this._needStash = false;
+      this.received = 0;
+    }
+
+    open() {
+      this._status = mpegts.LoaderStatus.kBuffering;
+      feeder.attach(this);
+    }
+
+    abort() {
+      this._status = mpegts.LoaderStatus.kComplete;
+      feeder.detach(this);
+    }
+
+    destroy() {
+      feeder.detach(this);
+      super.destroy();
+    }
+
+    push(bytes) {
+      if (!this._onDataArrival) return;
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      const buffer = whole ? bytes.buffer : bytes.slice().buffer;
+      const start = this.received;
+      this.received += bytes.byteLength;
+      this._onDataArrival(buffer, start, this.received);
+    }
+  };
+}
+
+// Latency chasing: keep at most ~0.5 s buffered, play slightly faster above
+// 0.3 s, and jump forward when the buffer holds more than a second.
+const PLAYER_CONFIG = {
+  enableWorker: false, // the loader lives on this thread
+  enableStashBuffer: false,
+  isLive: true,
+  lazyLoad: false,
+  deferLoadAfterSourceOpen: true,
+  liveBufferLatencyChasing: true,
+  liveBufferLatencyMaxLatency: 1.0,
+  liveBufferLatencyMinRemain: 0.2,
+  liveSync: true,
+  liveSyncMaxLatency: 0.5,
+  liveSyncTargetLatency: 0.3,
+  liveSyncPlaybackRate: 1.2,
+  autoCleanupSourceBuffer: true,
+  autoCleanupMaxBackwardDuration: 20,
+  autoCleanupMinBackwardDuration: 10,
+};
+
+export class MsePath {
+  static id = 'mse';
+
+  static async probe() {
+    const MS = window.ManagedMediaSource ?? window.MediaSource;
+    if (!MS) return { ok: false, reason: 'this browser has no Media Source Extensions' };
+    if (!MS.isTypeSupported('video/mp4; codecs="avc1.42E01E"')) {
+      return { ok: false, reason: 'Media Source Extensions cannot play H.264 here' };
+    }
+    return { ok: true };
+  }
+
+  /**
+   * @param {{video:HTMLVideoElement, stats:import('./stats.js').PlayerStats,
+   *          onFatal:(reason:string)=>void, waitForKeyframe:()=>void,
+   *          hasAudio:boolean, url:string}} options
+   */
+  constructor({ video, stats, onFatal, waitForKeyframe, hasAudio, url }) {
+    this.video = video;
+    this.stats = stats;
+    this.onFatal = onFatal;
+    this.waitForKeyframe = waitForKeyframe;
+    this.hasAudio = hasAudio;
+    this.url = url;
+    this.mpegts = null;
+    this.player = null;
+    this.loader = null;
+    this.pending = []; // chunks that arrived before mpegts.js opened its loader
+    this.lastChunk = null;
+    this.qualityBase = { total: 0, dropped: 0 }; // counts of earlier players
+    this.frameCallback = 0;
+    this.onVideoError = () => this.stats.error(`video element: ${this.video.error?.message ?? 'error'}`);
+  }
+
+  async start() {
+    try {
+      this.mpegts = await loadMpegts();
+    } catch (e) {
+      this.onFatal(`the fallback player is not available (${e.message})`);
+      return;
+    }
+    if (!this.mpegts.getFeatureList().mseLivePlayback) {
+      this.onFatal('this browser cannot play live streams through Media Source Extensions');
+      return;
+    }
+    this.video.addEventListener('error', this.onVideoError);
+    this.#createPlayer();
+    this.#watchFrames();
+  }
+
+  /** @param {import('./sse-source.js').MediaChunk} chunk */
+  feed(chunk) {
+    this.lastChunk = chunk;
+    if (this.loader) this.loader.push(chunk.bytes);
+    else this.pending.push(chunk.bytes);
+  }
+
+  /** Starts over with a fresh transmuxer (the caller waits for a keyframe). */
+  resync(newStream) {
+    this.pending = [];
+    // After a gap mpegts.js copes with the jump in continuity counters; a new
+    // stream (or a resume) restarts the timeline, so it gets a new player.
+    if (newStream && this.mpegts) this.#createPlayer();
+  }
+
+  endOfStream() {}
+
+  attach(loader) {
+    this.loader = loader;
+    for (const bytes of this.pending) loader.push(bytes);
+    this.pending = [];
+  }
+
+  detach(loader) {
+    if (this.loader === loader) this.loader = null;
+  }
+
+  setMuted(muted) {
+    this.video.muted = muted;
+  }
+
+  destroy() {
+    this.#destroyPlayer();
+    this.video.removeEventListener('error', this.onVideoError);
+    if (this.frameCallback) this.video.cancelVideoFrameCallback?.(this.frameCallback);
+    this.frameCallback = 0;
+    this.video.removeAttribute('src');
+    this.video.load();
+  }
+
+  #createPlayer() {
+    this.#destroyPlayer();
+    const { mpegts } = this;
+    this.player = mpegts.createPlayer(
+      { type: 'mpegts', isLive: true, url: this.url, hasAudio: this.hasAudio, hasVideo: true },
+      { ...PLAYER_CONFIG, customLoader: sseLoaderClass(mpegts, this) },
+    );
+    this.player.on(mpegts.Events.ERROR, (type, detail, info) => {
+      this.stats.error(`mpegts.js: ${type} ${detail} ${info?.msg ?? ''}`.trim());
+      // A media error leaves the MediaSource unusable: start over at the next keyframe.
+      if (type === mpegts.ErrorTypes.MEDIA_ERROR) {
+        this.#createPlayer();
+        this.waitForKeyframe();
+      }
+    });
+    this.player.attachMediaElement(this.video);
+    this.player.load();
+    this.#play();
+  }
+
+  #destroyPlayer() {
+    if (!this.player) return;
+    const quality = this.video.getVideoPlaybackQuality?.();
+    if (quality) {
+      this.qualityBase.total += quality.totalVideoFrames;
+      this.qualityBase.dropped += quality.droppedVideoFrames;
+    }
+    this.player.pause();
+    this.player.unload();
+    this.player.detachMediaElement();
+    this.player.destroy();
+    this.player = null;
+    this.loader = null;
+  }
+
+  #play() {
+    const attempt = this.video.play();
+    attempt?.catch?.((e) => {
+      if (e.name === 'NotAllowedError' && !this.video.muted) {
+        // Autoplay with sound was refused: play muted, the unmute button stays.
+        this.video.muted = true;
+        this.video.play().catch(() => {});
+      }
+    });
+  }
+
+  // Counts presented frames and estimates their latency: the newest data is
+  // at the end of the buffered range, so a frame is behind the newest event
+  // by (buffered end - its media time).
+  #watchFrames() {
+    if (typeof this.video.requestVideoFrameCallback !== 'function') return;
+    const onFrame = (now, meta) => {
+      this.frameCallback = this.video.requestVideoFrameCallback(onFrame);
+      const { video, stats, lastChunk } = this;
+      const quality = video.getVideoPlaybackQuality();
+      stats.framesDecoded = this.qualityBase.total + quality.totalVideoFrames;
+      stats.framesDropped = this.qualityBase.dropped + quality.droppedVideoFrames;
+      const buffered = video.buffered;
+      let behindMs = NaN;
+      if (buffered.length > 0) behindMs = (buffered.end(buffered.length - 1) - meta.mediaTime) * 1000;
+      const latency = lastChunk ? (nowMicros() - lastChunk.ts) / 1000 + behindMs : NaN;
+      const receipt = lastChunk ? performance.now() - lastChunk.recvTime + behindMs : NaN;
+      stats.frameDrawn(latency, receipt, meta.width, meta.height);
+    };
+    this.frameCallback = this.video.requestVideoFrameCallback(onFrame);
+  }
+}

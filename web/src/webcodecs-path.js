@@ -1,0 +1,230 @@
+// Primary decode path: our TS demuxer -> H.264 access units (Annex B) ->
+// WebCodecs VideoDecoder -> <canvas>. Every frame is drawn as soon as the
+// decoder outputs it; there is no buffer to build up latency in.
+
+import { TsDemuxer } from './tsdemux.js';
+import { avcCodecString, inspectAccessUnit, parseSps } from './h264.js';
+import { nowMicros } from './sse-source.js';
+
+// The decoder is behind when it holds more than a few frames and the oldest
+// has waited this long; then delta frames are skipped up to the next IDR.
+// (A join starts with a burst of a GOP's worth of frames: that is not being
+// behind as long as the decoder gets through it quickly.)
+const BEHIND_QUEUE = 3;
+const BEHIND_MS = 300;
+const FRAME_US = 1e6 / 30; // stand-in duration when PTS are missing
+
+const usFrom90k = (ticks) => Math.round((ticks * 100) / 9);
+
+export class WebCodecsPath {
+  static id = 'webcodecs';
+
+  /** Whether this browser can take this path at all. */
+  static async probe() {
+    if (typeof VideoDecoder === 'undefined' || typeof EncodedVideoChunk === 'undefined') {
+      return {
+        ok: false,
+        reason: window.isSecureContext
+          ? 'this browser has no WebCodecs VideoDecoder'
+          : 'WebCodecs needs a secure context (HTTPS or localhost)',
+      };
+    }
+    try {
+      const { supported } = await VideoDecoder.isConfigSupported({ codec: 'avc1.42E01E' });
+      return supported ? { ok: true } : { ok: false, reason: 'WebCodecs cannot decode H.264 here' };
+    } catch (e) {
+      return { ok: false, reason: `WebCodecs probe failed: ${e.message}` };
+    }
+  }
+
+  /**
+   * @param {{canvas:HTMLCanvasElement, stats:import('./stats.js').PlayerStats,
+   *          onFatal:(reason:string)=>void}} options
+   */
+  constructor({ canvas, stats, onFatal }) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext('2d', { alpha: false, desynchronized: true });
+    this.stats = stats;
+    this.onFatal = onFatal;
+    this.decoder = null;
+    this.config = null; // the VideoDecoderConfig the decoder has
+    this.nextConfig = null; // from the latest SPS, applied at the next IDR
+    this.videoPid = -1;
+    this.waitingForKey = true;
+    this.chunk = null; // the SSE event being demuxed
+    this.frameInfo = new Map(); // frame timestamp (us) -> {ts, recvTime, submitTime}, in decode order
+    this.lastTimestamp = 0;
+    this.demuxer = new TsDemuxer({
+      onProgram: (program) => this.#onProgram(program),
+      onPes: (pes) => {
+        if (pes.pid === this.videoPid) this.#onAccessUnit(pes);
+      },
+      onDiscontinuity: (pid) => {
+        if (pid === this.videoPid) this.waitingForKey = true;
+      },
+    });
+  }
+
+  async start() {}
+
+  /** @param {import('./sse-source.js').MediaChunk} chunk */
+  feed(chunk) {
+    this.chunk = chunk;
+    this.demuxer.push(chunk.bytes);
+  }
+
+  /**
+   * Drops what is half received and waits for the next IDR.
+   * @param {boolean} newStream the stream restarted: forget PAT/PMT too
+   */
+  resync(newStream) {
+    if (newStream) this.demuxer.reset();
+    else this.demuxer.dropPartial();
+    this.waitingForKey = true;
+    this.frameInfo.clear();
+  }
+
+  /** The stream ended: hand out the last frame. */
+  endOfStream() {
+    this.demuxer.flush();
+    if (this.decoder?.state === 'configured') this.decoder.flush().catch(() => {});
+  }
+
+  destroy() {
+    this.#closeDecoder();
+    this.frameInfo.clear();
+  }
+
+  #onProgram(program) {
+    const video = program.streams.find((s) => s.codec === 'h264');
+    if (!video) {
+      const codecs = program.streams.map((s) => s.codec).join(', ') || 'nothing';
+      this.onFatal(`the stream has no H.264 video (it carries ${codecs})`);
+      return;
+    }
+    if (video.pid !== this.videoPid) {
+      this.videoPid = video.pid;
+      this.waitingForKey = true;
+    }
+  }
+
+  #onAccessUnit(pes) {
+    const au = inspectAccessUnit(pes.data);
+    if (au.sps) this.#takeSps(au.sps);
+    if (!au.hasSlice) return;
+    const stats = this.stats;
+
+    if (au.isIdr) {
+      if (this.nextConfig && this.nextConfig !== this.config) this.#configure(this.nextConfig);
+      if (!this.decoder) {
+        stats.framesDropped++; // an IDR without a preceding SPS: nothing to decode with
+        return;
+      }
+      this.waitingForKey = false;
+    } else if (this.waitingForKey) {
+      stats.framesDropped++;
+      return;
+    } else if (this.#isBehind()) {
+      // The decoder is falling behind: everything up to the next IDR would
+      // only add latency, so skip it.
+      this.waitingForKey = true;
+      stats.framesDropped++;
+      return;
+    }
+
+    const timestamp = pes.pts !== null ? usFrom90k(pes.pts) : Math.round(this.lastTimestamp + FRAME_US);
+    this.lastTimestamp = timestamp;
+    this.#remember(timestamp, this.chunk);
+    try {
+      this.decoder.decode(new EncodedVideoChunk({
+        type: au.isIdr ? 'key' : 'delta',
+        timestamp,
+        data: pes.data,
+      }));
+    } catch (e) {
+      this.#decoderError(e);
+      return;
+    }
+    stats.decodeQueueMax = Math.max(stats.decodeQueueMax, this.decoder.decodeQueueSize);
+  }
+
+  #isBehind() {
+    if (this.decoder.decodeQueueSize <= BEHIND_QUEUE) return false;
+    const oldest = this.frameInfo.values().next().value;
+    return oldest !== undefined && performance.now() - oldest.submitTime > BEHIND_MS;
+  }
+
+  #takeSps(sps) {
+    const codec = avcCodecString(sps);
+    let size = {};
+    try {
+      const info = parseSps(sps);
+      size = { codedWidth: info.codedWidth, codedHeight: info.codedHeight };
+    } catch {
+      // The codec string alone is enough to configure the decoder.
+    }
+    const current = this.nextConfig;
+    if (current && current.codec === codec && current.codedWidth === size.codedWidth &&
+        current.codedHeight === size.codedHeight) return;
+    // No `description`: the decoder then expects Annex B with in-band SPS/PPS.
+    this.nextConfig = { codec, optimizeForLatency: true, ...size };
+    this.stats.codec = codec;
+  }
+
+  #configure(config) {
+    if (!this.decoder || this.decoder.state === 'closed') {
+      const decoder = new VideoDecoder({
+        output: (frame) => this.#draw(frame),
+        error: (e) => {
+          if (decoder === this.decoder) this.#decoderError(e);
+        },
+      });
+      this.decoder = decoder;
+    }
+    try {
+      this.decoder.configure(config);
+      this.config = config;
+    } catch (e) {
+      this.#decoderError(e);
+    }
+  }
+
+  #decoderError(e) {
+    this.stats.error(`decoder: ${e.message}`);
+    const codec = this.config?.codec ?? this.nextConfig?.codec;
+    this.#closeDecoder();
+    this.waitingForKey = true;
+    if (e.name === 'NotSupportedError') {
+      this.onFatal(`this browser's WebCodecs cannot decode ${codec}`);
+    }
+  }
+
+  #closeDecoder() {
+    if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
+    this.decoder = null;
+    this.config = null;
+  }
+
+  #remember(timestamp, chunk) {
+    this.frameInfo.set(timestamp, { ts: chunk?.ts, recvTime: chunk?.recvTime, submitTime: performance.now() });
+    // Frames the decoder never returns must not pile up here.
+    if (this.frameInfo.size > 120) this.frameInfo.delete(this.frameInfo.keys().next().value);
+  }
+
+  #draw(frame) {
+    const info = this.frameInfo.get(frame.timestamp);
+    this.frameInfo.delete(frame.timestamp);
+    const width = frame.displayWidth;
+    const height = frame.displayHeight;
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    this.ctx.drawImage(frame, 0, 0, width, height);
+    frame.close();
+    this.stats.framesDecoded++;
+    const latency = info?.ts ? (nowMicros() - info.ts) / 1000 : NaN;
+    const receipt = info ? performance.now() - info.recvTime : NaN;
+    this.stats.frameDrawn(latency, receipt, width, height);
+  }
+}

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { playerOptions } from '../src/config.js';
+
+const base = 'http://127.0.0.1:8080/cam1/';
+
+test('the stream defaults to ./stream relative to the page', () => {
+  assert.equal(playerOptions({ search: '', baseUrl: base }).src, 'http://127.0.0.1:8080/cam1/stream');
+});
+
+test('a meta tag from the element sets the stream path', () => {
+  assert.equal(playerOptions({ search: '', baseUrl: base, metaSrc: '/live' }).src, 'http://127.0.0.1:8080/live');
+});
+
+test('?src overrides the meta tag and may point elsewhere', () => {
+  const o = playerOptions({ search: '?src=http://10.0.0.2:9000/stream', baseUrl: base, metaSrc: '/live' });
+  assert.equal(o.src, 'http://10.0.0.2:9000/stream');
+  assert.equal(playerOptions({ search: '?src=other', baseUrl: base }).src, 'http://127.0.0.1:8080/cam1/other');
+});
+
+test('?mode forces a path; unknown modes fall back to auto with a warning', () => {
+  assert.equal(playerOptions({ search: '?mode=mse', baseUrl: base }).mode, 'mse');
+  assert.equal(playerOptions({ search: '?mode=WebCodecs', baseUrl: base }).mode, 'webcodecs');
+  const o = playerOptions({ search: '?mode=flash', baseUrl: base });
+  assert.equal(o.mode, 'auto');
+  assert.equal(o.warnings.length, 1);
+});
+
+test('?stats shows the overlay', () => {
+  assert.equal(playerOptions({ search: '?stats=1', baseUrl: base }).showStats, true);
+  assert.equal(playerOptions({ search: '?stats', baseUrl: base }).showStats, true);
+  assert.equal(playerOptions({ search: '?stats=0', baseUrl: base }).showStats, false);
+  assert.equal(playerOptions({ search: '', baseUrl: base }).showStats, false);
+});
