@@ -130,6 +130,8 @@ export class MsePath {
       this.onFatal('this browser cannot play live streams through Media Source Extensions');
       return;
     }
+    // Keep the console for warnings and errors.
+    Object.assign(this.mpegts.LoggingControl, { enableVerbose: false, enableDebug: false, enableInfo: false });
     this.video.addEventListener('error', this.onVideoError);
     this.#createPlayer();
     this.#watchFrames();
@@ -189,6 +191,9 @@ export class MsePath {
         this.#createPlayer();
         this.waitForKeyframe();
       }
+    });
+    this.player.on(mpegts.Events.MEDIA_INFO, (info) => {
+      this.stats.codec = [info.videoCodec, info.audioCodec].filter(Boolean).join(', ') || null;
     });
     this.player.attachMediaElement(this.video);
     this.player.load();
