@@ -6,12 +6,13 @@ import { TsDemuxer } from './tsdemux.js';
 import { avcCodecString, inspectAccessUnit, parseSps } from './h264.js';
 import { nowMicros } from './sse-source.js';
 
-// The decoder is behind when it holds more than a few frames and the oldest
-// has waited this long; then delta frames are skipped up to the next IDR.
-// (A join starts with a burst of a GOP's worth of frames: that is not being
-// behind as long as the decoder gets through it quickly.)
+// The decoder is behind when it holds more than a few frames, the oldest has
+// waited BEHIND_MS, and the queue is no shorter than it was BEHIND_MS ago;
+// then delta frames are skipped up to the next IDR. A join starts with a
+// burst of up to a GOP of frames: the queue is long but shrinking, and those
+// frames are decoded (shown fast-forward) rather than skipped.
 const BEHIND_QUEUE = 3;
-const BEHIND_MS = 300;
+const BEHIND_MS = 500;
 const FRAME_US = 1e6 / 30; // stand-in duration when PTS are missing
 
 const usFrom90k = (ticks) => Math.round((ticks * 100) / 9);
@@ -54,6 +55,7 @@ export class WebCodecsPath {
     this.chunk = null; // the SSE event being demuxed
     this.frameInfo = new Map(); // frame timestamp (us) -> {ts, recvTime, submitTime}, in decode order
     this.lastTimestamp = 0;
+    this.queueHistory = []; // {time, queued} at each decode, for #isBehind()
     this.demuxer = new TsDemuxer({
       onProgram: (program) => this.#onProgram(program),
       onPes: (pes) => {
@@ -149,9 +151,17 @@ export class WebCodecsPath {
   }
 
   #isBehind() {
-    if (this.decoder.decodeQueueSize <= BEHIND_QUEUE) return false;
+    const now = performance.now();
+    const queued = this.decoder.decodeQueueSize;
+    const history = this.queueHistory;
+    history.push({ time: now, queued });
+    // Keep one sample from at least BEHIND_MS ago, and nothing older.
+    while (history.length > 1 && history[1].time <= now - BEHIND_MS) history.shift();
+    if (queued <= BEHIND_QUEUE) return false;
     const oldest = this.frameInfo.values().next().value;
-    return oldest !== undefined && performance.now() - oldest.submitTime > BEHIND_MS;
+    const then = history[0];
+    return oldest !== undefined && now - oldest.submitTime > BEHIND_MS &&
+      then.time <= now - BEHIND_MS && queued >= then.queued;
   }
 
   #takeSps(sps) {

@@ -1,0 +1,146 @@
+// The WebCodecs path against the real element: every frame decoded and
+// shown, a live picture, and a late joiner starting at an IDR.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from './lib/browser.mjs';
+import { startStaticServer } from './lib/static-server.mjs';
+import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
+import { readEvents } from './lib/sse-client.mjs';
+import { TsDemuxer } from '../../web/src/tsdemux.js';
+import { inspectAccessUnit } from '../../web/src/h264.js';
+import {
+  playerUrl, stats, waitForStats, screenSamples, isPicture, screenshot,
+} from './lib/player-page.mjs';
+
+let web;
+let browser;
+
+before(async () => {
+  web = await startStaticServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await web?.close();
+});
+
+test('live stream: WebCodecs decodes every frame and shows a moving picture', async (t) => {
+  const pipeline = await startPipeline(videoPipeline({ keyInt: 30 }));
+  t.after(() => pipeline.stop());
+  const { page } = browser;
+  await page.goto(playerUrl(web.url, pipeline.port));
+
+  const s = await waitForStats(page, (st) => st.framesDecoded >= 150);
+  assert.equal(s.path, 'webcodecs');
+  assert.equal(s.state, 'playing');
+  assert.equal(s.errors, 0, s.lastError);
+  assert.deepEqual([s.width, s.height], [640, 360]);
+  assert.ok(s.framesDecoded >= 0.9 * s.eventsAfterFirstKey,
+    `${s.framesDecoded} frames decoded for ${s.eventsAfterFirstKey} media events after the first key`);
+  assert.equal(s.framesDropped, 0);
+
+  const samples = await screenSamples(page, 4, 400);
+  assert.ok(samples.every(isPicture), `blank screen: ${JSON.stringify(samples)}`);
+  assert.equal(new Set(samples.map((x) => x.hash)).size, samples.length, 'the picture changes');
+
+  // The clock overlay ticks, so after a second the stats must have moved on.
+  const later = await waitForStats(page, (st) => st.fps > 20);
+  t.diagnostic(`latency server->screen p50 ${later.latencyMs.p50} ms p95 ${later.latencyMs.p95} ms; ` +
+    `arrival->screen p50 ${later.receiptLatencyMs.p50} ms p95 ${later.receiptLatencyMs.p95} ms; ` +
+    `fps ${later.fps}; ${later.framesDecoded}/${later.eventsAfterFirstKey} frames/events`);
+  assert.ok(later.latencyMs.p50 < 250, `latency p50 ${later.latencyMs.p50} ms`);
+
+  // Statistics overlay: toggled with the S key.
+  await page.keyboard.press('s');
+  const overlay = page.locator('.overlay');
+  assert.ok(await overlay.isVisible());
+  await page.waitForFunction(() => document.querySelector('.overlay').textContent.includes('WebCodecs'));
+  t.diagnostic(`screenshot: ${await screenshot(page, 'webcodecs-playing')}`);
+  await page.keyboard.press('s');
+  assert.ok(!(await overlay.isVisible()));
+  assert.equal(await page.locator('.path').textContent(), 'WebCodecs');
+});
+
+test('pause holds the picture; play returns to the live edge', async (t) => {
+  const pipeline = await startPipeline(videoPipeline({ keyInt: 30 }));
+  t.after(() => pipeline.stop());
+  const { page } = browser;
+  await page.goto(playerUrl(web.url, pipeline.port));
+  await waitForStats(page, (st) => st.framesDecoded >= 30);
+
+  await page.click('[data-action=pause]');
+  const paused = await waitForStats(page, (st) => st.state === 'paused');
+  await new Promise((r) => setTimeout(r, 1500));
+  const stillPaused = await stats(page);
+  assert.ok(stillPaused.framesDrawn - paused.framesDrawn <= 1, 'no frames drawn while paused');
+  assert.match(await page.locator('.message').textContent(), /Paused/);
+
+  await page.click('[data-action=pause]');
+  const resumed = await waitForStats(page, (st) => st.state === 'playing' && st.framesDrawn > 0)
+    .then(() => waitForStats(page, (st) => st.latencyMs.p50 !== null && st.fps > 20));
+  // Back at the live edge: the newest frames are not 1.5 s old.
+  const recent = await page.evaluate(() => {
+    const w = window.ssePlayer.statsData.latency;
+    return w.values.slice(-10);
+  });
+  assert.ok(Math.max(...recent) < 500, `latency after resume: ${recent}`);
+  assert.equal(resumed.errors, 0, resumed.lastError);
+});
+
+test('a client joining mid-GOP starts at an IDR with PAT and PMT', async (t) => {
+  // Two-second GOPs, so a join almost always lands in the middle of one.
+  const pipeline = await startPipeline(videoPipeline({ keyInt: 60 }));
+  t.after(() => pipeline.stop());
+  const url = `http://127.0.0.1:${pipeline.port}/stream`;
+
+  let join;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await new Promise((r) => setTimeout(r, 1100));
+    // The backlog from the last keyframe arrives in one burst; read a bit past it.
+    const events = await readEvents(url, (ev) => ev.length > 1 && ev.at(-1).at - ev[1].at > 300);
+    join = describeJoin(events.filter((e) => e.event === 'message'));
+    if (join.burst > 1) break; // joined mid-GOP: the backlog came along
+  }
+  t.diagnostic(`join: ${JSON.stringify(join)}`);
+  assert.ok(join.burst > 1, 'joined in the middle of a GOP');
+  assert.equal(join.key, true);
+  assert.ok(join.startsWithPat, 'first chunk starts with the PAT');
+  assert.deepEqual(join.program, ['h264']);
+  assert.ok(join.isIdr && join.hasSps, 'first frame is an IDR with its SPS');
+  assert.ok(join.consecutive, 'sequence numbers increase by one');
+
+  // And the player, joining late, shows the first frame at once without skipping anything.
+  const { page } = browser;
+  await page.goto(playerUrl(web.url, pipeline.port));
+  const s = await waitForStats(page, (st) => st.framesDecoded >= 90);
+  assert.equal(s.eventsSkipped, 0);
+  assert.equal(s.framesDropped, 0);
+  assert.ok(s.framesDecoded >= 0.9 * s.eventsAfterFirstKey);
+  assert.equal(s.errors, 0, s.lastError);
+});
+
+function describeJoin(media) {
+  const chunks = media.map((e) => JSON.parse(e.data));
+  const first = new Uint8Array(Buffer.from(chunks[0].data, 'base64'));
+  let program = null;
+  let firstVideo = null;
+  const demuxer = new TsDemuxer({
+    onProgram: (p) => (program = p),
+    onPes: (p) => {
+      if (p.codec === 'h264') firstVideo ??= inspectAccessUnit(p.data);
+    },
+  });
+  demuxer.push(first);
+  // Frames of the first chunk may end in the next one.
+  if (!firstVideo && chunks.length > 1) demuxer.push(new Uint8Array(Buffer.from(chunks[1].data, 'base64')));
+  return {
+    key: chunks[0].key,
+    startsWithPat: first[0] === 0x47 && (((first[1] & 0x1f) << 8) | first[2]) === 0,
+    program: program?.streams.map((s) => s.codec),
+    isIdr: firstVideo?.isIdr ?? false,
+    hasSps: Boolean(firstVideo?.sps),
+    burst: media.filter((e) => e.at - media[0].at < 30).length,
+    consecutive: chunks.every((c, i) => i === 0 || c.seq === chunks[i - 1].seq + 1),
+  };
+}
