@@ -271,7 +271,12 @@ static gboolean gst_sse_sink_event(GstBaseSink *bsink, GstEvent *event) {
 
 static gboolean gst_sse_sink_set_caps(GstBaseSink *bsink, GstCaps *caps) {
   auto *sink = GST_SSE_SINK(bsink);
-  gchar *str = gst_caps_to_string(caps);
+  /* streamheader repeats PAT/PMT as hex; clients get those in-band. */
+  GstCaps *copy = gst_caps_copy(caps);
+  for (guint i = 0; i < gst_caps_get_size(copy); i++)
+    gst_structure_remove_field(gst_caps_get_structure(copy, i), "streamheader");
+  gchar *str = gst_caps_to_string(copy);
+  gst_caps_unref(copy);
   GST_DEBUG_OBJECT(sink, "caps %s", str);
   std::shared_ptr<gstsse::Stream> stream;
   {

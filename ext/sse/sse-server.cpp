@@ -78,6 +78,7 @@ struct Stream::Client : std::enable_shared_from_this<Stream::Client> {
   std::string remote;
   ClientQueue<Event> queue;
   bool started = false; /* has received its first key chunk */
+  std::string stream_json; /* the stream event it got last; empty: none yet */
   bool closing = false;
   bool ended = false; /* body completed (EOS) */
   RemoveReason reason = RemoveReason::kClosed;
@@ -154,16 +155,18 @@ void Stream::end_of_stream() {
 }
 
 void Stream::set_caps(const std::string &caps) {
-  bool changed;
   {
     std::lock_guard<std::mutex> lock(impl_->caps_mutex);
-    changed = !impl_->caps.empty() && impl_->caps != caps;
+    if (impl_->caps == caps)
+      return;
     impl_->caps = caps;
   }
-  /* Clients that joined earlier learn of the new caps in-band. */
-  if (changed)
-    publish({std::make_shared<const Event>(Event::Kind::kControl, 0, false,
-                                           encode_named_event("stream", impl_->stream_event_json()))});
+  /* Clients waiting for caps get their prelude; the others learn of the
+   * change in-band. */
+  const std::string json = impl_->stream_event_json();
+  auto ev = std::make_shared<Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json));
+  ev->note = json;
+  publish({ev});
 }
 
 bool Stream::client_stats(uint32_t id, ClientStats *out) const {
@@ -270,7 +273,17 @@ void Stream::Impl::handle(SoupServerMessage *msg) {
   self->num_clients_++;
   GST_INFO("client %u (%s) connected to %s", c->id, c->remote.c_str(), cfg.path.c_str());
 
-  write_direct(c, encode_retry(cfg.retry_ms) + encode_named_event("stream", stream_event_json()));
+  /* Until caps are known the client only gets headers; the prelude follows
+   * with the first stream event. */
+  bool have_caps;
+  {
+    std::lock_guard<std::mutex> lock(caps_mutex);
+    have_caps = !caps.empty();
+  }
+  if (have_caps) {
+    c->stream_json = stream_event_json();
+    write_direct(c, encode_retry(cfg.retry_ms) + encode_named_event("stream", c->stream_json));
+  }
   if (eos) {
     deliver(c, eos_event);
   } else {
@@ -297,7 +310,13 @@ void Stream::Impl::write_direct(const std::shared_ptr<Client> &c, const std::str
 void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev) {
   if (c->closing || c->ended)
     return;
-  if (ev->kind == Event::Kind::kMedia && !c->started) {
+  if (ev->kind == Event::Kind::kStream) {
+    if (c->stream_json == ev->note)
+      return;
+    if (c->stream_json.empty())
+      write_direct(c, encode_retry(self->config_.retry_ms));
+    c->stream_json = ev->note;
+  } else if (ev->kind == Event::Kind::kMedia && !c->started) {
     if (!ev->key)
       return; /* joins start at a key chunk */
     c->started = true;
@@ -618,9 +637,11 @@ bool Server::start(const std::string &address, int port, GError **error) {
 Server::~Server() {
   if (!impl_)
     return;
-  {
+  if (!impl_->key.empty()) {
+    /* Only a started server has a key; acquire() holds the lock when a
+     * server that failed to start is destroyed. */
     std::lock_guard<std::mutex> lock(g_registry_mutex);
-    if (!impl_->key.empty()) {
+    {
       auto it = g_registry.find(impl_->key);
       if (it != g_registry.end() && it->second.expired())
         g_registry.erase(it);

@@ -30,7 +30,7 @@ enum class RemoveReason { kClosed = 0, kSlow = 1, kError = 2, kShutdown = 3, kEo
 
 /* An encoded SSE frame, immutable and shared by every client that gets it. */
 struct Event {
-  enum class Kind { kMedia, kControl, kEos };
+  enum class Kind { kMedia, kStream, kEos };
   Event(Kind k, uint64_t s, bool is_key, std::string wire);
   ~Event();
   Event(const Event &) = delete;
@@ -41,6 +41,7 @@ struct Event {
   uint64_t seq;
   bool key;
   GBytes *bytes; /* the wire text, handed to libsoup without copying */
+  std::string note; /* kStream: the JSON, to skip sending a client the same twice */
  private:
   size_t size_;
 };

@@ -53,7 +53,10 @@ void TsChunker::push(const uint8_t *data, size_t size, std::vector<TsChunk> &out
     if (synced_) {
       if (len - pos < kTsPacketSize)
         break;
-      if (buf[pos] == kSync) {
+      /* Confirm with the next packet's sync byte when it is already here:
+       * junk that happens to start with 0x47 must not eat a real packet. */
+      const bool next_ok = len - pos < 2 * kTsPacketSize || buf[pos + kTsPacketSize] == kSync;
+      if (buf[pos] == kSync && next_ok) {
         handle_packet(buf + pos, out, hint);
         pos += kTsPacketSize;
         continue;

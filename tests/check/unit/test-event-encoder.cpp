@@ -1,0 +1,100 @@
+/* Unit tests for event-encoder: Base64 against GLib's, JSON through
+ * json-glib, SSE framing as the EventSource parser reads it. */
+#include <gst/check/gstcheck.h>
+#include <json-glib/json-glib.h>
+
+#include <random>
+
+#include "event-encoder.h"
+
+using namespace gstsse;
+
+GST_START_TEST(test_base64_matches_glib) {
+  std::mt19937 rng(42);
+  for (size_t size = 0; size < 700; size++) {
+    std::vector<uint8_t> data(size);
+    for (auto &b : data)
+      b = static_cast<uint8_t>(rng());
+    std::string ours;
+    base64_append(ours, data.data(), data.size());
+    gchar *theirs = g_base64_encode(data.data(), data.size());
+    fail_unless_equals_string(ours.c_str(), theirs);
+    fail_unless_equals_int(ours.size(), base64_length(size));
+    g_free(theirs);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_media_event_round_trip) {
+  std::vector<uint8_t> ts(188 * 3);
+  for (size_t i = 0; i < ts.size(); i++)
+    ts[i] = static_cast<uint8_t>(i * 7);
+  MediaEventFields f;
+  f.seq = 1795666877402898ull;
+  f.key = true;
+  f.pts_ns = 3601003188888;
+  f.ts_us = 1764130000123456;
+  const std::string wire = encode_media_event(f, ts.data(), ts.size());
+
+  /* Frame: "id: N\ndata: JSON\n\n", one data line. */
+  const std::string head = "id: 1795666877402898\ndata: ";
+  fail_unless(wire.compare(0, head.size(), head) == 0, "%s", wire.substr(0, 60).c_str());
+  fail_unless(wire.size() > 2 && wire.substr(wire.size() - 2) == "\n\n");
+  const std::string json = wire.substr(head.size(), wire.size() - head.size() - 2);
+  fail_unless(json.find('\n') == std::string::npos);
+
+  JsonParser *parser = json_parser_new();
+  fail_unless(json_parser_load_from_data(parser, json.c_str(), -1, nullptr));
+  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+  fail_unless_equals_uint64(json_object_get_int_member(o, "seq"), f.seq);
+  fail_unless(json_object_get_boolean_member(o, "key"));
+  fail_unless_equals_int64(json_object_get_int_member(o, "pts"), f.pts_ns);
+  fail_unless_equals_int64(json_object_get_int_member(o, "ts"), f.ts_us);
+  gsize n = 0;
+  guchar *raw = g_base64_decode(json_object_get_string_member(o, "data"), &n);
+  fail_unless(n == ts.size() && memcmp(raw, ts.data(), n) == 0);
+  g_free(raw);
+  g_object_unref(parser);
+
+  f.key = false;
+  f.pts_ns = -1;
+  const std::string delta = encode_media_event(f, ts.data(), 188);
+  fail_unless(delta.find("\"key\":false,\"pts\":null,") != std::string::npos, "%s", delta.c_str());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_json_string_escaping) {
+  std::string out;
+  json_append_string(out, "a\"b\\c\nd\te\x01/é");
+  JsonParser *parser = json_parser_new();
+  const std::string doc = "[" + out + "]";
+  fail_unless(json_parser_load_from_data(parser, doc.c_str(), -1, nullptr));
+  JsonArray *a = json_node_get_array(json_parser_get_root(parser));
+  fail_unless_equals_string(json_array_get_string_element(a, 0), "a\"b\\c\nd\te\x01/é");
+  fail_unless(out.find('\n') == std::string::npos);
+  g_object_unref(parser);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_named_events_and_comments) {
+  const std::string eos = encode_named_event("eos", "{}");
+  const std::string comment = encode_comment("keepalive");
+  const std::string retry = encode_retry(2500);
+  fail_unless_equals_string(eos.c_str(), "event: eos\ndata: {}\n\n");
+  fail_unless_equals_string(comment.c_str(), ": keepalive\n\n");
+  fail_unless_equals_string(retry.c_str(), "retry: 2500\n");
+}
+GST_END_TEST;
+
+static Suite *encoder_suite(void) {
+  Suite *s = suite_create("event-encoder");
+  TCase *tc = tcase_create("general");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_base64_matches_glib);
+  tcase_add_test(tc, test_media_event_round_trip);
+  tcase_add_test(tc, test_json_string_escaping);
+  tcase_add_test(tc, test_named_events_and_comments);
+  return s;
+}
+
+GST_CHECK_MAIN(encoder);

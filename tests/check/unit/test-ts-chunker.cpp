@@ -1,0 +1,218 @@
+/* Unit tests for ts-chunker on real mpegtsmux output (made in-process) and
+ * on damaged copies of it. */
+#include <gst/app/gstappsink.h>
+#include <gst/check/gstcheck.h>
+
+#include <random>
+
+#include "ts-chunker.h"
+
+using namespace gstsse;
+
+namespace {
+
+constexpr int kFrames = 90;
+constexpr int kGop = 30;
+
+/* 90 frames of H.264 in TS, as mpegtsmux pushes them: one buffer per packet. */
+std::vector<std::vector<uint8_t>> mux_output(const char *extra = "") {
+  gchar *desc = g_strdup_printf(
+      "videotestsrc num-buffers=%d pattern=ball ! video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "x264enc speed-preset=ultrafast key-int-max=%d ! mpegtsmux %s ! appsink name=out sync=false",
+      kFrames, kGop, extra);
+  GstElement *p = gst_parse_launch(desc, nullptr);
+  g_free(desc);
+  GstElement *out = gst_bin_get_by_name(GST_BIN(p), "out");
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  std::vector<std::vector<uint8_t>> bufs;
+  while (GstSample *s = gst_app_sink_pull_sample(GST_APP_SINK(out))) {
+    GstMapInfo map;
+    GstBuffer *b = gst_sample_get_buffer(s);
+    gst_buffer_map(b, &map, GST_MAP_READ);
+    bufs.emplace_back(map.data, map.data + map.size);
+    gst_buffer_unmap(b, &map);
+    gst_sample_unref(s);
+  }
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(out);
+  gst_object_unref(p);
+  return bufs;
+}
+
+std::vector<uint8_t> flat(const std::vector<std::vector<uint8_t>> &bufs) {
+  std::vector<uint8_t> all;
+  for (auto &b : bufs)
+    all.insert(all.end(), b.begin(), b.end());
+  return all;
+}
+
+uint16_t pid(const uint8_t *p) { return static_cast<uint16_t>(((p[1] & 0x1f) << 8) | p[2]); }
+
+void check_chunks(const std::vector<TsChunk> &chunks) {
+  for (auto &c : chunks) {
+    fail_unless(!c.data.empty() && c.data.size() % kTsPacketSize == 0);
+    for (size_t off = 0; off < c.data.size(); off += kTsPacketSize)
+      fail_unless_equals_int(c.data[off], 0x47);
+    if (c.key) {
+      fail_unless_equals_int(pid(c.data.data()), 0); /* PAT */
+      fail_unless(c.pts_ns >= 0);
+    }
+  }
+}
+
+/* Continuity counters of every PID are continuous across all chunks. */
+void check_continuity(const std::vector<TsChunk> &chunks) {
+  int cc[8192];
+  for (int &c : cc)
+    c = -1;
+  for (auto &c : chunks)
+    for (size_t off = 0; off < c.data.size(); off += kTsPacketSize) {
+      const uint8_t *p = c.data.data() + off;
+      if (!(p[3] & 0x10) || pid(p) == 0x1fff)
+        continue;
+      const int v = p[3] & 0x0f;
+      if (cc[pid(p)] >= 0)
+        fail_unless_equals_int(v, (cc[pid(p)] + 1) & 0x0f);
+      cc[pid(p)] = v;
+    }
+}
+
+}  // namespace
+
+GST_START_TEST(test_one_chunk_per_frame) {
+  auto bufs = mux_output();
+  TsChunker chunker;
+  std::vector<TsChunk> chunks;
+  for (auto &b : bufs)
+    chunker.push(b.data(), b.size(), chunks);
+  chunker.flush(chunks);
+  check_chunks(chunks);
+  check_continuity(chunks);
+  int keys = 0, with_pts = 0;
+  for (auto &c : chunks) {
+    keys += c.key;
+    with_pts += c.pts_ns >= 0;
+  }
+  fail_unless_equals_int(keys, kFrames / kGop);
+  fail_unless(chunks[0].key);
+  /* One frame per chunk: each frame's PES ends its chunk at once. */
+  fail_unless_equals_int(with_pts, kFrames);
+  fail_unless(chunks.size() <= kFrames + 1, "%zu chunks", chunks.size());
+  fail_unless(chunker.primary_is_video());
+  fail_unless_equals_int(chunker.stats().resyncs, 0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_any_split_gives_same_chunks) {
+  auto bufs = mux_output();
+  const auto all = flat(bufs);
+  TsChunker ref;
+  std::vector<TsChunk> expected;
+  ref.push(all.data(), all.size(), expected);
+  ref.flush(expected);
+
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 5; trial++) {
+    TsChunker chunker;
+    std::vector<TsChunk> got;
+    size_t off = 0;
+    while (off < all.size()) {
+      const size_t n = std::min<size_t>(1 + rng() % 3000, all.size() - off);
+      chunker.push(all.data() + off, n, got);
+      off += n;
+    }
+    chunker.flush(got);
+    fail_unless_equals_int(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); i++) {
+      fail_unless(got[i].data == expected[i].data, "chunk %zu differs", i);
+      fail_unless(got[i].key == expected[i].key);
+    }
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_key_chunks_get_psi_inserted) {
+  /* With PAT/PMT only every 10 s, key chunks after the first carry copies. */
+  auto bufs = mux_output("pat-interval=900000 pmt-interval=900000");
+  TsChunker chunker;
+  std::vector<TsChunk> chunks;
+  for (auto &b : bufs)
+    chunker.push(b.data(), b.size(), chunks);
+  chunker.flush(chunks);
+  check_chunks(chunks);
+  check_continuity(chunks);
+  int keys = 0;
+  for (auto &c : chunks)
+    keys += c.key;
+  fail_unless_equals_int(keys, kFrames / kGop);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_damaged_input_resyncs) {
+  auto all = flat(mux_output());
+  std::mt19937 rng(3);
+  /* Junk between packets, a truncated packet, random bytes flipped. */
+  std::vector<uint8_t> bad(all.begin(), all.begin() + 40 * 188);
+  for (int i = 0; i < 500; i++)
+    bad.push_back(static_cast<uint8_t>(rng()));
+  bad.insert(bad.end(), all.begin() + 40 * 188, all.begin() + 80 * 188 + 100); /* cut mid-packet */
+  bad.insert(bad.end(), all.begin() + 81 * 188, all.end());
+  for (int i = 0; i < 20; i++)
+    bad[rng() % bad.size()] ^= 0xff;
+
+  TsChunker chunker;
+  std::vector<TsChunk> chunks;
+  for (size_t off = 0; off < bad.size(); off += 777)
+    chunker.push(bad.data() + off, std::min<size_t>(777, bad.size() - off), chunks);
+  chunker.flush(chunks);
+  check_chunks(chunks);
+  fail_unless(chunker.stats().resyncs >= 2, "resyncs %" G_GUINT64_FORMAT, chunker.stats().resyncs);
+  fail_unless(chunker.stats().skipped_bytes >= 500);
+  size_t packets = 0;
+  for (auto &c : chunks)
+    packets += c.data.size() / 188;
+  fail_unless(packets >= all.size() / 188 - 25, "kept %zu of %zu packets", packets, all.size() / 188);
+
+  /* Pure noise: no crash, nothing key. */
+  TsChunker noise;
+  std::vector<TsChunk> none;
+  std::vector<uint8_t> junk(100000);
+  for (auto &b : junk)
+    b = static_cast<uint8_t>(rng() | 0x01); /* never 0x47... mostly */
+  noise.push(junk.data(), junk.size(), none);
+  noise.flush(none);
+  for (auto &c : none)
+    fail_if(c.key);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_unbounded_pes_waits_for_flush) {
+  /* A large frame: PES_packet_length 0, so its end is not in the TS. */
+  auto bufs = mux_output();
+  TsChunker chunker;
+  std::vector<TsChunk> chunks;
+  /* Only the first GOP's IDR, the biggest frame; check flush() ends it. */
+  for (auto &b : bufs)
+    chunker.push(b.data(), b.size(), chunks);
+  fail_unless(chunker.has_pending() || !chunks.empty());
+  const size_t before = chunks.size();
+  chunker.flush(chunks);
+  fail_unless(!chunker.has_pending());
+  fail_unless(chunks.size() >= before);
+}
+GST_END_TEST;
+
+static Suite *chunker_suite(void) {
+  Suite *s = suite_create("ts-chunker");
+  TCase *tc = tcase_create("general");
+  tcase_set_timeout(tc, 60);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_one_chunk_per_frame);
+  tcase_add_test(tc, test_any_split_gives_same_chunks);
+  tcase_add_test(tc, test_key_chunks_get_psi_inserted);
+  tcase_add_test(tc, test_damaged_input_resyncs);
+  tcase_add_test(tc, test_unbounded_pes_waits_for_flush);
+  return s;
+}
+
+GST_CHECK_MAIN(chunker);
