@@ -65,8 +65,11 @@ function sseLoaderClass(mpegts, feeder) {
   };
 }
 
-// Latency chasing: keep at most ~0.5 s buffered, play slightly faster above
-// 0.3 s, and jump forward when the buffer holds more than a second.
+// Latency chasing: play 1.2x while more than liveSyncMaxLatency is buffered
+// until it is down to liveSyncTargetLatency, and jump forward when more than
+// a second is buffered. Audio arrives in bigger steps than video (several
+// AAC frames per PES), so streams with audio keep a larger margin, else
+// playback stalls on audio underruns.
 const PLAYER_CONFIG = {
   enableWorker: false, // the loader lives on this thread
   enableStashBuffer: false,
@@ -77,13 +80,15 @@ const PLAYER_CONFIG = {
   liveBufferLatencyMaxLatency: 1.0,
   liveBufferLatencyMinRemain: 0.2,
   liveSync: true,
-  liveSyncMaxLatency: 0.5,
-  liveSyncTargetLatency: 0.3,
+  liveSyncMaxLatency: 0.25,
+  liveSyncTargetLatency: 0.12,
   liveSyncPlaybackRate: 1.2,
   autoCleanupSourceBuffer: true,
   autoCleanupMaxBackwardDuration: 20,
   autoCleanupMinBackwardDuration: 10,
 };
+
+const AUDIO_LATENCY = { liveSyncMaxLatency: 0.5, liveSyncTargetLatency: 0.3 };
 
 export class MsePath {
   static id = 'mse';
@@ -182,7 +187,11 @@ export class MsePath {
     const { mpegts } = this;
     this.player = mpegts.createPlayer(
       { type: 'mpegts', isLive: true, url: this.url, hasAudio: this.hasAudio, hasVideo: true },
-      { ...PLAYER_CONFIG, customLoader: sseLoaderClass(mpegts, this) },
+      {
+        ...PLAYER_CONFIG,
+        ...(this.hasAudio ? AUDIO_LATENCY : {}),
+        customLoader: sseLoaderClass(mpegts, this),
+      },
     );
     this.player.on(mpegts.Events.ERROR, (type, detail, info) => {
       this.stats.error(`mpegts.js: ${type} ${detail} ${info?.msg ?? ''}`.trim());

@@ -19,14 +19,15 @@ export function videoPipeline({ keyInt = 30, width = 640, height = 360, audio = 
 }
 
 /**
- * Starts a pipeline (its ssesink gets port=0 unless `port` is given) and
+ * Starts a pipeline (its ssesink gets port=0 unless `port` is given; -e with
+ * `eos` so that SIGINT ends the stream with EOS) and
  * resolves once the server listens: {port, stop(signal), exited}.
  */
 export async function startPipeline(description, { port = 0, eos = false } = {}) {
   if (!fs.existsSync(path.join(PLUGIN_DIR, 'libgstsse.so'))) {
     throw new Error(`no ssesink in ${PLUGIN_DIR}: build it with 'meson setup build && ninja -C build'`);
   }
-  const args = ['-v', ...(eos ? ['-e'] : []), ...splitLaunchLine(`${description} port=${port}`)];
+  const args = ['-v', ...(eos ? ['-e'] : []), ...splitLaunchLine(description.replace(/\bssesink\b/, `ssesink port=${port}`))];
   const child = spawn('gst-launch-1.0', args, {
     env: { ...process.env, GST_PLUGIN_PATH: PLUGIN_DIR },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,103 @@
+// The mpegts.js fallback against the real element: forced with ?mode=mse
+// for a video-only stream, and chosen by itself for a stream with AAC audio.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from './lib/browser.mjs';
+import { startStaticServer } from './lib/static-server.mjs';
+import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
+import {
+  playerUrl, waitForStats, screenSamples, isPicture, screenshot,
+} from './lib/player-page.mjs';
+
+let web;
+let browser;
+
+before(async () => {
+  web = await startStaticServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await web?.close();
+});
+
+const playback = (page) => page.evaluate(() => {
+  const video = document.querySelector('video');
+  const q = video.getVideoPlaybackQuality();
+  const b = video.buffered;
+  return {
+    total: q.totalVideoFrames,
+    dropped: q.droppedVideoFrames,
+    currentTime: video.currentTime,
+    paused: video.paused,
+    muted: video.muted,
+    width: video.videoWidth,
+    height: video.videoHeight,
+    bufferedAhead: b.length ? b.end(b.length - 1) - video.currentTime : 0,
+    audioBytes: video.webkitAudioDecodedByteCount ?? null,
+  };
+});
+
+/** Plays for a while and checks what the <video> element presented. */
+async function checkPlayback(t, page, name) {
+  const s = await waitForStats(page, (st) => st.framesDecoded >= 60 && st.state === 'playing', 30000);
+  assert.equal(s.path, 'mse');
+  await page.evaluate(() => {
+    window.stalls = 0;
+    document.querySelector('video').addEventListener('waiting', () => window.stalls++);
+  });
+  const first = await playback(page);
+  await new Promise((r) => setTimeout(r, 4000));
+  const stalls = await page.evaluate(() => window.stalls);
+  const second = await playback(page);
+  const presented = second.total - first.total;
+  const dropped = second.dropped - first.dropped;
+  const advanced = second.currentTime - first.currentTime;
+  const end = await waitForStats(page, (st) => st.latencyMs.p50 !== null);
+  t.diagnostic(`${name}: ${presented} frames presented in 4 s, ${dropped} dropped, currentTime +${advanced.toFixed(2)} s, ` +
+    `${second.bufferedAhead.toFixed(2)} s buffered, ${stalls} stalls; latency estimate p50 ${end.latencyMs.p50} ms p95 ${end.latencyMs.p95} ms`);
+  assert.equal(second.paused, false);
+  assert.deepEqual([second.width, second.height], [640, 360]);
+  // 30 fps for 4 s, with room for latency chasing (1.2x) and timer slack.
+  assert.ok(presented >= 100 && presented <= 160, `${presented} frames presented in 4 s`);
+  assert.ok(dropped <= presented * 0.05, `${dropped} of ${presented} frames dropped`);
+  assert.ok(stalls <= 1, `playback stalled ${stalls} times in 4 s`);
+  assert.ok(advanced > 3.2, `playback advanced ${advanced} s in 4 s`);
+  assert.ok(second.bufferedAhead < 1.5, `${second.bufferedAhead} s buffered: latency chasing is off`);
+  const samples = await screenSamples(page, 3, 400);
+  assert.ok(samples.every(isPicture), `blank video: ${JSON.stringify(samples)}`);
+  assert.equal(new Set(samples.map((x) => x.hash)).size, samples.length, 'the picture changes');
+  assert.equal(end.errors, 0, end.lastError);
+  t.diagnostic(`screenshot: ${await screenshot(page, name)}`);
+  return { second, stats: end };
+}
+
+test('?mode=mse plays a video-only stream through mpegts.js', async (t) => {
+  const pipeline = await startPipeline(videoPipeline());
+  t.after(() => pipeline.stop());
+  const { page } = browser;
+  await page.goto(playerUrl(web.url, pipeline.port, { mode: 'mse', stats: '1' }));
+  await checkPlayback(t, page, 'mse-video');
+  assert.equal(await page.locator('.path').textContent(), 'MSE (mpegts.js)');
+  assert.ok(await page.locator('[data-action=mute]').isHidden(), 'no unmute button without audio');
+});
+
+test('a stream with AAC audio picks MSE by itself, muted, with an unmute button', async (t) => {
+  const pipeline = await startPipeline(videoPipeline({ audio: true }));
+  t.after(() => pipeline.stop());
+  const { page } = browser;
+  await page.goto(playerUrl(web.url, pipeline.port, { stats: '1' }));
+  const { second, stats } = await checkPlayback(t, page, 'mse-audio');
+  assert.match(stats.codec, /mp4a/);
+  assert.equal(second.muted, true, 'autoplay starts muted');
+  assert.ok(second.audioBytes > 0, 'audio is decoded');
+
+  const mute = page.locator('[data-action=mute]');
+  assert.equal(await mute.textContent(), 'Unmute');
+  await mute.click();
+  await page.waitForFunction(() => !document.querySelector('video').muted);
+  assert.equal(await mute.textContent(), 'Mute');
+  const after = await playback(page);
+  assert.equal(after.paused, false, 'still playing after unmuting');
+});
