@@ -95,7 +95,7 @@ export class MsePath {
 
   static async probe() {
     const MS = window.ManagedMediaSource ?? window.MediaSource;
-    if (!MS) return { ok: false, reason: 'this browser has no Media Source Extensions' };
+    if (!MS) return { ok: false, reason: 'Media Source Extensions are missing' };
     if (!MS.isTypeSupported('video/mp4; codecs="avc1.42E01E"')) {
       return { ok: false, reason: 'Media Source Extensions cannot play H.264 here' };
     }

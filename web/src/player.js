@@ -77,7 +77,8 @@ export class SsePlayer {
     const [webcodecs, mse] = await Promise.all([WebCodecsPath.probe(), MsePath.probe()]);
     this.support = { webcodecs, mse };
     if (!webcodecs.ok && !mse.ok) {
-      this.#fail(`This browser cannot play the stream: ${webcodecs.reason}, and ${mse.reason}.`);
+      this.#fail(`This browser cannot play the stream: ${webcodecs.reason}, and ${mse.reason}. ` +
+        'A current Chrome, Edge, Firefox or Safari can.');
       return;
     }
     this.source.open();

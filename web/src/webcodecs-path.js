@@ -26,7 +26,7 @@ export class WebCodecsPath {
       return {
         ok: false,
         reason: window.isSecureContext
-          ? 'this browser has no WebCodecs VideoDecoder'
+          ? 'WebCodecs VideoDecoder is missing'
           : 'WebCodecs needs a secure context (HTTPS or localhost)',
       };
     }
