@@ -22,8 +22,7 @@ class ClientQueue {
  public:
   using EventPtr = std::shared_ptr<const Event>;
 
-  ClientQueue(size_t hard_limit, size_t in_flight_max)
-      : hard_limit_(hard_limit), in_flight_max_(in_flight_max) {}
+  ClientQueue(size_t hard_limit, size_t in_flight_max) : hard_limit_(hard_limit), in_flight_max_(in_flight_max) {}
 
   /* Queues @ev. Returns false when the client is now over its hard limit
    * (the event is not queued). A hard limit of 0 means unlimited. */

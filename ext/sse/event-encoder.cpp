@@ -119,6 +119,8 @@ std::string encode_comment(std::string_view text) {
   return out;
 }
 
-std::string encode_retry(unsigned ms) { return "retry: " + std::to_string(ms) + "\n"; }
+std::string encode_retry(unsigned ms) {
+  return "retry: " + std::to_string(ms) + "\n";
+}
 
 }  // namespace gstsse

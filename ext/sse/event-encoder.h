@@ -15,7 +15,9 @@ namespace gstsse {
 void base64_append(std::string &out, const uint8_t *data, size_t size);
 
 /* Length of the Base64 text for @size input bytes. */
-constexpr size_t base64_length(size_t size) { return (size + 2) / 3 * 4; }
+constexpr size_t base64_length(size_t size) {
+  return (size + 2) / 3 * 4;
+}
 
 /* Appends @s as a JSON string literal (with quotes), escaping as RFC 8259
  * requires; the result never contains a raw newline, so it is safe in an SSE

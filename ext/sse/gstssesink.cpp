@@ -67,6 +67,7 @@ struct Settings {
   std::string cors_origin;
   guint64 max_client_bytes = DEFAULT_MAX_CLIENT_BYTES;
   guint chunk_timeout = DEFAULT_CHUNK_TIMEOUT;
+  std::string web_root;
 };
 
 /* State of the streaming side; guarded by Private::chunk_mutex, which the
@@ -115,6 +116,7 @@ enum {
   PROP_CORS_ORIGIN,
   PROP_MAX_CLIENT_BYTES,
   PROP_CHUNK_TIMEOUT,
+  PROP_WEB_ROOT,
   PROP_NUM_CLIENTS,
   PROP_BYTES_SERVED,
 };
@@ -122,9 +124,9 @@ enum {
 enum { SIGNAL_CLIENT_ADDED, SIGNAL_CLIENT_REMOVED, SIGNAL_GET_STATS, LAST_SIGNAL };
 static guint signals[LAST_SIGNAL];
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/mpegts, systemstream = (boolean) true, packetsize = (int) 188"));
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                            GST_STATIC_CAPS("video/mpegts, systemstream = (boolean) true, packetsize = (int) 188"));
 
 #define gst_sse_sink_parent_class parent_class
 G_DEFINE_TYPE(GstSseSink, gst_sse_sink, GST_TYPE_BASE_SINK);
@@ -161,9 +163,9 @@ static void publish_chunks(GstSseSink *sink, Chunking &ck, const std::shared_ptr
     f.key = chunk.key;
     f.pts_ns = chunk.pts_ns;
     f.ts_us = now;
-    events.push_back(std::make_shared<const gstsse::Event>(
-        gstsse::Event::Kind::kMedia, f.seq, f.key,
-        gstsse::encode_media_event(f, chunk.data.data(), chunk.data.size())));
+    events.push_back(
+        std::make_shared<const gstsse::Event>(gstsse::Event::Kind::kMedia, f.seq, f.key,
+                                              gstsse::encode_media_event(f, chunk.data.data(), chunk.data.size())));
     GST_LOG_OBJECT(sink, "chunk %" G_GUINT64_FORMAT ": %zu bytes%s", f.seq, chunk.data.size(),
                    chunk.key ? ", key" : "");
   }
@@ -263,8 +265,7 @@ static gboolean gst_sse_sink_event(GstBaseSink *bsink, GstEvent *event) {
       priv->chunking.scratch.clear();
       break;
     }
-    default:
-      break;
+    default: break;
   }
   return GST_BASE_SINK_CLASS(parent_class)->event(bsink, event);
 }
@@ -301,8 +302,8 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   GError *err = nullptr;
   auto server = gstsse::Server::acquire(s.address, s.port, &err);
   if (!server) {
-    GST_ELEMENT_ERROR(sink, RESOURCE, OPEN_READ_WRITE,
-                      ("Could not listen on %s port %d", s.address.c_str(), s.port), ("%s", err->message));
+    GST_ELEMENT_ERROR(sink, RESOURCE, OPEN_READ_WRITE, ("Could not listen on %s port %d", s.address.c_str(), s.port),
+                      ("%s", err->message));
     g_error_free(err);
     return FALSE;
   }
@@ -314,6 +315,7 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   cfg.retry_ms = s.retry;
   cfg.cors_origin = s.cors_origin;
   cfg.max_client_bytes = s.max_client_bytes;
+  cfg.web_root = s.web_root;
   const uint64_t first_seq = gstsse::next_run_first_seq();
   auto stream = std::make_shared<gstsse::Stream>(cfg, first_seq);
   stream->on_client_added = [sink](uint32_t id, const std::string &remote) {
@@ -348,7 +350,7 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
 
   static GSourceFuncs flush_funcs = {
       nullptr, nullptr, [](GSource *, GSourceFunc cb, gpointer data) -> gboolean { return cb(data); },
-      nullptr,  nullptr, nullptr};
+      nullptr, nullptr, nullptr};
   GSource *flush = g_source_new(&flush_funcs, sizeof(GSource));
   g_source_set_callback(flush, flush_idle_chunk, sink, nullptr);
   g_source_attach(flush, server->context());
@@ -358,8 +360,8 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     priv->current_port = server->port();
     priv->flush_source = flush;
   }
-  GST_INFO_OBJECT(sink, "serving %s on %s port %d, first id %" G_GUINT64_FORMAT, s.path.c_str(),
-                  s.address.c_str(), server->port(), first_seq);
+  GST_INFO_OBJECT(sink, "serving %s on %s port %d, first id %" G_GUINT64_FORMAT, s.path.c_str(), s.address.c_str(),
+                  server->port(), first_seq);
   g_object_notify(G_OBJECT(sink), "current-port");
   return TRUE;
 }
@@ -442,6 +444,11 @@ static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GVal
     }
     case PROP_MAX_CLIENT_BYTES: s.max_client_bytes = g_value_get_uint64(value); break;
     case PROP_CHUNK_TIMEOUT: s.chunk_timeout = g_value_get_uint(value); break;
+    case PROP_WEB_ROOT: {
+      const gchar *str = g_value_get_string(value);
+      s.web_root = str ? str : "";
+      break;
+    }
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -471,6 +478,7 @@ static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *va
     case PROP_CORS_ORIGIN: g_value_set_string(value, s.cors_origin.empty() ? nullptr : s.cors_origin.c_str()); break;
     case PROP_MAX_CLIENT_BYTES: g_value_set_uint64(value, s.max_client_bytes); break;
     case PROP_CHUNK_TIMEOUT: g_value_set_uint(value, s.chunk_timeout); break;
+    case PROP_WEB_ROOT: g_value_set_string(value, s.web_root.empty() ? nullptr : s.web_root.c_str()); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -481,7 +489,9 @@ static void gst_sse_sink_finalize(GObject *object) {
   G_OBJECT_CLASS(parent_class)->finalize(object);
 }
 
-static void gst_sse_sink_init(GstSseSink *sink) { sink->priv = new GstSseSinkPrivate(); }
+static void gst_sse_sink_init(GstSseSink *sink) {
+  sink->priv = new GstSseSinkPrivate();
+}
 
 static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
   auto *gobject_class = G_OBJECT_CLASS(klass);
@@ -510,16 +520,16 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_CURRENT_PORT,
       g_param_spec_int("current-port", "Current port",
-                       "The port the server listens on while the element is running (0 = not listening)", 0, 65535,
-                       0, ro));
+                       "The port the server listens on while the element is running (0 = not listening)", 0, 65535, 0,
+                       ro));
   g_object_class_install_property(
       gobject_class, PROP_PATH,
       g_param_spec_string("path", "Path", "URL path of the event stream; must start with '/'", DEFAULT_PATH, rw));
   g_object_class_install_property(
       gobject_class, PROP_MAX_CLIENTS,
       g_param_spec_uint("max-clients", "Max clients",
-                        "Clients served at once; more get 503 Service Unavailable with Retry-After (0 = unlimited)",
-                        0, G_MAXUINT, DEFAULT_MAX_CLIENTS, rw));
+                        "Clients served at once; more get 503 Service Unavailable with Retry-After (0 = unlimited)", 0,
+                        G_MAXUINT, DEFAULT_MAX_CLIENTS, rw));
   g_object_class_install_property(
       gobject_class, PROP_KEEPALIVE_INTERVAL,
       g_param_spec_uint("keepalive-interval", "Keepalive interval",
@@ -554,13 +564,19 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
                         "(0 = wait for the next frame)",
                         0, 1000, DEFAULT_CHUNK_TIMEOUT, rw));
   g_object_class_install_property(
-      gobject_class, PROP_NUM_CLIENTS,
-      g_param_spec_uint("num-clients", "Number of clients", "Clients connected to the event stream now", 0,
-                        G_MAXUINT, 0, ro));
+      gobject_class, PROP_WEB_ROOT,
+      g_param_spec_string("web-root", "Web root",
+                          "Directory whose files are served at / instead of the player compiled into the plugin "
+                          "(NULL = built-in player). Nothing outside it can be reached: no .., no dotfiles, "
+                          "symlinks must resolve inside",
+                          nullptr, rw));
+  g_object_class_install_property(gobject_class, PROP_NUM_CLIENTS,
+                                  g_param_spec_uint("num-clients", "Number of clients",
+                                                    "Clients connected to the event stream now", 0, G_MAXUINT, 0, ro));
   g_object_class_install_property(
       gobject_class, PROP_BYTES_SERVED,
-      g_param_spec_uint64("bytes-served", "Bytes served",
-                          "Body bytes written to all clients since the element started", 0, G_MAXUINT64, 0, ro));
+      g_param_spec_uint64("bytes-served", "Bytes served", "Body bytes written to all clients since the element started",
+                          0, G_MAXUINT64, 0, ro));
 
   /**
    * GstSseSink::client-added:
@@ -570,8 +586,8 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
    *
    * A client connected to the event stream. Emitted from the server thread.
    */
-  signals[SIGNAL_CLIENT_ADDED] = g_signal_new("client-added", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
-                                              nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  signals[SIGNAL_CLIENT_ADDED] = g_signal_new("client-added", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr,
+                                              nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
   /**
    * GstSseSink::client-removed:
    * @sink: the sink
@@ -593,9 +609,9 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
    * `events-dropped`, `queue-bytes` (unsent bytes) and `connected-time`
    * (nanoseconds), or NULL when there is no such client.
    */
-  signals[SIGNAL_GET_STATS] = g_signal_new(
-      "get-stats", G_TYPE_FROM_CLASS(klass), static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), 0,
-      nullptr, nullptr, nullptr, GST_TYPE_STRUCTURE, 1, G_TYPE_UINT);
+  signals[SIGNAL_GET_STATS] = g_signal_new("get-stats", G_TYPE_FROM_CLASS(klass),
+                                           static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), 0, nullptr,
+                                           nullptr, nullptr, GST_TYPE_STRUCTURE, 1, G_TYPE_UINT);
   /* Class handler for the action signal. */
   g_signal_override_class_handler("get-stats", G_TYPE_FROM_CLASS(klass), G_CALLBACK(gst_sse_sink_get_stats));
 

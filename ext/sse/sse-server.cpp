@@ -14,6 +14,7 @@
 
 #include "client-queue.h"
 #include "event-encoder.h"
+#include "web-files.h"
 
 GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
 #define GST_CAT_DEFAULT gst_sse_sink_debug
@@ -63,11 +64,13 @@ uint64_t next_run_first_seq() {
 Event::Event(Kind k, uint64_t s, bool is_key, std::string wire) : kind(k), seq(s), key(is_key) {
   size_ = wire.size();
   auto *owned = new std::string(std::move(wire));
-  bytes = g_bytes_new_with_free_func(owned->data(), owned->size(),
-                                     [](gpointer p) { delete static_cast<std::string *>(p); }, owned);
+  bytes = g_bytes_new_with_free_func(
+      owned->data(), owned->size(), [](gpointer p) { delete static_cast<std::string *>(p); }, owned);
 }
 
-Event::~Event() { g_bytes_unref(bytes); }
+Event::~Event() {
+  g_bytes_unref(bytes);
+}
 
 /* ------------------------------------------------------------------------ */
 
@@ -77,7 +80,7 @@ struct Stream::Client : std::enable_shared_from_this<Stream::Client> {
   SoupServerMessage *msg = nullptr;
   std::string remote;
   ClientQueue<Event> queue;
-  bool started = false; /* has received its first key chunk */
+  bool started = false;    /* has received its first key chunk */
   std::string stream_json; /* the stream event it got last; empty: none yet */
   bool closing = false;
   bool ended = false; /* body completed (EOS) */
@@ -222,10 +225,8 @@ void Stream::Impl::handle(SoupServerMessage *msg) {
     return;
   }
   if (cfg.max_clients && self->num_clients_.load() >= cfg.max_clients) {
-    GST_INFO("refusing %s: max-clients (%u) reached", soup_server_message_get_remote_host(msg),
-             cfg.max_clients);
-    soup_message_headers_replace(headers, "Retry-After",
-                                 std::to_string(std::max(1u, cfg.retry_ms / 1000)).c_str());
+    GST_INFO("refusing %s: max-clients (%u) reached", soup_server_message_get_remote_host(msg), cfg.max_clients);
+    soup_message_headers_replace(headers, "Retry-After", std::to_string(std::max(1u, cfg.retry_ms / 1000)).c_str());
     soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
     return;
   }
@@ -241,9 +242,8 @@ void Stream::Impl::handle(SoupServerMessage *msg) {
 
   /* The stream never ends by itself; when it does end, close. */
   soup_message_headers_replace(headers, "Connection", "close");
-  soup_message_headers_set_encoding(headers, soup_server_message_get_http_version(msg) == SOUP_HTTP_1_0
-                                                 ? SOUP_ENCODING_EOF
-                                                 : SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_encoding(
+      headers, soup_server_message_get_http_version(msg) == SOUP_HTTP_1_0 ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
   soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
 
   if (GSocket *sock = soup_server_message_get_socket(msg))
@@ -494,7 +494,86 @@ struct Server::Impl {
   SoupServer *soup = nullptr;
   std::string key; /* registry key, empty when not shared (port 0) */
   std::map<std::string, std::shared_ptr<Stream>> streams;
+
+  void serve_web(SoupServerMessage *msg, const char *path, GHashTable *query);
 };
+
+namespace {
+
+std::string html_escape(const std::string &s) {
+  gchar *e = g_markup_escape_text(s.c_str(), -1);
+  std::string out = e;
+  g_free(e);
+  return out;
+}
+
+std::string url_escape(const std::string &s) {
+  gchar *e = g_uri_escape_string(s.c_str(), "/", FALSE);
+  std::string out = e;
+  g_free(e);
+  return out;
+}
+
+}  // namespace
+
+/* GET / is the player, pointed at the stream through a <meta name="sse-src">
+ * tag; with several streams it is a list of them, each linking to the player
+ * with ?src=. Other paths are the player's files. */
+void Server::Impl::serve_web(SoupServerMessage *msg, const char *raw_path, GHashTable *query) {
+  const char *method = soup_server_message_get_method(msg);
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "GET, HEAD");
+    soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    return;
+  }
+  /* Decode once; an encoded '/' or NUL is refused. */
+  gchar *decoded = g_uri_unescape_string(raw_path, "/");
+  if (!decoded || streams.empty()) {
+    g_free(decoded);
+    soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    return;
+  }
+  const std::string path = decoded;
+  g_free(decoded);
+
+  std::string root;
+  for (const auto &kv : streams)
+    if (!kv.second->config().web_root.empty()) {
+      root = kv.second->config().web_root;
+      break;
+    }
+
+  WebFile file;
+  const bool want_src = query && g_hash_table_contains(query, "src");
+  if (path == "/" && streams.size() > 1 && !want_src) {
+    std::string html =
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>Live streams</title></head>\n<body><h1>Live streams</h1>\n<ul>\n";
+    for (const auto &kv : streams) {
+      const std::string p = html_escape(kv.first);
+      html += "<li><a href=\"/?src=" + html_escape(url_escape(kv.first)) + "\">" + p + "</a> (<a href=\"" +
+              html_escape(url_escape(kv.first)) + "\">events</a>)</li>\n";
+    }
+    html += "</ul>\n</body></html>\n";
+    file.content_type = "text/html; charset=utf-8";
+    file.body = html;
+  } else if (!web_lookup(root, path, &file)) {
+    soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    return;
+  } else if (path == "/" && !want_src) {
+    const std::string meta = "<meta name=\"sse-src\" content=\"" + html_escape(streams.begin()->first) + "\">\n";
+    const size_t at = file.body.find("</head>");
+    file.body.insert(at == std::string::npos ? 0 : at, meta);
+  }
+
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+  soup_message_headers_replace(headers, "Cache-Control", "no-cache");
+  soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+  soup_server_message_set_response(msg, file.content_type.c_str(), SOUP_MEMORY_COPY, file.body.data(),
+                                   file.body.size());
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+}
 
 namespace {
 std::mutex g_registry_mutex;
@@ -502,13 +581,15 @@ std::map<std::string, std::weak_ptr<Server>> g_registry;
 
 /* GSource whose dispatch runs a std::function; used for the wake-up source
  * (ready time set from the streaming thread) and the keepalive ticker. */
-GSourceFuncs g_ready_time_funcs = {
-    nullptr, nullptr,
-    [](GSource *s, GSourceFunc cb, gpointer data) -> gboolean {
-      g_source_set_ready_time(s, -1);
-      return cb(data);
-    },
-    nullptr, nullptr, nullptr};
+GSourceFuncs g_ready_time_funcs = {nullptr,
+                                   nullptr,
+                                   [](GSource *s, GSourceFunc cb, gpointer data) -> gboolean {
+                                     g_source_set_ready_time(s, -1);
+                                     return cb(data);
+                                   },
+                                   nullptr,
+                                   nullptr,
+                                   nullptr};
 
 GSource *make_fn_source(GMainContext *ctx, std::function<void()> fn, unsigned interval_ms) {
   GSource *src = interval_ms ? g_timeout_source_new(interval_ms) : g_source_new(&g_ready_time_funcs, sizeof(GSource));
@@ -604,13 +685,13 @@ bool Server::start(const std::string &address, int port, GError **error) {
       g_set_error(&err, G_IO_ERROR, G_IO_ERROR_FAILED, "No address to listen on for \"%s\"", address.c_str());
     port_ = bound_port;
 
-    /* Anything not claimed by a stream's path. */
+    /* Anything not claimed by a stream's path: the player and its files. */
     soup_server_add_handler(
         impl_->soup, nullptr,
-        [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer) {
-          soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+        [](SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data) {
+          static_cast<Server *>(data)->impl_->serve_web(msg, path, query);
         },
-        nullptr, nullptr);
+        this, nullptr);
 
     const bool ok = err == nullptr;
     started.set_value(err);
@@ -660,8 +741,8 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
   const std::string path = stream->config().path;
   run_on(context_, [&] {
     if (impl_->streams.count(path)) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                  "Path \"%s\" is already served by another ssesink on port %d", path.c_str(), port_);
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Path \"%s\" is already served by another ssesink on port %d",
+                  path.c_str(), port_);
       ok = false;
       return;
     }
@@ -671,9 +752,11 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
     si->context = context_;
     {
       std::lock_guard<std::mutex> lock(si->pending_mutex);
-      si->wake = make_fn_source(context_, [si] { si->dispatch(); }, 0);
+      si->wake = make_fn_source(
+          context_, [si] { si->dispatch(); }, 0);
     }
-    si->ticker = make_fn_source(context_, [si] { si->tick(); }, 1000);
+    si->ticker = make_fn_source(
+        context_, [si] { si->tick(); }, 1000);
     soup_server_add_handler(
         impl_->soup, path.c_str(),
         [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *, gpointer data) {

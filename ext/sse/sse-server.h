@@ -40,7 +40,7 @@ struct Event {
   Kind kind;
   uint64_t seq;
   bool key;
-  GBytes *bytes; /* the wire text, handed to libsoup without copying */
+  GBytes *bytes;    /* the wire text, handed to libsoup without copying */
   std::string note; /* kStream: the JSON, to skip sending a client the same twice */
  private:
   size_t size_;
@@ -49,11 +49,12 @@ using EventPtr = std::shared_ptr<const Event>;
 
 struct StreamConfig {
   std::string path = "/stream";
-  unsigned max_clients = 0;        /* 0: unlimited */
+  unsigned max_clients = 0;         /* 0: unlimited */
   unsigned keepalive_interval = 15; /* seconds; 0: off */
   unsigned retry_ms = 2000;
-  std::string cors_origin;         /* empty: no CORS header */
+  std::string cors_origin; /* empty: no CORS header */
   uint64_t max_client_bytes = 8 * 1024 * 1024;
+  std::string web_root; /* empty: serve the player compiled into the plugin */
 };
 
 struct ClientStats {

@@ -10,7 +10,9 @@ namespace {
 constexpr uint8_t kSync = 0x47;
 constexpr size_t kMaxPsiPackets = 8; /* a 1024-byte section fits in 6 */
 
-inline uint16_t packet_pid(const uint8_t *p) { return static_cast<uint16_t>(((p[1] & 0x1f) << 8) | p[2]); }
+inline uint16_t packet_pid(const uint8_t *p) {
+  return static_cast<uint16_t>(((p[1] & 0x1f) << 8) | p[2]);
+}
 
 /* Offset of the payload in a packet, or kTsPacketSize when there is none. */
 inline size_t payload_offset(const uint8_t *p, bool *rai) {
@@ -30,8 +32,7 @@ inline size_t payload_offset(const uint8_t *p, bool *rai) {
 
 }  // namespace
 
-TsChunker::TsChunker(size_t max_chunk_bytes)
-    : max_chunk_bytes_(std::max(max_chunk_bytes, 4 * kTsPacketSize)) {}
+TsChunker::TsChunker(size_t max_chunk_bytes) : max_chunk_bytes_(std::max(max_chunk_bytes, 4 * kTsPacketSize)) {}
 
 void TsChunker::reset() {
   const size_t max = max_chunk_bytes_;
@@ -210,9 +211,17 @@ void TsChunker::parse_pmt(const std::vector<uint8_t> &s) {
       first_pid = pid;
     if (video_pid == 0xffff) {
       switch (type) {
-        case 0x1b: video_codec = Codec::kH264; video_pid = pid; break;
-        case 0x24: video_codec = Codec::kHevc; video_pid = pid; break;
-        case 0x01: case 0x02: case 0x10:
+        case 0x1b:
+          video_codec = Codec::kH264;
+          video_pid = pid;
+          break;
+        case 0x24:
+          video_codec = Codec::kHevc;
+          video_pid = pid;
+          break;
+        case 0x01:
+        case 0x02:
+        case 0x10:
           video_codec = Codec::kOtherVideo;
           video_pid = pid;
           break;

@@ -53,8 +53,7 @@ class TsChunker {
 
   /* Feeds bytes; completed chunks are appended to @out. @hint applies to a
    * primary-PID PES that starts within these bytes. */
-  void push(const uint8_t *data, size_t size, std::vector<TsChunk> &out,
-            KeyHint hint = KeyHint::kUnknown);
+  void push(const uint8_t *data, size_t size, std::vector<TsChunk> &out, KeyHint hint = KeyHint::kUnknown);
 
   /* Ends the pending chunk, if any (idle timeout, EOS). */
   void flush(std::vector<TsChunk> &out);
@@ -88,9 +87,9 @@ class TsChunker {
   bool primary_is_video_ = false;
   Codec codec_ = Codec::kNone;
   std::vector<uint8_t> pat_packets_, pmt_packets_; /* latest complete tables */
-  std::vector<uint8_t> psi_collect_[2];             /* packets being collected */
-  std::vector<uint8_t> psi_section_[2];             /* section bytes being collected */
-  uint8_t psi_cc_[2] = {0, 0};                      /* renumbered CC, PAT and PMT */
+  std::vector<uint8_t> psi_collect_[2];            /* packets being collected */
+  std::vector<uint8_t> psi_section_[2];            /* section bytes being collected */
+  uint8_t psi_cc_[2] = {0, 0};                     /* renumbered CC, PAT and PMT */
 
   /* The pending chunk and the frame in it */
   TsChunk pending_;

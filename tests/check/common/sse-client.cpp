@@ -30,7 +30,9 @@ SseClient::SseClient(int port, const std::string &path, const char *method,
   g_data_input_stream_set_newline_type(lines_, G_DATA_STREAM_NEWLINE_TYPE_ANY);
 }
 
-SseClient::~SseClient() { close(); }
+SseClient::~SseClient() {
+  close();
+}
 
 void SseClient::close() {
   if (lines_) {
@@ -157,8 +159,8 @@ std::string ffmpeg_decode_errors(const std::vector<uint8_t> &ts, int *status) {
   GError *err = nullptr;
   *status = -1;
   std::string result;
-  if (!g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out,
-                    &errout, status, &err)) {
+  if (!g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out, &errout,
+                    status, &err)) {
     result = std::string("could not run ffmpeg: ") + err->message;
     g_error_free(err);
   } else {
@@ -172,8 +174,9 @@ std::string ffmpeg_decode_errors(const std::vector<uint8_t> &ts, int *status) {
 
 std::string ffprobe_pict_types(const std::vector<uint8_t> &ts) {
   const std::string path = write_temp(ts);
-  const gchar *argv[] = {"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pict_type",
-                         "-of", "default=nw=1:nk=1", path.c_str(), nullptr};
+  const gchar *argv[] = {
+      "ffprobe",           "-v",         "error", "-select_streams", "v:0", "-show_entries", "frame=pict_type", "-of",
+      "default=nw=1:nk=1", path.c_str(), nullptr};
   gchar *out = nullptr;
   std::string types;
   if (g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr,

@@ -2,10 +2,12 @@
  * mpegtsmux ! ssesink port=0), real HTTP clients over loopback (libsoup,
  * curl, raw sockets) and ffmpeg/ffprobe on what the clients received. */
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/check/gstcheck.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <map>
@@ -386,7 +388,12 @@ GST_START_TEST(test_vanished_client_removed) {
 GST_END_TEST;
 
 GST_START_TEST(test_slow_client_dropped) {
-  Pipe p = Pipe::video(30, "port=0 max-client-bytes=300000");
+  /* Noise keeps x264 at its full 2 Mbit/s, so the kernel's socket buffers
+   * fill in seconds. */
+  Pipe p(
+      "videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! "
+      "ssesink name=sink port=0 max-client-bytes=300000");
   Recorder rec;
   rec.attach(p.sink);
   p.play();
@@ -484,8 +491,9 @@ GST_START_TEST(test_unaligned_damaged_input) {
   gst_object_unref(enc);
   fail_unless(ts.size() > 188 * 100);
 
-  Pipe p("appsrc name=src format=time caps=\"video/mpegts,systemstream=(boolean)true,packetsize=(int)188\" ! "
-         "ssesink name=sink port=0");
+  Pipe p(
+      "appsrc name=src format=time caps=\"video/mpegts,systemstream=(boolean)true,packetsize=(int)188\" ! "
+      "ssesink name=sink port=0");
   GstElement *src = gst_bin_get_by_name(GST_BIN(p.pipeline), "src");
   p.play();
   SseClient c(p.port);
@@ -528,6 +536,75 @@ GST_START_TEST(test_unaligned_damaged_input) {
 }
 GST_END_TEST;
 
+/* GET on the server with libsoup; returns the status, fills @body and @type. */
+static unsigned http_get(int port, const std::string &path, std::string *body, std::string *type = nullptr) {
+  SoupSession *session = soup_session_new_with_options("timeout", 10, nullptr);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+  SoupMessage *msg = soup_message_new("GET", url.c_str());
+  if (!msg) {
+    g_object_unref(session);
+    return 0;
+  }
+  GBytes *bytes = soup_session_send_and_read(session, msg, nullptr, nullptr);
+  const unsigned status = soup_message_get_status(msg);
+  if (bytes) {
+    body->assign(static_cast<const char *>(g_bytes_get_data(bytes, nullptr)), g_bytes_get_size(bytes));
+    g_bytes_unref(bytes);
+  }
+  if (type) {
+    const char *t = soup_message_headers_get_content_type(soup_message_get_response_headers(msg), nullptr);
+    *type = t ? t : "";
+  }
+  g_object_unref(msg);
+  g_object_unref(session);
+  return status;
+}
+
+GST_START_TEST(test_player_served_at_root) {
+  Pipe p = Pipe::video(30, "port=0 path=/cam");
+  p.play();
+  std::string body, type;
+  fail_unless_equals_int(http_get(p.port, "/", &body, &type), 200);
+  fail_unless(type == "text/html", "%s", type.c_str());
+  fail_unless(body.find("<meta name=\"sse-src\" content=\"/cam\">") != std::string::npos, "%s",
+              body.substr(0, 400).c_str());
+  fail_unless_equals_int(http_get(p.port, "/src/main.js", &body, &type), 200);
+  fail_unless(type == "text/javascript", "%s", type.c_str());
+  for (const char *bad : {"/../etc/passwd", "/src/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/.gitignore",
+                          "/src/..%2f..%2fetc%2fpasswd", "/nothing.js"}) {
+    body.clear();
+    const unsigned status = http_get(p.port, bad, &body);
+    fail_unless(status == 404 || status == 400 || status == 0, "%s: %u", bad, status);
+    fail_unless(body.find("root:") == std::string::npos, "%s leaked a file", bad);
+  }
+  p.release();
+}
+GST_END_TEST;
+
+GST_START_TEST(test_web_root_stays_inside) {
+  gchar *dir = g_dir_make_tmp("ssesink-web-XXXXXX", nullptr);
+  const std::string d = dir;
+  g_file_set_contents((d + "/index.html").c_str(), "<html><head></head><body>mine</body></html>", -1, nullptr);
+  g_file_set_contents((d + "/.secret").c_str(), "hidden", -1, nullptr);
+  fail_unless(symlink("/etc/passwd", (d + "/leak").c_str()) == 0);
+  Pipe p = Pipe::video(30, "port=0 web-root=" + d);
+  p.play();
+  std::string body;
+  fail_unless_equals_int(http_get(p.port, "/", &body), 200);
+  fail_unless(body.find("mine") != std::string::npos && body.find("sse-src") != std::string::npos);
+  for (const char *bad : {"/leak", "/.secret", "/src/../../etc/passwd", "/src/main.js"}) {
+    body.clear();
+    fail_unless_equals_int(http_get(p.port, bad, &body), 404);
+  }
+  p.release();
+  g_unlink((d + "/leak").c_str());
+  g_unlink((d + "/.secret").c_str());
+  g_unlink((d + "/index.html").c_str());
+  g_rmdir(dir);
+  g_free(dir);
+}
+GST_END_TEST;
+
 static Suite *ssesink_suite(void) {
   Suite *s = suite_create("ssesink");
   TCase *tc = tcase_create("general");
@@ -546,6 +623,8 @@ static Suite *ssesink_suite(void) {
   tcase_add_test(tc, test_get_stats);
   tcase_add_test(tc, test_curl_client);
   tcase_add_test(tc, test_unaligned_damaged_input);
+  tcase_add_test(tc, test_player_served_at_root);
+  tcase_add_test(tc, test_web_root_stays_inside);
   return s;
 }
 

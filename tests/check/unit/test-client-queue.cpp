@@ -11,7 +11,9 @@ struct Ev {
   size_t n;
   size_t size() const { return n; }
 };
-std::shared_ptr<const Ev> ev(size_t n) { return std::make_shared<const Ev>(Ev{n}); }
+std::shared_ptr<const Ev> ev(size_t n) {
+  return std::make_shared<const Ev>(Ev{n});
+}
 }  // namespace
 
 GST_START_TEST(test_hard_limit_counts_unsent) {

@@ -46,7 +46,9 @@ std::vector<uint8_t> flat(const std::vector<std::vector<uint8_t>> &bufs) {
   return all;
 }
 
-uint16_t pid(const uint8_t *p) { return static_cast<uint16_t>(((p[1] & 0x1f) << 8) | p[2]); }
+uint16_t pid(const uint8_t *p) {
+  return static_cast<uint16_t>(((p[1] & 0x1f) << 8) | p[2]);
+}
 
 void check_chunks(const std::vector<TsChunk> &chunks) {
   for (auto &c : chunks) {
