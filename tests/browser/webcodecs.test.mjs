@@ -144,3 +144,71 @@ function describeJoin(media) {
     consecutive: chunks.every((c, i) => i === 0 || c.seq === chunks[i - 1].seq + 1),
   };
 }
+
+test('a decoder too slow for the stream skips to keyframes instead of lagging ever more', async (t) => {
+  const pipeline = await startPipeline(videoPipeline({ keyInt: 30 }));
+  t.after(() => pipeline.stop());
+  const slow = await launchBrowser();
+  t.after(() => slow.close());
+  // Wrap VideoDecoder so that it takes at most 20 frames a second of a 30 fps stream.
+  await slow.context.addInitScript(() => {
+    const Real = window.VideoDecoder;
+    window.VideoDecoder = class SlowDecoder {
+      static isConfigSupported(config) {
+        return Real.isConfigSupported(config);
+      }
+
+      constructor(init) {
+        this.inner = new Real(init);
+        this.held = [];
+        this.timer = setInterval(() => {
+          if (this.held.length > 0 && this.inner.state === 'configured') this.inner.decode(this.held.shift());
+        }, 50);
+      }
+
+      get state() {
+        return this.inner.state;
+      }
+
+      get decodeQueueSize() {
+        return this.held.length + this.inner.decodeQueueSize;
+      }
+
+      configure(config) {
+        this.inner.configure(config);
+      }
+
+      decode(chunk) {
+        this.held.push(chunk);
+      }
+
+      async flush() {
+        while (this.held.length > 0) this.inner.decode(this.held.shift());
+        return this.inner.flush();
+      }
+
+      reset() {
+        this.held = [];
+        this.inner.reset();
+      }
+
+      close() {
+        clearInterval(this.timer);
+        this.held = [];
+        this.inner.close();
+      }
+    };
+  });
+  await slow.page.goto(playerUrl(web.url, pipeline.port));
+  await waitForStats(slow.page, (st) => st.framesDecoded >= 20);
+  await new Promise((r) => setTimeout(r, 8000));
+  const s = await stats(slow.page);
+  t.diagnostic(`slow decoder: ${s.framesDecoded} decoded, ${s.framesDropped} skipped, fps ${s.fps}, ` +
+    `latency p50 ${s.latencyMs.p50} ms p95 ${s.latencyMs.p95} ms, queue max ${s.decodeQueueMax}`);
+  assert.equal(s.path, 'webcodecs');
+  assert.ok(s.framesDropped > 0, 'delta frames were skipped');
+  // Without skipping, the queue would grow by 10 frames a second: over 3 s behind by now.
+  assert.ok(s.latencyMs.p95 < 1000, `latency p95 ${s.latencyMs.p95} ms`);
+  assert.ok(s.fps >= 10, `still showing ${s.fps} frames a second`);
+  assert.equal(s.errors, 0, s.lastError);
+});

@@ -117,6 +117,7 @@ export class WebCodecsPath {
     const stats = this.stats;
 
     if (au.isIdr) {
+      if (this.decoder && this.decoder.decodeQueueSize > BEHIND_QUEUE) this.#dropQueued();
       if (this.nextConfig && this.nextConfig !== this.config) this.#configure(this.nextConfig);
       if (!this.decoder) {
         stats.framesDropped++; // an IDR without a preceding SPS: nothing to decode with
@@ -148,6 +149,15 @@ export class WebCodecsPath {
       return;
     }
     stats.decodeQueueMax = Math.max(stats.decodeQueueMax, this.decoder.decodeQueueSize);
+  }
+
+  // An IDR needs nothing before it: frames still waiting in the decoder
+  // would only be shown late, so discard them and start afresh.
+  #dropQueued() {
+    this.stats.framesDropped += this.decoder.decodeQueueSize;
+    this.decoder.reset(); // back to unconfigured; #configure below sets it up again
+    this.config = null;
+    this.frameInfo.clear();
   }
 
   #isBehind() {
