@@ -5,7 +5,7 @@
 // Last-Event-ID), and this class reopens it after the cases where it gives up
 // (an HTTP error status, or the end of the stream).
 
-const REOPEN_DELAY_MS = 3000;
+const REOPEN_DELAY_MS = 3000; // after eos or a refused request
 
 export const SourceState = Object.freeze({
   CONNECTING: 'connecting',
@@ -39,16 +39,20 @@ export class SseSource {
    * @param {string} url
    * @param {{onStream?:Function, onMedia?:(c:MediaChunk)=>void, onReset?:Function,
    *          onGap?:Function, onEos?:Function, onState?:(s:string, detail?:string)=>void}} handlers
+   * @param {{reopenDelayMs?:number}} options
    */
-  constructor(url, handlers) {
+  constructor(url, handlers, { reopenDelayMs = REOPEN_DELAY_MS } = {}) {
     this.url = url;
     this.h = handlers;
+    this.reopenDelayMs = reopenDelayMs;
     this.es = null;
     this.state = SourceState.CLOSED;
     this.reopenTimer = 0;
     this.lastSeq = null;
     this.epoch = null;
-    this.counters = { opens: 0, reconnects: 0, mediaEvents: 0, bytes: 0, lostEvents: 0, badEvents: 0 };
+    this.counters = {
+      opens: 0, reconnects: 0, mediaEvents: 0, bytes: 0, lostEvents: 0, duplicateEvents: 0, badEvents: 0,
+    };
   }
 
   /** Connects (again); a fresh connection joins at the latest keyframe. */
@@ -105,7 +109,7 @@ export class SseSource {
 
   #reopenLater() {
     clearTimeout(this.reopenTimer);
-    this.reopenTimer = setTimeout(() => this.#connect(true), REOPEN_DELAY_MS);
+    this.reopenTimer = setTimeout(() => this.#connect(true), this.reopenDelayMs);
   }
 
   #onError(es) {
@@ -136,6 +140,12 @@ export class SseSource {
       return;
     }
     const seq = Number(msg.seq ?? e.lastEventId);
+    if (this.lastSeq !== null && seq <= this.lastSeq) {
+      // After a reconnection the server starts again at its latest keyframe,
+      // which we may already have: skip what we have, continue after it.
+      this.counters.duplicateEvents++;
+      return;
+    }
     if (this.lastSeq !== null && seq !== this.lastSeq + 1) {
       // Resumed somewhere else than where we left (or events were dropped):
       // whatever was half-received cannot be completed.

@@ -127,6 +127,7 @@ export class PlayerStats {
       resets: this.resets,
       reconnects: this.source?.reconnects ?? 0,
       lostEvents: this.source?.lostEvents ?? 0,
+      duplicateEvents: this.source?.duplicateEvents ?? 0,
       errors: this.errors,
       lastError: this.lastError,
       decodeQueueMax: this.decodeQueueMax,
