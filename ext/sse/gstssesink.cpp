@@ -32,6 +32,8 @@
 
 #include "gstssesink.h"
 
+#include <gst/video/video-event.h>
+
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,6 +58,15 @@ constexpr guint DEFAULT_KEEPALIVE_INTERVAL = 15;
 constexpr guint DEFAULT_RETRY = 2000;
 constexpr guint64 DEFAULT_MAX_CLIENT_BYTES = 8 * 1024 * 1024;
 constexpr guint DEFAULT_CHUNK_TIMEOUT = 5;
+constexpr guint64 DEFAULT_SOFT_MAX_CLIENT_BYTES = 1024 * 1024;
+constexpr guint DEFAULT_MAX_CLIENT_LAG = 0;
+constexpr guint DEFAULT_SOFT_MAX_CLIENT_LAG = 3000;
+constexpr GstSseSinkRecoverPolicy DEFAULT_RECOVER_POLICY = GST_SSE_SINK_RECOVER_KEYFRAME;
+constexpr guint DEFAULT_WRITE_TIMEOUT = 15000;
+constexpr guint64 DEFAULT_BACKLOG_BYTES = 32 * 1024 * 1024;
+constexpr guint DEFAULT_BACKLOG_TIME = 10000;
+constexpr gboolean DEFAULT_REQUEST_KEYFRAME = FALSE;
+constexpr guint DEFAULT_KEYFRAME_REQUEST_INTERVAL = 1000;
 
 struct Settings {
   std::string address = DEFAULT_ADDRESS;
@@ -67,6 +78,15 @@ struct Settings {
   std::string cors_origin;
   guint64 max_client_bytes = DEFAULT_MAX_CLIENT_BYTES;
   guint chunk_timeout = DEFAULT_CHUNK_TIMEOUT;
+  guint64 soft_max_client_bytes = DEFAULT_SOFT_MAX_CLIENT_BYTES;
+  guint max_client_lag = DEFAULT_MAX_CLIENT_LAG;
+  guint soft_max_client_lag = DEFAULT_SOFT_MAX_CLIENT_LAG;
+  GstSseSinkRecoverPolicy recover_policy = DEFAULT_RECOVER_POLICY;
+  guint write_timeout = DEFAULT_WRITE_TIMEOUT;
+  guint64 backlog_bytes = DEFAULT_BACKLOG_BYTES;
+  guint backlog_time = DEFAULT_BACKLOG_TIME;
+  gboolean request_keyframe = DEFAULT_REQUEST_KEYFRAME;
+  guint keyframe_request_interval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
   std::string web_root;
 };
 
@@ -117,6 +137,15 @@ enum {
   PROP_MAX_CLIENT_BYTES,
   PROP_CHUNK_TIMEOUT,
   PROP_WEB_ROOT,
+  PROP_SOFT_MAX_CLIENT_BYTES,
+  PROP_MAX_CLIENT_LAG,
+  PROP_SOFT_MAX_CLIENT_LAG,
+  PROP_RECOVER_POLICY,
+  PROP_WRITE_TIMEOUT,
+  PROP_BACKLOG_BYTES,
+  PROP_BACKLOG_TIME,
+  PROP_REQUEST_KEYFRAME,
+  PROP_KEYFRAME_REQUEST_INTERVAL,
   PROP_NUM_CLIENTS,
   PROP_BYTES_SERVED,
 };
@@ -146,6 +175,19 @@ GType gst_sse_sink_client_remove_reason_get_type(void) {
   };
   if (g_once_init_enter(&type))
     g_once_init_leave(&type, g_enum_register_static("GstSseSinkClientRemoveReason", values));
+  return type;
+}
+
+GType gst_sse_sink_recover_policy_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_SSE_SINK_RECOVER_NONE, "Do nothing at the soft limit; the hard limit disconnects", "none"},
+      {GST_SSE_SINK_RECOVER_KEYFRAME, "Skip the client ahead to a key chunk", "keyframe"},
+      {GST_SSE_SINK_RECOVER_LATEST, "Drop the client's queue and continue with the next chunk", "latest"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstSseSinkRecoverPolicy", values));
   return type;
 }
 
@@ -316,11 +358,26 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   cfg.cors_origin = s.cors_origin;
   cfg.max_client_bytes = s.max_client_bytes;
   cfg.web_root = s.web_root;
+  cfg.soft_max_client_bytes = s.soft_max_client_bytes;
+  cfg.max_client_lag_ms = s.max_client_lag;
+  cfg.soft_max_client_lag_ms = s.soft_max_client_lag;
+  cfg.recover_policy = static_cast<gstsse::RecoverPolicy>(s.recover_policy);
+  cfg.write_timeout_ms = s.write_timeout;
+  cfg.backlog_bytes = s.backlog_bytes;
+  cfg.backlog_time_ms = s.backlog_time;
+  cfg.request_keyframe = s.request_keyframe;
+  cfg.keyframe_request_interval_ms = s.keyframe_request_interval;
   const uint64_t first_seq = gstsse::next_run_first_seq();
   auto stream = std::make_shared<gstsse::Stream>(cfg, first_seq);
   stream->on_client_added = [sink](uint32_t id, const std::string &remote) {
     g_signal_emit(sink, signals[SIGNAL_CLIENT_ADDED], 0, guint{id}, remote.c_str());
     g_object_notify(G_OBJECT(sink), "num-clients");
+  };
+  stream->on_keyframe_wanted = [sink] {
+    /* Upstream event from the server thread: pads allow that. */
+    GST_DEBUG_OBJECT(sink, "client joined: requesting a key unit upstream");
+    gst_pad_push_event(GST_BASE_SINK_PAD(sink),
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   };
   stream->on_client_removed = [sink](uint32_t id, gstsse::RemoveReason reason) {
     g_signal_emit(sink, signals[SIGNAL_CLIENT_REMOVED], 0, guint{id}, static_cast<gint>(reason));
@@ -449,6 +506,15 @@ static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GVal
       s.web_root = str ? str : "";
       break;
     }
+    case PROP_SOFT_MAX_CLIENT_BYTES: s.soft_max_client_bytes = g_value_get_uint64(value); break;
+    case PROP_MAX_CLIENT_LAG: s.max_client_lag = g_value_get_uint(value); break;
+    case PROP_SOFT_MAX_CLIENT_LAG: s.soft_max_client_lag = g_value_get_uint(value); break;
+    case PROP_RECOVER_POLICY: s.recover_policy = static_cast<GstSseSinkRecoverPolicy>(g_value_get_enum(value)); break;
+    case PROP_WRITE_TIMEOUT: s.write_timeout = g_value_get_uint(value); break;
+    case PROP_BACKLOG_BYTES: s.backlog_bytes = g_value_get_uint64(value); break;
+    case PROP_BACKLOG_TIME: s.backlog_time = g_value_get_uint(value); break;
+    case PROP_REQUEST_KEYFRAME: s.request_keyframe = g_value_get_boolean(value); break;
+    case PROP_KEYFRAME_REQUEST_INTERVAL: s.keyframe_request_interval = g_value_get_uint(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -479,6 +545,15 @@ static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *va
     case PROP_MAX_CLIENT_BYTES: g_value_set_uint64(value, s.max_client_bytes); break;
     case PROP_CHUNK_TIMEOUT: g_value_set_uint(value, s.chunk_timeout); break;
     case PROP_WEB_ROOT: g_value_set_string(value, s.web_root.empty() ? nullptr : s.web_root.c_str()); break;
+    case PROP_SOFT_MAX_CLIENT_BYTES: g_value_set_uint64(value, s.soft_max_client_bytes); break;
+    case PROP_MAX_CLIENT_LAG: g_value_set_uint(value, s.max_client_lag); break;
+    case PROP_SOFT_MAX_CLIENT_LAG: g_value_set_uint(value, s.soft_max_client_lag); break;
+    case PROP_RECOVER_POLICY: g_value_set_enum(value, s.recover_policy); break;
+    case PROP_WRITE_TIMEOUT: g_value_set_uint(value, s.write_timeout); break;
+    case PROP_BACKLOG_BYTES: g_value_set_uint64(value, s.backlog_bytes); break;
+    case PROP_BACKLOG_TIME: g_value_set_uint(value, s.backlog_time); break;
+    case PROP_REQUEST_KEYFRAME: g_value_set_boolean(value, s.request_keyframe); break;
+    case PROP_KEYFRAME_REQUEST_INTERVAL: g_value_set_uint(value, s.keyframe_request_interval); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -570,6 +645,59 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
                           "(NULL = built-in player). Nothing outside it can be reached: no .., no dotfiles, "
                           "symlinks must resolve inside",
                           nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_SOFT_MAX_CLIENT_BYTES,
+      g_param_spec_uint64("soft-max-client-bytes", "Soft max client bytes",
+                          "Unsent bytes past which recover-policy acts on a client (0 = no soft limit)", 0, G_MAXUINT64,
+                          DEFAULT_SOFT_MAX_CLIENT_BYTES, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_CLIENT_LAG,
+      g_param_spec_uint("max-client-lag", "Max client lag",
+                        "Milliseconds the oldest unsent event of a client may wait before the client is "
+                        "disconnected as slow (0 = no time limit; max-client-bytes still applies)",
+                        0, G_MAXUINT, DEFAULT_MAX_CLIENT_LAG, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_SOFT_MAX_CLIENT_LAG,
+      g_param_spec_uint("soft-max-client-lag", "Soft max client lag",
+                        "Milliseconds the oldest unsent event of a client may wait before recover-policy acts "
+                        "(0 = no soft time limit)",
+                        0, G_MAXUINT, DEFAULT_SOFT_MAX_CLIENT_LAG, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_RECOVER_POLICY,
+      g_param_spec_enum("recover-policy", "Recover policy",
+                        "What to do with a client past its soft limit: skip it to a key chunk (keyframe), to the "
+                        "next chunk (latest), or nothing (none); it is told with an event: gap",
+                        GST_TYPE_SSE_SINK_RECOVER_POLICY, DEFAULT_RECOVER_POLICY, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_WRITE_TIMEOUT,
+      g_param_spec_uint("write-timeout", "Write timeout",
+                        "Milliseconds a client may take no data at all while data waits for it before it is "
+                        "disconnected as slow (0 = never)",
+                        0, G_MAXUINT, DEFAULT_WRITE_TIMEOUT, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_BACKLOG_BYTES,
+      g_param_spec_uint64("backlog-bytes", "Backlog bytes",
+                          "Bytes of recent events kept for clients resuming with Last-Event-ID; the latest GOP "
+                          "is kept for joins even past this, up to twice it",
+                          0, G_MAXUINT64, DEFAULT_BACKLOG_BYTES, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_BACKLOG_TIME,
+      g_param_spec_uint("backlog-time", "Backlog time",
+                        "Milliseconds of recent events kept for clients resuming with Last-Event-ID (0 = bounded "
+                        "by backlog-bytes only)",
+                        0, G_MAXUINT, DEFAULT_BACKLOG_TIME, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_REQUEST_KEYFRAME,
+      g_param_spec_boolean("request-keyframe", "Request keyframe",
+                           "Send a force-key-unit event upstream when a client joins, at most once per "
+                           "keyframe-request-interval. Off by default: joins are served at once from the current "
+                           "GOP, and extra keyframes cost bitrate; useful with long GOPs",
+                           DEFAULT_REQUEST_KEYFRAME, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_KEYFRAME_REQUEST_INTERVAL,
+      g_param_spec_uint("keyframe-request-interval", "Keyframe request interval",
+                        "Minimum milliseconds between two keyframe requests (see request-keyframe)", 0, G_MAXUINT,
+                        DEFAULT_KEYFRAME_REQUEST_INTERVAL, rw));
   g_object_class_install_property(gobject_class, PROP_NUM_CLIENTS,
                                   g_param_spec_uint("num-clients", "Number of clients",
                                                     "Clients connected to the event stream now", 0, G_MAXUINT, 0, ro));
@@ -627,4 +755,5 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
   basesink_class->stop = GST_DEBUG_FUNCPTR(gst_sse_sink_stop);
 
   gst_type_mark_as_plugin_api(GST_TYPE_SSE_SINK_CLIENT_REMOVE_REASON, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_SSE_SINK_RECOVER_POLICY, static_cast<GstPluginAPIFlags>(0));
 }

@@ -28,6 +28,25 @@ typedef enum {
   GST_SSE_SINK_REMOVE_EOS = 4,
 } GstSseSinkClientRemoveReason;
 
+/**
+ * GstSseSinkRecoverPolicy:
+ * @GST_SSE_SINK_RECOVER_NONE: do nothing at the soft limit; the hard limit disconnects
+ * @GST_SSE_SINK_RECOVER_KEYFRAME: drop the client's queued chunks up to the newest key chunk (or, if none is
+ *   queued, until the next one arrives), so its stream stays decodable
+ * @GST_SSE_SINK_RECOVER_LATEST: drop all the client's queued chunks and continue with the next one
+ *
+ * What ssesink does when a client passes its soft limit. Either recovery
+ * sends the client a named `gap` event before the chunk it continues with.
+ */
+typedef enum {
+  GST_SSE_SINK_RECOVER_NONE = 0,
+  GST_SSE_SINK_RECOVER_KEYFRAME = 1,
+  GST_SSE_SINK_RECOVER_LATEST = 2,
+} GstSseSinkRecoverPolicy;
+
+#define GST_TYPE_SSE_SINK_RECOVER_POLICY (gst_sse_sink_recover_policy_get_type())
+GType gst_sse_sink_recover_policy_get_type(void);
+
 #define GST_TYPE_SSE_SINK_CLIENT_REMOVE_REASON (gst_sse_sink_client_remove_reason_get_type())
 GType gst_sse_sink_client_remove_reason_get_type(void);
 

@@ -14,6 +14,7 @@
 
 #include "client-queue.h"
 #include "event-encoder.h"
+#include "resume.h"
 #include "web-files.h"
 
 GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
@@ -61,7 +62,8 @@ uint64_t next_run_first_seq() {
   return g_last_first_seq;
 }
 
-Event::Event(Kind k, uint64_t s, bool is_key, std::string wire) : kind(k), seq(s), key(is_key) {
+Event::Event(Kind k, uint64_t s, bool is_key, std::string wire)
+    : kind(k), seq(s), key(is_key), made_us(g_get_monotonic_time()) {
   size_ = wire.size();
   auto *owned = new std::string(std::move(wire));
   bytes = g_bytes_new_with_free_func(
@@ -80,18 +82,19 @@ struct Stream::Client : std::enable_shared_from_this<Stream::Client> {
   SoupServerMessage *msg = nullptr;
   std::string remote;
   ClientQueue<Event> queue;
-  bool started = false;    /* has received its first key chunk */
+  bool started = false;    /* has its first key chunk (or resumed) */
   std::string stream_json; /* the stream event it got last; empty: none yet */
   bool closing = false;
-  bool ended = false; /* body completed (EOS) */
+  bool ended = false; /* body completed (EOS or closing) */
   RemoveReason reason = RemoveReason::kClosed;
   gulong wrote_id = 0, finished_id = 0;
   int64_t connected_us = 0;
-  int64_t last_write_us = 0;
+  int64_t last_write_us = 0;    /* last time something was handed to libsoup */
+  int64_t last_progress_us = 0; /* last time libsoup wrote something */
   /* Written on the server thread, read by get-stats under Impl::mutex. */
   uint64_t bytes_sent = 0, events_sent = 0, events_dropped = 0;
 
-  Client(size_t hard_limit) : queue(hard_limit, kInFlightMax) {}
+  Client(QueueLimits limits, ClientQueue<Event>::GapFactory gap) : queue(limits, kInFlightMax, std::move(gap)) {}
 };
 
 struct Stream::Impl {
@@ -114,23 +117,29 @@ struct Stream::Impl {
   std::string caps;
 
   /* Server thread only. */
-  std::deque<EventPtr> gop; /* from the latest key chunk on */
-  size_t gop_bytes = 0;
+  std::deque<EventPtr> backlog; /* consecutive media events, oldest first */
+  size_t backlog_bytes = 0;
+  uint64_t latest_key_seq = 0; /* 0: no key chunk in the backlog */
+  uint64_t last_seq = 0;       /* newest media id published; 0: none */
   bool eos = false;
   EventPtr eos_event;
+  int64_t last_keyframe_request_us = 0;
 
   explicit Impl(Stream *s) : self(s) {}
 
   std::string stream_event_json();
-  void handle(SoupServerMessage *msg);
+  QueueLimits limits() const;
+  void handle(SoupServerMessage *msg, GHashTable *query);
+  void join(const std::shared_ptr<Client> &c, const char *last_event_id);
   void dispatch();
+  void add_to_backlog(const EventPtr &ev);
   void deliver(const std::shared_ptr<Client> &c, const EventPtr &ev);
   void pump(const std::shared_ptr<Client> &c);
-  void write_direct(const std::shared_ptr<Client> &c, const std::string &text);
   void close_client(const std::shared_ptr<Client> &c, RemoveReason reason);
   void on_wrote(const std::shared_ptr<Client> &c, guint size);
   void on_finished(const std::shared_ptr<Client> &c);
   void forget(const std::shared_ptr<Client> &c);
+  std::vector<std::shared_ptr<Client>> snapshot();
   void tick();
   void shutdown_all();
 };
@@ -143,18 +152,15 @@ Stream::~Stream() = default;
 void Stream::publish(std::vector<EventPtr> events) {
   if (events.empty())
     return;
-  {
-    std::lock_guard<std::mutex> lock(impl_->pending_mutex);
-    for (auto &e : events)
-      impl_->pending.push_back(std::move(e));
-    if (impl_->wake)
-      g_source_set_ready_time(impl_->wake, 0);
-  }
+  std::lock_guard<std::mutex> lock(impl_->pending_mutex);
+  for (auto &e : events)
+    impl_->pending.push_back(std::move(e));
+  if (impl_->wake)
+    g_source_set_ready_time(impl_->wake, 0);
 }
 
 void Stream::end_of_stream() {
-  auto ev = std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_named_event("eos", "{}"));
-  publish({ev});
+  publish({std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_named_event("eos", "{}"))});
 }
 
 void Stream::set_caps(const std::string &caps) {
@@ -214,7 +220,33 @@ std::string Stream::Impl::stream_event_json() {
   return json;
 }
 
-void Stream::Impl::handle(SoupServerMessage *msg) {
+QueueLimits Stream::Impl::limits() const {
+  const StreamConfig &cfg = self->config_;
+  QueueLimits l;
+  l.hard_bytes = static_cast<size_t>(cfg.max_client_bytes);
+  l.soft_bytes = static_cast<size_t>(cfg.soft_max_client_bytes);
+  l.hard_lag_us = int64_t{cfg.max_client_lag_ms} * 1000;
+  l.soft_lag_us = int64_t{cfg.soft_max_client_lag_ms} * 1000;
+  l.policy = cfg.recover_policy;
+  return l;
+}
+
+std::vector<std::shared_ptr<Stream::Client>> Stream::Impl::snapshot() {
+  std::lock_guard<std::mutex> lock(mutex);
+  std::vector<std::shared_ptr<Client>> v;
+  v.reserve(clients.size());
+  for (auto &kv : clients)
+    v.push_back(kv.second);
+  return v;
+}
+
+namespace {
+EventPtr control_event(std::string wire) {
+  return std::make_shared<const Event>(Event::Kind::kControl, 0, false, std::move(wire));
+}
+}  // namespace
+
+void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   const StreamConfig &cfg = self->config_;
   const char *method = soup_server_message_get_method(msg);
   SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
@@ -249,11 +281,16 @@ void Stream::Impl::handle(SoupServerMessage *msg) {
   if (GSocket *sock = soup_server_message_get_socket(msg))
     g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
 
-  auto c = std::make_shared<Client>(static_cast<size_t>(cfg.max_client_bytes));
+  auto c = std::make_shared<Client>(limits(), [](const GapInfo &g) {
+    const std::string json = "{\"dropped\":" + std::to_string(g.events) + ",\"bytes\":" + std::to_string(g.bytes) +
+                             ",\"first\":" + std::to_string(g.first_seq) + ",\"last\":" + std::to_string(g.last_seq) +
+                             "}";
+    return control_event(encode_named_event("gap", json));
+  });
+  c->owner = this;
   c->msg = SOUP_SERVER_MESSAGE(g_object_ref(msg));
   c->remote = soup_server_message_get_remote_host(msg) ? soup_server_message_get_remote_host(msg) : "";
-  c->connected_us = c->last_write_us = g_get_monotonic_time();
-  c->owner = this;
+  c->connected_us = c->last_write_us = c->last_progress_us = g_get_monotonic_time();
   /* The handlers are disconnected in forget() before the client can go. */
   c->wrote_id = g_signal_connect(msg, "wrote-body-data", G_CALLBACK(+[](SoupServerMessage *, guint n, gpointer d) {
                                    auto *cl = static_cast<Client *>(d);
@@ -271,8 +308,31 @@ void Stream::Impl::handle(SoupServerMessage *msg) {
     clients[c->id] = c;
   }
   self->num_clients_++;
-  GST_INFO("client %u (%s) connected to %s", c->id, c->remote.c_str(), cfg.path.c_str());
 
+  /* Last-Event-ID: the header EventSource sends, or a query parameter for
+   * clients and proxies that cannot set headers. */
+  const char *last_id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Last-Event-ID");
+  if ((!last_id || !*last_id) && query)
+    last_id = static_cast<const char *>(g_hash_table_lookup(query, "lastEventId"));
+  GST_INFO("client %u (%s) connected to %s%s%.40s", c->id, c->remote.c_str(), cfg.path.c_str(),
+           last_id ? ", Last-Event-ID " : "", last_id ? last_id : "");
+  join(c, last_id);
+  pump(c);
+
+  if (self->on_client_added)
+    self->on_client_added(c->id, c->remote);
+
+  if (cfg.request_keyframe && self->on_keyframe_wanted) {
+    const int64_t now = g_get_monotonic_time();
+    if (last_keyframe_request_us == 0 ||
+        now - last_keyframe_request_us >= int64_t{cfg.keyframe_request_interval_ms} * 1000) {
+      last_keyframe_request_us = now;
+      self->on_keyframe_wanted();
+    }
+  }
+}
+
+void Stream::Impl::join(const std::shared_ptr<Client> &c, const char *last_event_id) {
   /* Until caps are known the client only gets headers; the prelude follows
    * with the first stream event. */
   bool have_caps;
@@ -282,29 +342,37 @@ void Stream::Impl::handle(SoupServerMessage *msg) {
   }
   if (have_caps) {
     c->stream_json = stream_event_json();
-    write_direct(c, encode_retry(cfg.retry_ms) + encode_named_event("stream", c->stream_json));
+    deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", c->stream_json)));
   }
   if (eos) {
     deliver(c, eos_event);
-  } else {
-    for (const auto &ev : gop) {
-      deliver(c, ev);
-      if (c->closing)
-        break;
-    }
+    return;
   }
-  pump(c);
 
-  if (self->on_client_added)
-    self->on_client_added(c->id, c->remote);
-}
+  BacklogView view;
+  view.run_first_seq = self->first_seq_;
+  view.last_seq = last_seq;
+  view.backlog_first = backlog.empty() ? 0 : backlog.front()->seq;
+  const ResumeDecision d = decide_resume(last_event_id ? last_event_id : "", view);
 
-void Stream::Impl::write_direct(const std::shared_ptr<Client> &c, const std::string &text) {
-  SoupMessageBody *body = soup_server_message_get_response_body(c->msg);
-  soup_message_body_append(body, SOUP_MEMORY_COPY, text.data(), text.size());
-  c->queue.add_in_flight(text.size());
-  c->last_write_us = g_get_monotonic_time();
-  soup_server_message_unpause(c->msg);
+  uint64_t from = latest_key_seq; /* 0: wait for the next key chunk */
+  if (d.kind == ResumeDecision::Kind::kResume) {
+    from = d.next_seq;
+    c->started = true;
+  } else if (d.kind == ResumeDecision::Kind::kReset) {
+    std::string json = "{\"reason\":\"";
+    json += d.reason;
+    json += "\",\"lastEventId\":";
+    const std::string given = last_event_id;
+    json_append_string(json, given.size() > 64 ? given.substr(0, 64) : given);
+    json += ",\"epoch\":" + std::to_string(self->first_seq_) + "}";
+    deliver(c, control_event(encode_named_event("reset", json)));
+    GST_INFO("client %u: Last-Event-ID %.40s: %s, joining at the latest key chunk", c->id, last_event_id, d.reason);
+  }
+  if (from == 0 || backlog.empty() || from > backlog.back()->seq)
+    return;
+  for (size_t i = from - backlog.front()->seq; i < backlog.size() && !c->closing; i++)
+    deliver(c, backlog[i]);
 }
 
 void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev) {
@@ -313,21 +381,25 @@ void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev)
   if (ev->kind == Event::Kind::kStream) {
     if (c->stream_json == ev->note)
       return;
-    if (c->stream_json.empty())
-      write_direct(c, encode_retry(self->config_.retry_ms));
+    if (c->stream_json.empty()) {
+      c->stream_json = ev->note;
+      deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", ev->note)));
+      return;
+    }
     c->stream_json = ev->note;
-  } else if (ev->kind == Event::Kind::kMedia && !c->started) {
+  } else if (ev->is_media() && !c->started) {
     if (!ev->key)
       return; /* joins start at a key chunk */
     c->started = true;
   }
-  if (!c->queue.push(ev)) {
-    GST_INFO("client %u (%s): %" G_GSIZE_FORMAT " bytes unsent, over max-client-bytes; disconnecting", c->id,
+  const auto result = c->queue.push(ev, g_get_monotonic_time());
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    c->events_dropped = c->queue.dropped_events();
+  }
+  if (result == ClientQueue<Event>::Result::kOverHardLimit) {
+    GST_INFO("client %u (%s): %" G_GSIZE_FORMAT " bytes unsent, over the hard limit; disconnecting", c->id,
              c->remote.c_str(), c->queue.unsent_bytes());
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      c->events_dropped++;
-    }
     close_client(c, RemoveReason::kSlow);
   }
 }
@@ -337,13 +409,11 @@ void Stream::Impl::pump(const std::shared_ptr<Client> &c) {
     return;
   SoupMessageBody *body = soup_server_message_get_response_body(c->msg);
   bool appended = false;
+  uint64_t sent = 0;
   while (EventPtr ev = c->queue.pop_for_write()) {
     soup_message_body_append_bytes(body, ev->bytes);
     appended = true;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      c->events_sent++;
-    }
+    sent++;
     if (ev->kind == Event::Kind::kEos) {
       c->ended = true;
       c->reason = RemoveReason::kEos;
@@ -352,8 +422,37 @@ void Stream::Impl::pump(const std::shared_ptr<Client> &c) {
     }
   }
   if (appended) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      c->events_sent += sent;
+    }
     c->last_write_us = g_get_monotonic_time();
     soup_server_message_unpause(c->msg);
+  }
+}
+
+void Stream::Impl::add_to_backlog(const EventPtr &ev) {
+  const StreamConfig &cfg = self->config_;
+  backlog.push_back(ev);
+  backlog_bytes += ev->size();
+  last_seq = ev->seq;
+  if (ev->key)
+    latest_key_seq = ev->seq;
+  /* Trim by age and size, but keep the latest GOP for joins unless it alone
+   * is twice the byte limit (a stream that never sends a key again). */
+  const int64_t max_age = int64_t{cfg.backlog_time_ms} * 1000;
+  while (!backlog.empty()) {
+    const EventPtr &front = backlog.front();
+    const bool too_big = cfg.backlog_bytes && backlog_bytes > cfg.backlog_bytes;
+    const bool too_old = max_age && ev->made_us - front->made_us > max_age;
+    const bool protects_key = latest_key_seq != 0 && front->seq >= latest_key_seq;
+    const bool way_too_big = cfg.backlog_bytes && backlog_bytes > 2 * cfg.backlog_bytes;
+    if (!(too_big || too_old) || (protects_key && !way_too_big))
+      break;
+    if (front->seq == latest_key_seq)
+      latest_key_seq = 0;
+    backlog_bytes -= front->size();
+    backlog.pop_front();
   }
 }
 
@@ -365,35 +464,13 @@ void Stream::Impl::dispatch() {
   }
   if (batch.empty())
     return;
-
-  std::vector<std::shared_ptr<Client>> targets;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    for (auto &kv : clients)
-      targets.push_back(kv.second);
-  }
-
-  const size_t gop_limit = self->config_.max_client_bytes ? self->config_.max_client_bytes : 64u << 20;
+  auto targets = snapshot();
   for (const auto &ev : batch) {
-    if (ev->kind == Event::Kind::kMedia) {
-      if (ev->key) {
-        gop.clear();
-        gop_bytes = 0;
-      }
-      if (ev->key || !gop.empty()) {
-        gop.push_back(ev);
-        gop_bytes += ev->size();
-        /* A GOP no client could take within its limit is no use for joins. */
-        if (gop_bytes > gop_limit) {
-          gop.clear();
-          gop_bytes = 0;
-        }
-      }
+    if (ev->is_media()) {
+      add_to_backlog(ev);
     } else if (ev->kind == Event::Kind::kEos) {
       eos = true;
       eos_event = ev;
-      gop.clear();
-      gop_bytes = 0;
     }
     for (auto &c : targets)
       deliver(c, ev);
@@ -404,6 +481,7 @@ void Stream::Impl::dispatch() {
 
 void Stream::Impl::on_wrote(const std::shared_ptr<Client> &c, guint size) {
   c->queue.wrote(size);
+  c->last_progress_us = g_get_monotonic_time();
   {
     std::lock_guard<std::mutex> lock(mutex);
     c->bytes_sent += size;
@@ -448,33 +526,33 @@ void Stream::Impl::on_finished(const std::shared_ptr<Client> &c) {
 }
 
 void Stream::Impl::tick() {
-  const unsigned interval = self->config_.keepalive_interval;
-  if (!interval)
-    return;
+  const StreamConfig &cfg = self->config_;
   const int64_t now = g_get_monotonic_time();
-  std::vector<std::shared_ptr<Client>> targets;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    for (auto &kv : clients)
-      targets.push_back(kv.second);
-  }
   static const std::string keepalive = encode_comment("keepalive");
-  for (auto &c : targets) {
+  for (auto &c : snapshot()) {
     if (c->closing || c->ended)
       continue;
-    if (now - c->last_write_us >= int64_t{interval} * G_USEC_PER_SEC && c->queue.in_flight_bytes() == 0)
-      write_direct(c, keepalive);
+    if (cfg.write_timeout_ms && c->queue.in_flight_bytes() > 0 &&
+        now - c->last_progress_us > int64_t{cfg.write_timeout_ms} * 1000) {
+      GST_INFO("client %u (%s): nothing written for %u ms; disconnecting", c->id, c->remote.c_str(),
+               cfg.write_timeout_ms);
+      close_client(c, RemoveReason::kSlow);
+      continue;
+    }
+    if (c->queue.check(now) == ClientQueue<Event>::Result::kOverHardLimit) {
+      close_client(c, RemoveReason::kSlow);
+      continue;
+    }
+    if (cfg.keepalive_interval && c->queue.unsent_bytes() == 0 &&
+        now - c->last_write_us >= int64_t{cfg.keepalive_interval} * G_USEC_PER_SEC) {
+      deliver(c, control_event(keepalive));
+      pump(c);
+    }
   }
 }
 
 void Stream::Impl::shutdown_all() {
-  std::vector<std::shared_ptr<Client>> targets;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    for (auto &kv : clients)
-      targets.push_back(kv.second);
-  }
-  for (auto &c : targets) {
+  for (auto &c : snapshot()) {
     SoupServerMessage *msg = SOUP_SERVER_MESSAGE(g_object_ref(c->msg));
     close_client(c, RemoveReason::kShutdown);
     forget(c);
@@ -482,10 +560,10 @@ void Stream::Impl::shutdown_all() {
     if (self->on_client_removed)
       self->on_client_removed(c->id, RemoveReason::kShutdown);
   }
-  gop.clear();
-  gop_bytes = 0;
+  backlog.clear();
+  backlog_bytes = 0;
+  latest_key_seq = 0;
 }
-
 /* ------------------------------------------------------------------------ */
 
 struct Server::Impl {
@@ -759,13 +837,13 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
         context_, [si] { si->tick(); }, 1000);
     soup_server_add_handler(
         impl_->soup, path.c_str(),
-        [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *, gpointer data) {
+        [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *query, gpointer data) {
           auto *s = static_cast<Stream::Impl *>(data);
           if (s->self->config().path != req_path) {
             soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
             return;
           }
-          s->handle(msg);
+          s->handle(msg, query);
         },
         si, nullptr);
   });

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "client-queue.h"
+
 namespace gstsse {
 
 /* Why a client went away; mirrors GstSseSinkClientRemoveReason. */
@@ -30,16 +32,20 @@ enum class RemoveReason { kClosed = 0, kSlow = 1, kError = 2, kShutdown = 3, kEo
 
 /* An encoded SSE frame, immutable and shared by every client that gets it. */
 struct Event {
-  enum class Kind { kMedia, kStream, kEos };
+  /* kMedia: a TS chunk; kStream: the stream description; kEos: end of
+   * stream; kControl: anything else (prelude, keepalive, gap, reset). */
+  enum class Kind { kMedia, kStream, kEos, kControl };
   Event(Kind k, uint64_t s, bool is_key, std::string wire);
   ~Event();
   Event(const Event &) = delete;
   Event &operator=(const Event &) = delete;
   size_t size() const { return size_; }
+  bool is_media() const { return kind == Kind::kMedia; }
 
   Kind kind;
   uint64_t seq;
   bool key;
+  int64_t made_us;  /* monotonic time of creation, for lag and backlog age */
   GBytes *bytes;    /* the wire text, handed to libsoup without copying */
   std::string note; /* kStream: the JSON, to skip sending a client the same twice */
  private:
@@ -52,8 +58,17 @@ struct StreamConfig {
   unsigned max_clients = 0;         /* 0: unlimited */
   unsigned keepalive_interval = 15; /* seconds; 0: off */
   unsigned retry_ms = 2000;
-  std::string cors_origin; /* empty: no CORS header */
-  uint64_t max_client_bytes = 8 * 1024 * 1024;
+  std::string cors_origin;                      /* empty: no CORS header */
+  uint64_t max_client_bytes = 8 * 1024 * 1024;  /* hard limit; 0: none */
+  uint64_t soft_max_client_bytes = 1024 * 1024; /* 0: none */
+  unsigned max_client_lag_ms = 0;               /* hard; 0: none */
+  unsigned soft_max_client_lag_ms = 3000;       /* 0: none */
+  RecoverPolicy recover_policy = RecoverPolicy::kKeyframe;
+  unsigned write_timeout_ms = 15000; /* no progress while data waits; 0: none */
+  uint64_t backlog_bytes = 32 * 1024 * 1024;
+  unsigned backlog_time_ms = 10000;
+  bool request_keyframe = false;
+  unsigned keyframe_request_interval_ms = 1000;
   std::string web_root; /* empty: serve the player compiled into the plugin */
 };
 
@@ -73,6 +88,7 @@ class Stream {
  public:
   using AddedFn = std::function<void(uint32_t id, const std::string &remote)>;
   using RemovedFn = std::function<void(uint32_t id, RemoveReason reason)>;
+  using KeyframeFn = std::function<void()>;
 
   Stream(StreamConfig config, uint64_t first_seq);
   ~Stream();
@@ -80,6 +96,8 @@ class Stream {
   /* Called on the server thread, with no lock held. Set before add_stream. */
   AddedFn on_client_added;
   RemovedFn on_client_removed;
+  /* A client joined and request_keyframe is set (rate-limited). */
+  KeyframeFn on_keyframe_wanted;
 
   /* Streaming thread. */
   void publish(std::vector<EventPtr> events);
