@@ -1,0 +1,341 @@
+/* Delivery tests for ssesink: Last-Event-ID resume and reset, slow clients
+ * and recover policies, several streams on one server, keyframe requests.
+ * Real pipelines, real clients over loopback, ffmpeg on what they got. */
+#include <gio/gio.h>
+#include <gst/check/gstcheck.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <set>
+
+#include "sse-client.h"
+#include "test-helpers.h"
+
+namespace {
+
+/* The named events a client saw, by name. */
+std::vector<SseEvent> named(const SseClient &c, const std::string &name) {
+  std::vector<SseEvent> out;
+  for (const auto &e : c.named())
+    if (e.event == name)
+      out.push_back(e);
+  return out;
+}
+
+void expect_decodable(const std::vector<MediaFields> &events) {
+  int status = 0;
+  const std::string errors = ffmpeg_decode_errors(concat(events), &status);
+  fail_unless(status == 0 && errors.empty(), "ffmpeg: %d: %s", status, errors.c_str());
+  const std::string types = ffprobe_pict_types(concat(events));
+  fail_unless(!types.empty() && types[0] == 'I', "first frame %s", types.substr(0, 1).c_str());
+}
+
+uint64_t rss_kib() {
+  gchar *status = nullptr;
+  uint64_t kib = 0;
+  if (g_file_get_contents("/proc/self/status", &status, nullptr, nullptr)) {
+    const char *p = strstr(status, "VmRSS:");
+    if (p)
+      kib = g_ascii_strtoull(p + 6, nullptr, 10);
+  }
+  g_free(status);
+  return kib;
+}
+
+}  // namespace
+
+GST_START_TEST(test_resume_is_gapless) {
+  Pipe p = Pipe::video();
+  p.play();
+  SseClient always(p.port);
+  auto all = read_media(always, 10);
+
+  for (const bool use_query : {false, true}) {
+    SseClient first(p.port);
+    auto a = read_media(first, 15);
+    const uint64_t last = a.back().seq;
+    first.close();
+    all = read_media(always, 10); /* events the first client missed */
+    const std::string id = std::to_string(last);
+    SseClient second(p.port, use_query ? "/stream?lastEventId=" + id : "/stream", "GET",
+                     use_query ? std::vector<std::pair<std::string, std::string>>{}
+                               : std::vector<std::pair<std::string, std::string>>{{"Last-Event-ID", id}});
+    auto b = read_media(second, 30);
+    fail_unless(named(second, "reset").empty(), "resume got a reset");
+    fail_unless_equals_uint64(b[0].seq, last + 1);
+
+    /* What the two connections got together equals what one client got. */
+    auto more = read_media(always, 60);
+    std::map<uint64_t, const MediaFields *> ref;
+    for (auto &e : more)
+      ref[e.seq] = &e;
+    for (auto &e : all)
+      ref[e.seq] = &e;
+    std::vector<uint8_t> joined = concat(a), reference;
+    for (auto &e : b)
+      joined.insert(joined.end(), e.ts_bytes.begin(), e.ts_bytes.end());
+    /* The reference: a third client resuming after the first client's
+     * first event gets the same ids in one connection. */
+    SseClient check(p.port, "/stream", "GET", {{"Last-Event-ID", std::to_string(a.front().seq)}});
+    auto c = read_media(check, static_cast<int>(a.size() - 1 + b.size()));
+    fail_unless(named(check, "reset").empty());
+    fail_unless_equals_uint64(c.front().seq, a[1].seq);
+    joined.erase(joined.begin(), joined.begin() + static_cast<std::ptrdiff_t>(a[0].ts_bytes.size()));
+    reference = concat(c);
+    fail_unless(joined == reference, "resumed stream differs from an uninterrupted one");
+  }
+  p.release();
+}
+GST_END_TEST;
+
+GST_START_TEST(test_bad_last_event_id_resets) {
+  Pipe p = Pipe::video(30, "port=0 backlog-time=1000");
+  p.play();
+  SseClient watch(p.port);
+  auto first = read_media(watch, 1);
+  SseEvent stream_ev = watch.named().front();
+  const uint64_t old = first[0].seq;
+  read_media(watch, 75); /* 2.5 s: the first id is out of the 1 s backlog */
+  const uint64_t now_seq = read_media(watch, 1)[0].seq;
+  (void)stream_ev;
+
+  const struct {
+    std::string id;
+    const char *reason;
+  } cases[] = {
+      {"abc", "malformed"},
+      {"-5", "malformed"},
+      {"12 34", "malformed"},
+      {"99999999999999999999", "malformed"},
+      {std::string(3000, '9'), "malformed"},
+      {std::to_string(now_seq + 1000), "unknown"},
+      {"5", "previous-run"},
+      {std::to_string(old), "expired"},
+  };
+  for (const auto &tc : cases) {
+    SseClient c(p.port, "/stream", "GET", {{"Last-Event-ID", tc.id}});
+    fail_unless_equals_int(c.status(), 200);
+    auto events = read_media(c, 35);
+    auto resets = named(c, "reset");
+    fail_unless_equals_int(resets.size(), 1);
+    fail_unless(resets[0].data.find(std::string("\"reason\":\"") + tc.reason + "\"") != std::string::npos,
+                "id %.30s: %s", tc.id.c_str(), resets[0].data.c_str());
+    fail_unless(events[0].key, "id %.30s: join not at a key chunk", tc.id.c_str());
+    expect_decodable(events);
+  }
+  /* The pipeline went on through all of it. */
+  read_media(watch, 10);
+  p.release();
+}
+GST_END_TEST;
+
+/* A reader that pauses: soft limit reached, recovered to a key chunk, told
+ * with a gap event, and what it then receives decodes. HTTP/1.0, so the
+ * body is the event stream itself, with no chunked framing. */
+GST_START_TEST(test_slow_reader_recovers_at_keyframe) {
+  Pipe p(
+      "videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! mpegtsmux ! "
+      "ssesink name=sink port=0 soft-max-client-bytes=100000 max-client-bytes=4000000 write-timeout=0");
+  Recorder rec;
+  rec.attach(p.sink);
+  p.play();
+
+  GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+  g_socket_set_option(s, SOL_SOCKET, SO_RCVBUF, 4096, nullptr);
+  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *sa = g_inet_socket_address_new(lo, static_cast<guint16>(p.port));
+  fail_unless(g_socket_connect(s, sa, nullptr, nullptr));
+  const char req[] = "GET /stream HTTP/1.0\r\n\r\n";
+  fail_unless(g_socket_send(s, req, sizeof req - 1, nullptr, nullptr) == sizeof req - 1);
+  fail_unless(rec.wait([&] { return rec.added.size() == 1; }));
+  const guint id = rec.added[0];
+
+  SseClient normal(p.port);
+  /* Not reading: wait until the server has dropped something for it. */
+  guint64 dropped = 0;
+  for (int i = 0; i < 600 && dropped == 0; i++) {
+    read_media(normal, 1); /* paced by the stream, not by a sleep */
+    GstStructure *st = nullptr;
+    g_signal_emit_by_name(p.sink, "get-stats", id, &st);
+    fail_unless(st != nullptr, "slow reader was disconnected instead of recovered");
+    gst_structure_get_uint64(st, "events-dropped", &dropped);
+    gst_structure_free(st);
+  }
+  fail_unless(dropped > 0);
+
+  /* Now read everything for a while and parse the event stream. */
+  std::string text;
+  char buf[65536];
+  g_socket_set_timeout(s, 5);
+  while (text.find("event: gap") == std::string::npos || text.size() < text.find("event: gap") + 400000) {
+    const gssize n = g_socket_receive(s, buf, sizeof buf, nullptr, nullptr);
+    fail_unless(n > 0, "stream ended while reading");
+    text.append(buf, static_cast<size_t>(n));
+  }
+  const size_t gap = text.find("event: gap");
+  const size_t gap_end = text.find("\n\n", gap);
+  std::vector<MediaFields> after;
+  size_t pos = gap_end + 2;
+  for (;;) {
+    const size_t end = text.find("\n\n", pos);
+    if (end == std::string::npos)
+      break;
+    const std::string block = text.substr(pos, end - pos);
+    pos = end + 2;
+    const size_t d = block.find("data: ");
+    if (block.rfind("id: ", 0) != 0 || d == std::string::npos)
+      continue;
+    MediaFields f;
+    std::string err;
+    fail_unless(parse_media(block.substr(d + 6), &f, &err), "%s", err.c_str());
+    after.push_back(std::move(f));
+  }
+  fail_unless(after.size() >= 10, "%zu events after the gap", after.size());
+  fail_unless(after[0].key, "the event after the gap is not a key chunk");
+  expect_decodable(after);
+  read_media(normal, 30); /* the normal client never noticed */
+  g_object_unref(sa);
+  g_object_unref(lo);
+  g_object_unref(s);
+  p.release();
+}
+GST_END_TEST;
+
+/* Clients that never read beside normal ones: the pipeline keeps real
+ * time, normal clients get every event, the stalled ones are dropped as
+ * slow, and memory stays under backlog + clients x hard limit. */
+GST_START_TEST(test_stalled_clients_bounded) {
+  const int kStalled = 20;
+  const uint64_t hard = 1000000, backlog = 2000000;
+  Pipe p(
+      "videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! "
+      "ssesink name=sink port=0 recover-policy=none write-timeout=2000 max-client-bytes=" +
+      std::to_string(hard) + " backlog-bytes=" + std::to_string(backlog));
+  Recorder rec;
+  rec.attach(p.sink);
+  p.play();
+  SseClient normal(p.port);
+  auto warm = read_media(normal, 30);
+  const uint64_t rss_before = rss_kib();
+
+  std::vector<GSocket *> stalled;
+  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *sa = g_inet_socket_address_new(lo, static_cast<guint16>(p.port));
+  for (int i = 0; i < kStalled; i++) {
+    GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+    g_socket_set_option(s, SOL_SOCKET, SO_RCVBUF, 4096, nullptr);
+    fail_unless(g_socket_connect(s, sa, nullptr, nullptr));
+    const char req[] = "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n";
+    g_socket_send(s, req, sizeof req - 1, nullptr, nullptr);
+    stalled.push_back(s);
+  }
+  uint64_t rss_peak = 0;
+  std::vector<MediaFields> seen;
+  while (!rec.wait([&] { return rec.removed.size() == size_t(kStalled); }, 0)) {
+    auto e = read_media(normal, 1);
+    fail_unless(e[0].seq == (seen.empty() ? warm.back().seq : seen.back().seq) + 1, "normal client lost an event");
+    seen.push_back(std::move(e[0]));
+    rss_peak = std::max(rss_peak, rss_kib());
+    fail_unless(seen.size() < 30 * 60, "stalled clients never dropped");
+  }
+  for (auto &kv : rec.removed)
+    fail_unless_equals_int(kv.second, 1); /* slow */
+  /* Real time: encode timestamps advance with the media timestamps. */
+  const double media_s = (seen.back().pts - seen.front().pts) / 1e9;
+  const double wall_s = (seen.back().ts - seen.front().ts) / 1e6;
+  fail_unless(wall_s < media_s * 1.25 + 0.2, "pipeline fell behind: %.2f s of media in %.2f s", media_s, wall_s);
+  const uint64_t bound_kib = (backlog + kStalled * hard) / 1024 + 16 * 1024;
+  GST_INFO("RSS before %" G_GUINT64_FORMAT " KiB, peak %" G_GUINT64_FORMAT " KiB, bound +%" G_GUINT64_FORMAT " KiB",
+           rss_before, rss_peak, bound_kib);
+  fail_unless(rss_peak < rss_before + bound_kib, "RSS grew by %" G_GUINT64_FORMAT " KiB", rss_peak - rss_before);
+  for (auto *s : stalled)
+    g_object_unref(s);
+  g_object_unref(sa);
+  g_object_unref(lo);
+  p.release();
+}
+GST_END_TEST;
+
+GST_START_TEST(test_two_streams_share_a_port) {
+  const int port = free_port();
+  const std::string common = "address=127.0.0.1 port=" + std::to_string(port);
+  Pipe a = Pipe::video(30, common + " path=/a");
+  Pipe b = Pipe::video(30, common + " path=/b");
+  a.play();
+  b.play();
+  {
+    SseClient ca(port, "/a"), cb(port, "/b");
+    read_media(ca, 5);
+    read_media(cb, 5);
+    std::string body;
+    fail_unless_equals_int(http_get(port, "/", &body), 200);
+    fail_unless(body.find("/a") != std::string::npos && body.find("/b") != std::string::npos, "%s", body.c_str());
+  }
+  /* Same path: the second fails with a clear error. */
+  Pipe dup = Pipe::video(30, common + " path=/a");
+  GstBus *bus = gst_element_get_bus(dup.pipeline);
+  fail_unless(gst_element_set_state(dup.pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless(msg != nullptr);
+  GError *err = nullptr;
+  gchar *dbg = nullptr;
+  gst_message_parse_error(msg, &err, &dbg);
+  const std::string text = std::string(err->message) + " | " + (dbg ? dbg : "");
+  fail_unless(text.find("/a") != std::string::npos && text.find("already") != std::string::npos, "%s", text.c_str());
+  g_error_free(err);
+  g_free(dbg);
+  gst_message_unref(msg);
+  gst_object_unref(bus);
+  dup.release();
+
+  /* Stopping one leaves the other serving. */
+  a.release();
+  {
+    SseClient cb(port, "/b");
+    read_media(cb, 5);
+    SseClient ca(port, "/a");
+    fail_unless_equals_int(ca.status(), 404);
+  }
+  b.release();
+}
+GST_END_TEST;
+
+GST_START_TEST(test_keyframe_request_on_join) {
+  /* A 10 s GOP: without a request, a client sees one key chunk in 2 s. */
+  for (const bool request : {false, true}) {
+    Pipe p = Pipe::video(
+        300, std::string("port=0 keyframe-request-interval=500 request-keyframe=") + (request ? "true" : "false"));
+    p.play();
+    SseClient first(p.port);
+    read_media(first, 30); /* 1 s: past the rate limit of the first join's request */
+    SseClient c(p.port);
+    auto events = read_media(c, 60);
+    int keys = 0;
+    for (auto &e : events)
+      keys += e.key;
+    if (request)
+      fail_unless(keys >= 2, "no key chunk came after the join (%d)", keys);
+    else
+      fail_unless_equals_int(keys, 1);
+    p.release();
+  }
+}
+GST_END_TEST;
+
+static Suite *delivery_suite(void) {
+  Suite *s = suite_create("ssesink-delivery");
+  TCase *tc = tcase_create("general");
+  tcase_set_timeout(tc, 180);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_resume_is_gapless);
+  tcase_add_test(tc, test_bad_last_event_id_resets);
+  tcase_add_test(tc, test_slow_reader_recovers_at_keyframe);
+  tcase_add_test(tc, test_stalled_clients_bounded);
+  tcase_add_test(tc, test_two_streams_share_a_port);
+  tcase_add_test(tc, test_keyframe_request_on_join);
+  return s;
+}
+
+GST_CHECK_MAIN(delivery);
