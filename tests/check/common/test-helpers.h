@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,14 @@
 #include "sse-client.h"
 
 inline namespace test_helpers {
+
+/* A noisy picture keeps x264 at its full 2 Mbit/s, so socket buffers fill
+ * in seconds; @sink_props are appended to ssesink's. */
+inline std::string noisy_pipeline(int key_int, const std::string &sink_props) {
+  return "videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+         "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" +
+         std::to_string(key_int) + " ! mpegtsmux ! ssesink name=sink port=0 " + sink_props;
+}
 
 inline const char *kVideo =
     "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
@@ -131,6 +140,38 @@ inline int free_port() {
 }  // namespace test_helpers
 
 /* GET on the server with libsoup; returns the status, fills @body and @type. */
+/* A raw client on 127.0.0.1:@port with a tiny receive buffer that sends
+ * @request and then reads only when the test says so. */
+inline GSocket *raw_client(int port, const char *request) {
+  GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+  g_socket_set_option(s, SOL_SOCKET, SO_RCVBUF, 4096, nullptr);
+  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *sa = g_inet_socket_address_new(lo, static_cast<guint16>(port));
+  fail_unless(g_socket_connect(s, sa, nullptr, nullptr));
+  const gssize n = static_cast<gssize>(strlen(request));
+  fail_unless(g_socket_send(s, request, static_cast<gsize>(n), nullptr, nullptr) == n);
+  g_object_unref(sa);
+  g_object_unref(lo);
+  return s;
+}
+
+/* The text of the first ERROR message on @pipeline's bus: "message | debug". */
+inline std::string bus_error_text(GstElement *pipeline) {
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless(msg != nullptr, "no error on the bus");
+  GError *err = nullptr;
+  gchar *dbg = nullptr;
+  gst_message_parse_error(msg, &err, &dbg);
+  fail_unless(err->domain == GST_RESOURCE_ERROR, "not a RESOURCE error: %s", err->message);
+  const std::string text = std::string(err->message) + " | " + (dbg ? dbg : "");
+  g_error_free(err);
+  g_free(dbg);
+  gst_message_unref(msg);
+  gst_object_unref(bus);
+  return text;
+}
+
 inline unsigned http_get(int port, const std::string &path, std::string *body, std::string *type = nullptr) {
   SoupSession *session = soup_session_new_with_options("timeout", 10, nullptr);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;

@@ -3,7 +3,6 @@
  * Real pipelines, real clients over loopback, ffmpeg on what they got. */
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <set>
@@ -133,21 +132,12 @@ GST_END_TEST;
  * with a gap event, and what it then receives decodes. HTTP/1.0, so the
  * body is the event stream itself, with no chunked framing. */
 GST_START_TEST(test_slow_reader_recovers_at_keyframe) {
-  Pipe p(
-      "videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1 ! "
-      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! mpegtsmux ! "
-      "ssesink name=sink port=0 soft-max-client-bytes=100000 max-client-bytes=4000000 write-timeout=0");
+  Pipe p(noisy_pipeline(15, "soft-max-client-bytes=100000 max-client-bytes=4000000 write-timeout=0"));
   Recorder rec;
   rec.attach(p.sink);
   p.play();
 
-  GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
-  g_socket_set_option(s, SOL_SOCKET, SO_RCVBUF, 4096, nullptr);
-  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *sa = g_inet_socket_address_new(lo, static_cast<guint16>(p.port));
-  fail_unless(g_socket_connect(s, sa, nullptr, nullptr));
-  const char req[] = "GET /stream HTTP/1.0\r\n\r\n";
-  fail_unless(g_socket_send(s, req, sizeof req - 1, nullptr, nullptr) == sizeof req - 1);
+  GSocket *s = raw_client(p.port, "GET /stream HTTP/1.0\r\n\r\n");
   fail_unless(rec.wait([&] { return rec.added.size() == 1; }));
   const guint id = rec.added[0];
 
@@ -195,8 +185,6 @@ GST_START_TEST(test_slow_reader_recovers_at_keyframe) {
   fail_unless(after[0].key, "the event after the gap is not a key chunk");
   expect_decodable(after);
   read_media(normal, 30); /* the normal client never noticed */
-  g_object_unref(sa);
-  g_object_unref(lo);
   g_object_unref(s);
   p.release();
 }
@@ -208,11 +196,8 @@ GST_END_TEST;
 GST_START_TEST(test_stalled_clients_bounded) {
   const int kStalled = 20;
   const uint64_t hard = 1000000, backlog = 2000000;
-  Pipe p(
-      "videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1 ! "
-      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! "
-      "ssesink name=sink port=0 recover-policy=none write-timeout=2000 max-client-bytes=" +
-      std::to_string(hard) + " backlog-bytes=" + std::to_string(backlog));
+  Pipe p(noisy_pipeline(30, "recover-policy=none write-timeout=2000 max-client-bytes=" + std::to_string(hard) +
+                                " backlog-bytes=" + std::to_string(backlog)));
   Recorder rec;
   rec.attach(p.sink);
   p.play();
@@ -221,16 +206,8 @@ GST_START_TEST(test_stalled_clients_bounded) {
   const uint64_t rss_before = rss_kib();
 
   std::vector<GSocket *> stalled;
-  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *sa = g_inet_socket_address_new(lo, static_cast<guint16>(p.port));
-  for (int i = 0; i < kStalled; i++) {
-    GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
-    g_socket_set_option(s, SOL_SOCKET, SO_RCVBUF, 4096, nullptr);
-    fail_unless(g_socket_connect(s, sa, nullptr, nullptr));
-    const char req[] = "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n";
-    g_socket_send(s, req, sizeof req - 1, nullptr, nullptr);
-    stalled.push_back(s);
-  }
+  for (int i = 0; i < kStalled; i++)
+    stalled.push_back(raw_client(p.port, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
   uint64_t rss_peak = 0;
   std::vector<MediaFields> seen;
   while (!rec.wait([&] { return rec.removed.size() == size_t(kStalled); }, 0)) {
@@ -252,8 +229,6 @@ GST_START_TEST(test_stalled_clients_bounded) {
   fail_unless(rss_peak < rss_before + bound_kib, "RSS grew by %" G_GUINT64_FORMAT " KiB", rss_peak - rss_before);
   for (auto *s : stalled)
     g_object_unref(s);
-  g_object_unref(sa);
-  g_object_unref(lo);
   p.release();
 }
 GST_END_TEST;
@@ -275,19 +250,9 @@ GST_START_TEST(test_two_streams_share_a_port) {
   }
   /* Same path: the second fails with a clear error. */
   Pipe dup = Pipe::video(30, common + " path=/a");
-  GstBus *bus = gst_element_get_bus(dup.pipeline);
   fail_unless(gst_element_set_state(dup.pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
-  GstMessage *msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
-  fail_unless(msg != nullptr);
-  GError *err = nullptr;
-  gchar *dbg = nullptr;
-  gst_message_parse_error(msg, &err, &dbg);
-  const std::string text = std::string(err->message) + " | " + (dbg ? dbg : "");
+  const std::string text = bus_error_text(dup.pipeline);
   fail_unless(text.find("/a") != std::string::npos && text.find("already") != std::string::npos, "%s", text.c_str());
-  g_error_free(err);
-  g_free(dbg);
-  gst_message_unref(msg);
-  gst_object_unref(bus);
   dup.release();
 
   /* Stopping one leaves the other serving. */

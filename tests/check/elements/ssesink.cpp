@@ -144,22 +144,11 @@ GST_START_TEST(test_busy_port) {
   const int port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
 
   Pipe p = Pipe::video(30, "address=127.0.0.1 port=" + std::to_string(port));
-  GstBus *bus = gst_element_get_bus(p.pipeline);
   fail_unless(gst_element_set_state(p.pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
-  GstMessage *msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
-  fail_unless(msg != nullptr);
-  GError *err = nullptr;
-  gchar *dbg = nullptr;
-  gst_message_parse_error(msg, &err, &dbg);
-  fail_unless(err->domain == GST_RESOURCE_ERROR);
-  const std::string text = std::string(err->message) + " | " + (dbg ? dbg : "");
+  const std::string text = bus_error_text(p.pipeline);
   fail_unless(text.find(std::to_string(port)) != std::string::npos, "%s", text.c_str());
   fail_unless(text.find("127.0.0.1") != std::string::npos, "%s", text.c_str());
   fail_unless(text.find("in use") != std::string::npos, "%s", text.c_str());
-  g_error_free(err);
-  g_free(dbg);
-  gst_message_unref(msg);
-  gst_object_unref(bus);
   p.release();
   g_object_unref(local);
   g_object_unref(sa);
@@ -273,24 +262,12 @@ GST_START_TEST(test_vanished_client_removed) {
 GST_END_TEST;
 
 GST_START_TEST(test_slow_client_dropped) {
-  /* Noise keeps x264 at its full 2 Mbit/s, so the kernel's socket buffers
-   * fill in seconds. */
-  Pipe p(
-      "videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1 ! "
-      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! "
-      "ssesink name=sink port=0 max-client-bytes=300000");
+  Pipe p(noisy_pipeline(30, "max-client-bytes=300000"));
   Recorder rec;
   rec.attach(p.sink);
   p.play();
 
-  /* A client with a tiny receive buffer that never reads. */
-  GSocket *slow = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
-  g_socket_set_option(slow, SOL_SOCKET, SO_RCVBUF, 4096, nullptr);
-  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *sa = g_inet_socket_address_new(lo, static_cast<guint16>(p.port));
-  fail_unless(g_socket_connect(slow, sa, nullptr, nullptr));
-  const char req[] = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  fail_unless(g_socket_send(slow, req, sizeof req - 1, nullptr, nullptr) == sizeof req - 1);
+  GSocket *slow = raw_client(p.port, "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   fail_unless(rec.wait([&] { return rec.added.size() == 1; }));
   const guint slow_id = rec.added[0];
 
@@ -300,8 +277,6 @@ GST_START_TEST(test_slow_client_dropped) {
   fail_unless_equals_int(rec.removed[slow_id], 1); /* slow */
   read_media(normal, 30);
   fail_unless(rec.removed.size() == 1);
-  g_object_unref(sa);
-  g_object_unref(lo);
   g_object_unref(slow);
   p.release();
 }
