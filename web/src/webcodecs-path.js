@@ -12,7 +12,7 @@ import { nowMicros } from './sse-source.js';
 // burst of up to a GOP of frames: the queue is long but shrinking, and those
 // frames are decoded (shown fast-forward) rather than skipped.
 const BEHIND_QUEUE = 3;
-const BEHIND_MS = 500;
+const BEHIND_MS = 250;
 const FRAME_US = 1e6 / 30; // stand-in duration when PTS are missing
 
 const usFrom90k = (ticks) => Math.round((ticks * 100) / 9);
@@ -52,6 +52,7 @@ export class WebCodecsPath {
     this.nextConfig = null; // from the latest SPS, applied at the next IDR
     this.videoPid = -1;
     this.waitingForKey = true;
+    this.lagging = false; // skipping to an IDR because the decoder fell behind
     this.chunk = null; // the SSE event being demuxed
     this.frameInfo = new Map(); // frame timestamp (us) -> {ts, recvTime, submitTime}, in decode order
     this.lastTimestamp = 0;
@@ -117,7 +118,7 @@ export class WebCodecsPath {
     const stats = this.stats;
 
     if (au.isIdr) {
-      if (this.decoder && this.decoder.decodeQueueSize > BEHIND_QUEUE) this.#dropQueued();
+      if (this.lagging || (this.decoder && this.#isBehind())) this.#dropQueued();
       if (this.nextConfig && this.nextConfig !== this.config) this.#configure(this.nextConfig);
       if (!this.decoder) {
         stats.framesDropped++; // an IDR without a preceding SPS: nothing to decode with
@@ -131,6 +132,7 @@ export class WebCodecsPath {
       // The decoder is falling behind: everything up to the next IDR would
       // only add latency, so skip it.
       this.waitingForKey = true;
+      this.lagging = true;
       stats.framesDropped++;
       return;
     }
@@ -151,9 +153,12 @@ export class WebCodecsPath {
     stats.decodeQueueMax = Math.max(stats.decodeQueueMax, this.decoder.decodeQueueSize);
   }
 
-  // An IDR needs nothing before it: frames still waiting in the decoder
-  // would only be shown late, so discard them and start afresh.
+  // Called at an IDR when the decoder is behind, or fell behind before: the
+  // IDR needs nothing before it, and frames still waiting in the decoder
+  // would only be shown late, so discard them and start afresh there.
   #dropQueued() {
+    this.lagging = false;
+    if (!this.decoder || this.decoder.decodeQueueSize === 0) return;
     this.stats.framesDropped += this.decoder.decodeQueueSize;
     this.decoder.reset(); // back to unconfigured; #configure below sets it up again
     this.config = null;
