@@ -57,6 +57,20 @@ test('?mode=webcodecs where WebCodecs is missing says why instead of falling bac
   assert.match(await page.locator('.message').textContent(), /mode=webcodecs/);
 });
 
+test('with audio but no mpegts.js to play it, the picture still plays through WebCodecs', async (t) => {
+  const bare = await startStaticServer({ vendor: false });
+  t.after(() => bare.close());
+  const withAudio = await startPipeline(videoPipeline({ audio: true }));
+  t.after(() => withAudio.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  await browser.page.goto(playerUrl(bare.url, withAudio.port));
+  const s = await waitForStats(browser.page, (st) => st.framesDecoded >= 30, 30000);
+  assert.equal(s.path, 'webcodecs');
+  assert.match(s.lastError, /vendor\/mpegts\.js/);
+  assert.match(await browser.page.locator('.path').getAttribute('title'), /fallback player is not available/);
+});
+
 test('an unreachable server is reported, and retried', async (t) => {
   const browser = await launchBrowser();
   t.after(() => browser.close());

@@ -44,6 +44,7 @@ export class SsePlayer {
     this.waitingForKey = true;
     this.seenKey = false;
     this.paused = false;
+    this.failedPaths = new Set();
     this.fatal = null; // message when nothing can play the stream
     this.warnings = [];
     this.source = new SseSource(src, {
@@ -215,11 +216,15 @@ export class SsePlayer {
     this.#render();
   }
 
+  /** A path found it cannot play the stream: try the other one, once. */
   #pathFailed(id, reason) {
     if (this.pathId !== id) return;
-    if (id === 'webcodecs' && this.mode === 'auto' && this.support.mse.ok) {
+    this.failedPaths.add(id);
+    const other = id === 'webcodecs' ? 'mse' : 'webcodecs';
+    if (this.mode === 'auto' && this.support[other].ok && !this.failedPaths.has(other)) {
+      this.statsData.error(`${PATH_LABELS[id]}: ${reason}`);
       this.#resync(true);
-      this.#startPath('mse', reason);
+      this.#startPath(other, reason);
       return;
     }
     this.#fail(`Cannot play the stream: ${reason}.`);

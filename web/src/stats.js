@@ -53,7 +53,6 @@ export class PlayerStats {
   constructor(now = () => performance.now()) {
     this.now = now;
     this.path = null;
-    this.state = 'starting';
     this.codec = null;
     this.width = 0;
     this.height = 0;
@@ -109,7 +108,6 @@ export class PlayerStats {
     const bytes = this.bytesIn.values.reduce((a, b) => a + b, 0);
     return {
       path: this.path,
-      state: this.state,
       codec: this.codec,
       width: this.width,
       height: this.height,

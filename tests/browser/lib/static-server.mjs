@@ -15,14 +15,19 @@ const TYPES = {
   '.css': 'text/css; charset=utf-8',
 };
 
-/** Starts the server on 127.0.0.1 and a free port; resolves to {url, close()}. */
-export async function startStaticServer() {
+/**
+ * Starts the server on 127.0.0.1 and a free port; resolves to {url, close()}.
+ * `vendor: false` serves no mpegts.js, as an element built without it.
+ */
+export async function startStaticServer({ vendor = true } = {}) {
   const server = http.createServer(async (req, res) => {
     const { pathname } = new URL(req.url, 'http://localhost');
     let file;
-    if (pathname === '/vendor/mpegts.js') file = MPEGTS_DIST;
+    if (pathname === '/vendor/mpegts.js' && vendor) file = MPEGTS_DIST;
     else file = path.join(WEB_DIR, path.normalize(pathname === '/' ? '/index.html' : pathname));
-    if (!file.startsWith(WEB_DIR) && file !== MPEGTS_DIST || file.includes('node_modules') && file !== MPEGTS_DIST) {
+    const servable = file === MPEGTS_DIST ||
+      (file.startsWith(WEB_DIR) && !file.includes(`${path.sep}node_modules${path.sep}`));
+    if (!servable) {
       res.writeHead(403).end();
       return;
     }
