@@ -60,6 +60,12 @@ test('live stream: WebCodecs decodes every frame and shows a moving picture', as
   await page.keyboard.press('s');
   assert.ok(!(await overlay.isVisible()));
   assert.equal(await page.locator('.path').textContent(), 'WebCodecs');
+
+  // Full screen from the button, and back with the F key.
+  await page.click('[data-action=fullscreen]');
+  await page.waitForFunction(() => document.fullscreenElement?.id === 'player');
+  await page.keyboard.press('f');
+  await page.waitForFunction(() => document.fullscreenElement === null);
 });
 
 test('pause holds the picture; play returns to the live edge', async (t) => {
