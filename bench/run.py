@@ -1,0 +1,516 @@
+#!/usr/bin/env python3
+"""The ssesink benchmark suite (docs/performance.md); run it with bench/run.sh.
+
+Plays one fixed MPEG-TS clip live (made once, cached) through three servers
+in turn, with the same load client (sse-load) for each:
+
+  ssesink   filesrc ! tsdemux ! h264parse ! mpegtsmux ! ssesink
+  tcp       the same source ! tcpserversink (raw bytes: the cheapest fan-out)
+  seed      the same source ! tcpserversink, and seed_flask.py serving SSE
+
+and prints a table: server CPU per stream-second (utime+stime of the whole
+server processes, from /proc), bytes delivered, events lost, latency, join
+time, RSS; then the ratios and targets, the encode microbenchmark, and a PNG
+plot of CPU and latency against clients. Standard library only.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SEED_PYTHON = "/usr/bin/python3"  # Debian's, with python3-flask
+SERVERS = ["ssesink", "tcp", "seed"]
+LABEL = {"ssesink": "ssesink", "tcp": "tcpserversink", "seed": "seed (Flask)"}
+MAX_CLIENT_BYTES = 8 * 1024 * 1024  # ssesink's default; tcpserversink gets the same bound
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+# ---- the clip ------------------------------------------------------------
+
+
+def make_clip(args, gop_s, seconds, clip_dir):
+    """Encodes the test clip once (cached by its parameters); returns its path
+    and the byte rate of the stream as the servers' source pipeline remuxes it."""
+    w, h = args.size.split("x")
+    name = "clip-%sx%s-%dfps-%dkbps-gop%ds-%ds.ts" % (w, h, args.fps, args.kbps, gop_s, seconds)
+    path = os.path.join(clip_dir, name)
+    meta = path + ".json"
+    if os.path.exists(path) and os.path.exists(meta):
+        with open(meta) as f:
+            return path, json.load(f)["rate"]
+    os.makedirs(clip_dir, exist_ok=True)
+    log("making %s (once; %d s of %sx%s, x264 %d kbit/s, %d s GOP)" % (name, seconds, w, h, args.kbps, gop_s))
+    tmp = path + ".part"
+    # A scrolling test card with a running clock: motion everywhere, so the
+    # encoder spends its bitrate.
+    run_checked(
+        ["gst-launch-1.0", "-q", "videotestsrc", "pattern=smpte", "horizontal-speed=4",
+         "num-buffers=%d" % (seconds * args.fps), "!",
+         "video/x-raw,width=%s,height=%s,framerate=%d/1" % (w, h, args.fps), "!",
+         "timeoverlay", "font-desc=Sans 48", "!",
+         "x264enc", "tune=zerolatency", "speed-preset=superfast", "bitrate=%d" % args.kbps,
+         "key-int-max=%d" % (gop_s * args.fps), "!", "mpegtsmux", "!", "filesink", "location=" + tmp])
+    # The rate the servers really send: remux as they do, unpaced.
+    remuxed = path + ".remux"
+    run_checked(["gst-launch-1.0", "-q"] + source_pipeline(tmp) + ["filesink", "location=" + remuxed])
+    rate = os.path.getsize(remuxed) / float(seconds)
+    os.unlink(remuxed)
+    os.rename(tmp, path)
+    with open(meta, "w") as f:
+        json.dump({"rate": rate, "seconds": seconds, "gop_s": gop_s}, f)
+    return path, rate
+
+
+def source_pipeline(clip):
+    # Demux and remux: mpegtsmux pushes each frame's packets together at the
+    # frame's time, as a live encoder pipeline does, and the sink (sync=true)
+    # paces them by the clock.
+    return ["filesrc", "location=" + clip, "!", "tsdemux", "!", "h264parse", "!", "mpegtsmux", "!"]
+
+
+def run_checked(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        sys.exit("failed: %s\n%s" % (" ".join(cmd), r.stdout[-2000:]))
+
+
+# ---- servers -------------------------------------------------------------
+
+
+class Proc:
+    """A child process whose stdout is collected by a thread."""
+
+    def __init__(self, cmd, env, logpath):
+        self.logf = open(logpath, "w")
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.logf, env=env, text=True,
+                                  start_new_session=True)
+        self.lines = []
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+            self.logf.write(line)
+
+    def wait_for(self, regex, timeout):
+        deadline = time.monotonic() + timeout
+        pat = re.compile(regex)
+        seen = 0
+        with self.cond:
+            while True:
+                for line in self.lines[seen:]:
+                    m = pat.search(line)
+                    if m:
+                        return m.group(1)
+                seen = len(self.lines)
+                left = deadline - time.monotonic()
+                if left <= 0 or self.p.poll() is not None:
+                    return None
+                self.cond.wait(min(left, 0.1))
+
+    def stop(self, sig=signal.SIGINT):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.logf.close()
+
+
+def start_server(kind, clip, args, env, logdir, tag):
+    """Starts one server; returns (port, path, mode, [Proc]) or raises."""
+    pin = ["taskset", "-c", args.server_cpu] if args.server_cpu else []
+    bound = ["unit-format=bytes", "units-max=%d" % MAX_CLIENT_BYTES]
+    procs = []
+    if kind == "ssesink":
+        sink = ["ssesink", "address=127.0.0.1", "port=0", "max-client-bytes=%d" % MAX_CLIENT_BYTES]
+    else:
+        sink = ["tcpserversink", "host=127.0.0.1", "port=0"] + bound
+    gst = Proc(pin + ["gst-launch-1.0", "-v"] + source_pipeline(clip) + sink + ["sync=true"], env,
+               os.path.join(logdir, "%s-gst.log" % tag))
+    procs.append(gst)
+    port = gst.wait_for(r"current-port = (\d+)", 30)
+    if not port or port == "0":
+        stop_all(procs)
+        raise RuntimeError("%s did not start; see %s" % (kind, gst.logf.name))
+    if kind == "ssesink":
+        return int(port), "/stream", "sse", procs
+    if kind == "tcp":
+        return int(port), "", "tcp", procs
+    flask = Proc(pin + [SEED_PYTHON, os.path.join(HERE, "seed_flask.py"), "--gst-port", port], env,
+                 os.path.join(logdir, "%s-flask.log" % tag))
+    procs.append(flask)
+    fport = flask.wait_for(r"listening on port (\d+)", 30)
+    if not fport:
+        stop_all(procs)
+        raise RuntimeError("seed_flask.py did not start; see %s" % flask.logf.name)
+    return int(fport), "/stream", "sse", procs
+
+
+def stop_all(procs):
+    for p in reversed(procs):
+        p.stop()
+
+
+def have_flask():
+    return subprocess.run([SEED_PYTHON, "-c", "import flask"], stderr=subprocess.DEVNULL).returncode == 0
+
+
+# ---- one measurement -----------------------------------------------------
+
+
+def measure(kind, clip, rate, n, duration, connect_rate, args, env, logdir):
+    tag = "%s-n%d-%s" % (kind, n, os.path.basename(clip)[:-3])
+    port, path, mode, procs = start_server(kind, clip, args, env, logdir, tag)
+    try:
+        pin = ["taskset", "-c", args.client_cpu] if args.client_cpu else []
+        cmd = pin + [args.sse_load, "--mode", mode, "--port", str(port), "--clients", str(n),
+                     "--connect-rate", str(connect_rate), "--duration", str(duration), "--wait", "20",
+                     "--json", "--expect-rate", "%.0f" % rate, "--label", tag]
+        if path:
+            cmd += ["--path", path]
+        for p in procs:
+            cmd += ["--pid", str(p.p.pid)]
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=duration + n / max(connect_rate, 1) + 120)
+        with open(os.path.join(logdir, tag + "-load.log"), "w") as f:
+            f.write(r.stderr)
+        if r.returncode != 0 or not r.stdout.strip():
+            raise RuntimeError("sse-load failed (%d): %s" % (r.returncode, r.stderr[-1000:]))
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+        res["server"], res["n"], res["rate"] = kind, n, rate
+        res["alive"] = all(p.p.poll() is None for p in procs)
+        res["loadavg"] = os.getloadavg()[0]  # other work on the machine skews figures
+        return res
+    finally:
+        stop_all(procs)
+
+
+def idle_cpu(kind, clip, args, env, logdir, seconds):
+    """Server CPU with no client: the source pipeline's own cost."""
+    tag = "%s-idle" % kind
+    port, path, mode, procs = start_server(kind, clip, args, env, logdir, tag)
+    try:
+        cmd = [args.sse_load, "--mode", mode, "--port", str(port), "--clients", "1", "--duration", "0",
+               "--wait", "20"] + (["--path", path] if path else [])
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        time.sleep(1)  # the probe client's departure settles
+
+        def cpu():
+            total = 0.0
+            for p in procs:
+                with open("/proc/%d/stat" % p.p.pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return total
+
+        c0, t0 = cpu(), time.monotonic()
+        time.sleep(seconds)
+        return (cpu() - c0) / (time.monotonic() - t0)
+    finally:
+        stop_all(procs)
+
+
+def encode_bench(args):
+    if not args.encode_bench or not os.path.exists(args.encode_bench):
+        return None
+    r = subprocess.run([args.encode_bench, "--benchmark_format=json",
+                        "--benchmark_min_time=%s" % ("0.01" if args.quick else "0.5")],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    if r.returncode != 0:
+        return None
+    out = {}
+    for b in json.loads(r.stdout)["benchmarks"]:
+        name, size = b["name"].split("/")
+        out.setdefault(name, {})[int(size)] = b["bytes_per_second"] / 1e6
+    return out
+
+
+# ---- report --------------------------------------------------------------
+
+
+def fmt(v, spec="%.1f"):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return spec % v
+
+
+def get(d, *keys):
+    for k in keys:
+        if d is None:
+            return None
+        d = d.get(k)
+    return d
+
+
+def table(results, idle):
+    head = ("N", "server", "ok", "CPU s/s", "out MB/s", "deliv", "lost", "lat p50", "p99", "max",
+            "join p50", "p99", "RSS MiB", "KiB/cl")
+    rows = []
+    for kind in SERVERS:
+        if kind in idle:
+            rows.append(("0", LABEL[kind], "-", fmt(idle[kind], "%.3f")) + ("-",) * 10)
+    for r in sorted(results, key=lambda r: (r["n"], SERVERS.index(r["server"]))):
+        lat = r["latency_ms"]
+        rows.append((
+            str(r["n"]), LABEL[r["server"]], "%d/%d" % (r["ok"], r["clients"]),
+            fmt(r["cpu_per_s"], "%.3f"),
+            fmt(r.get("wire_mb_s"), "%.1f"),
+            fmt(get(r, "delivered_ratio", "min"), "%.3f"),
+            str(r["events_lost"]) if r["mode"] == "sse" and r["server"] == "ssesink" else "-",
+            fmt(lat["p50"], "%.2f"), fmt(lat["p99"], "%.2f"), fmt(lat["max"], "%.1f"),
+            fmt(r["join_ms"]["p50"], "%.1f"), fmt(r["join_ms"]["p99"], "%.1f"),
+            fmt(r["rss_peak_kib"] / 1024 if r["rss_peak_kib"] is not None else None, "%.1f"),
+            fmt(r["rss_per_client_kib"], "%.1f"),
+        ))
+    widths = [max(len(x[i]) for x in [head] + rows) for i in range(len(head))]
+    lines = ["  ".join(c.rjust(w) if i != 1 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+             for row in [head] + rows]
+    md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    md += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines), "\n".join(md)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="ssesink benchmark suite")
+    ap.add_argument("--quick", action="store_true", help="small N, a few seconds (the CI smoke run)")
+    ap.add_argument("--sse-load", required=True)
+    ap.add_argument("--plugin-dir", required=True)
+    ap.add_argument("--encode-bench")
+    ap.add_argument("--work", required=True, help="clips, logs and results go here")
+    ap.add_argument("--plot", help="PNG to write (default: WORK/performance.png)")
+    ap.add_argument("--clients", help="comma-separated N (default 1,10,100,500,1000; quick 1,10)")
+    ap.add_argument("--duration", type=float, help="seconds per run after the ramp (default 15; quick 2)")
+    ap.add_argument("--long", type=float, help="seconds for the largest N (default 60; quick = --duration)")
+    ap.add_argument("--servers", default=",".join(SERVERS))
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--fps", type=int, default=30)
+    ap.add_argument("--kbps", type=int, default=2000)
+    ap.add_argument("--no-pin", action="store_true", help="do not pin servers to CPU 0 and the client to CPU 1")
+    args = ap.parse_args()
+
+    if args.quick:
+        clients = [1, 10]
+        duration = args.duration or 2
+        long_duration = args.long or duration
+        if args.size == "1280x720":
+            args.size, args.kbps = "640x360", 800
+        join_n, join_rate, join_dur = 10, 20, 1
+    else:
+        clients = [1, 10, 100, 500, 1000]
+        duration = args.duration or 15
+        long_duration = args.long or 60
+        join_n, join_rate, join_dur = 100, 50, 3
+    if args.clients:
+        clients = [int(x) for x in args.clients.split(",")]
+    servers = [s for s in args.servers.split(",") if s]
+    if "seed" in servers and not have_flask():
+        log("seed: skipped (%s has no flask; apt-get install python3-flask)" % SEED_PYTHON)
+        servers.remove("seed")
+    args.server_cpu = args.client_cpu = None
+    if not args.no_pin and (os.cpu_count() or 1) >= 2 and shutil.which("taskset"):
+        args.server_cpu, args.client_cpu = "0", "1"
+
+    env = dict(os.environ)
+    env["GST_PLUGIN_PATH"] = args.plugin_dir + (":" + env["GST_PLUGIN_PATH"] if env.get("GST_PLUGIN_PATH") else "")
+    logdir = os.path.join(args.work, "logs")
+    os.makedirs(logdir, exist_ok=True)
+
+    # Clips long enough for the longest run (wait + ramp + duration + slack).
+    max_n = max(clients)
+    rate_for = lambda n: max(50, n)
+    longest = max(duration, long_duration) + max_n / rate_for(max_n) + 8
+    clip1, rate1 = make_clip(args, 1, int(math.ceil(longest)), os.path.join(args.work, "clips"))
+    clip4, rate4 = None, None
+    if not args.quick:
+        clip4, rate4 = make_clip(args, 4, int(math.ceil(5 + join_n / join_rate + 12)), os.path.join(args.work, "clips"))
+    log("stream: %.0f kbit/s as served; servers on CPU %s, load client on CPU %s" %
+        (rate1 * 8 / 1000, args.server_cpu or "any", args.client_cpu or "any"))
+
+    results, idle, joins = [], {}, {}
+    if not args.quick:
+        for kind in servers:
+            idle[kind] = idle_cpu(kind, clip1, args, env, logdir, 4)
+            log("  %-14s N=0     cpu %.3f s/s (source pipeline only)" % (LABEL[kind], idle[kind]))
+    for n in clients:
+        for kind in servers:
+            dur = long_duration if n == max_n and kind != "seed" else duration
+            try:
+                r = measure(kind, clip1, rate1, n, dur, rate_for(n), args, env, logdir)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                log("  %-14s N=%-5d FAILED: %s" % (LABEL[kind], n, e))
+                continue
+            r["wire_mb_s"] = r["bytes_wire"] / 1e6 / (dur + n / rate_for(n))
+            r["duration"] = dur
+            results.append(r)
+            log("  %-14s N=%-5d ok %d/%d  cpu %s s/s  lat p99 %s ms  join p99 %s ms  lost %d" % (
+                LABEL[kind], n, r["ok"], r["clients"], fmt(r["cpu_per_s"], "%.3f"),
+                fmt(r["latency_ms"]["p99"], "%.2f"), fmt(r["join_ms"]["p99"], "%.1f"), r["events_lost"]))
+    # A tcpserversink client joins at the next key frame: each run lasts a GOP
+    # and a second so that every client sees one. --quick skips the 4 s GOP.
+    for gop, clip, rate in ((1, clip1, rate1), (4, clip4, rate4))[:1 if args.quick else 2]:
+        for kind in servers:
+            try:
+                r = measure(kind, clip, rate, join_n, max(join_dur, gop + 1), join_rate, args, env, logdir)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                log("  join %-14s GOP %d s FAILED: %s" % (LABEL[kind], gop, e))
+                continue
+            joins[(kind, gop)] = r
+            log("  join %-14s GOP %d s: N=%d p50 %s ms p99 %s ms" % (
+                LABEL[kind], gop, join_n, fmt(r["join_ms"]["p50"]), fmt(r["join_ms"]["p99"])))
+    enc = encode_bench(args)
+
+    # ---- print ----
+    text, md = table(results, idle)
+    log("\nssesink benchmark: %s %d fps, %.0f kbit/s as served, 1 s GOP; CPU = utime+stime of the server "
+        "process(es) per second of stream" % (args.size, args.fps, rate1 * 8 / 1000))
+    log("latency = receipt - `ts` (encode) in ms, live events only; join = connect -> first key event "
+        "(tcp: first random-access packet; seed: first event); deliv = min delivered/expected bytes\n")
+    log(text)
+
+    by = {(r["server"], r["n"]): r for r in results}
+    cpu = lambda k, n: get(by.get((k, n)), "cpu_per_s")
+    log("\nratios (same run)")
+    ratio_lines = []
+    for n in clients:
+        a, b, c = cpu("ssesink", n), cpu("tcp", n), cpu("seed", n)
+        s1 = "%.2f" % (a / b) if a and b else "-"
+        s2 = "%.1f" % (c / a) if a and c else "-"
+        ratio_lines.append((n, s1, s2))
+        log("  N=%-5d CPU ssesink/tcpserversink %6s   seed/ssesink %6s" % (n, s1, s2))
+
+    log("\njoin time by GOP (N=%d at %d/s; ms p50 / p99)" % (join_n, join_rate))
+    join_lines = []
+    for kind in servers:
+        cells = []
+        for gop in (1, 4):
+            r = joins.get((kind, gop))
+            cells.append("%s / %s" % (fmt(get(r, "join_ms", "p50")), fmt(get(r, "join_ms", "p99"))))
+        join_lines.append((LABEL[kind], cells[0], cells[1]))
+        log("  %-14s GOP 1 s: %-16s GOP 4 s: %s" % (LABEL[kind], cells[0], cells[1]))
+
+    if enc:
+        log("\nencode microbenchmark (MB/s of TS input, one core)")
+        for name in sorted(enc):
+            log("  %-22s %s" % (name, "  ".join("%d B: %.0f" % (s, v) for s, v in sorted(enc[name].items()))))
+
+    # ---- targets ----
+    targets = []
+
+    def target(name, ok, detail):
+        targets.append((name, ok, detail))
+
+    def ratio_at(n, num, den):
+        a, b = cpu(num, n), cpu(den, n)
+        return a / b if a and b else None
+
+    for n in (100, 1000):
+        v = ratio_at(n, "ssesink", "tcp")
+        target("CPU ssesink <= 1.5x tcpserversink at %d" % n, None if v is None else v <= 1.5, fmt(v, "%.2fx"))
+    v = ratio_at(100, "seed", "ssesink")
+    target("seed >= 15x ssesink CPU at 100", None if v is None else v >= 15, fmt(v, "%.1fx"))
+    for n, lim in ((100, 5), (1000, 25)):
+        v = get(by.get(("ssesink", n)), "latency_ms", "p99")
+        target("latency p99 <= %d ms at %d" % (lim, n), None if v is None else v <= lim, fmt(v, "%.2f ms"))
+    r = by.get(("ssesink", 1000))
+    if r:
+        ok = r["events_lost"] == 0 and r["failed"] == 0 and r["delivered_ratio"]["within_1pct"] == r["clients"]
+        target("1000 clients x %g s: 0 lost, all within 1%% of bytes" % r["duration"], ok,
+               "%d lost, %d/%d within 1%%, %d failed" % (r["events_lost"], r["delivered_ratio"]["within_1pct"],
+                                                        r["clients"], r["failed"]))
+    else:
+        target("1000 clients x 60 s: 0 lost, all within 1% of bytes", None, "not run")
+    worst = None
+    for r in [x for x in results if x["server"] == "ssesink"] + [v for (k, g), v in joins.items() if k == "ssesink"]:
+        j = r["join_ms"]["p99"]
+        if j is not None and (worst is None or j > worst):
+            worst = j
+    target("join p99 <= 50 ms (worst ssesink run)", None if worst is None else worst <= 50, fmt(worst, "%.1f ms"))
+    r = by.get(("ssesink", max_n))
+    v = get(r, "rss_per_client_kib")
+    target("RSS < 100 KiB per client (N=%d)" % max_n, None if v is None else v < 100, fmt(v, "%.1f KiB"))
+    if enc and "BM_EncodeMediaEvent" in enc:
+        v = min(enc["BM_EncodeMediaEvent"].values())
+        target("encoding >= 1 GB/s (slowest size)", v >= 1000, "%.0f MB/s" % v)
+    log("\ntargets")
+    for name, ok, detail in targets:
+        log("  %-52s %-8s %s" % (name, {True: "met", False: "MISSED", None: "n/a"}[ok], detail))
+
+    # ---- files ----
+    out = {"args": {k: v for k, v in vars(args).items()}, "results": results, "idle": idle,
+           "joins": {"%s-gop%d" % k: v for k, v in joins.items()}, "encode": enc,
+           "targets": targets, "stream_kbps": rate1 * 8 / 1000, "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    res_path = os.path.join(args.work, "results.json")
+    with open(res_path, "w") as f:
+        json.dump(out, f, indent=1, default=str)
+    with open(os.path.join(args.work, "table.md"), "w") as f:
+        f.write(md + "\n")
+    plot = args.plot or os.path.join(args.work, "performance.png")
+    if shutil.which("gnuplot") and results:
+        write_plot(results, servers, clients, plot, args.work)
+        log("\nplot: %s" % plot)
+    log("results: %s (table: %s)" % (res_path, os.path.join(args.work, "table.md")))
+    return 0
+
+
+def write_plot(results, servers, clients, png, work):
+    by = {(r["server"], r["n"]): r for r in results}
+    dat = os.path.join(work, "plot.dat")
+    with open(dat, "w") as f:
+        f.write("# N " + " ".join("%s_cpu %s_p50 %s_p99" % (s, s, s) for s in SERVERS) + "\n")
+        for n in clients:
+            row = [str(n)]
+            for s in SERVERS:
+                r = by.get((s, n))
+                vals = [get(r, "cpu_per_s"), get(r, "latency_ms", "p50"), get(r, "latency_ms", "p99")]
+                row += ["NaN" if v is None else "%g" % v for v in vals]
+            f.write(" ".join(row) + "\n")
+    col = {s: 2 + 3 * SERVERS.index(s) for s in SERVERS}
+    color = {"ssesink": "#1f77b4", "tcp": "#2ca02c", "seed": "#d62728"}
+    cpu_plots = ", ".join("'%s' using 1:%d with linespoints lw 2 pt 7 lc rgb '%s' title '%s'" %
+                          (dat, col[s], color[s], LABEL[s]) for s in servers)
+    lat_plots = ", ".join(
+        "'%s' using 1:%d with linespoints lw 2 pt 7 lc rgb '%s' title '%s p99', "
+        "'%s' using 1:%d with linespoints lw 1 dt 2 pt 6 lc rgb '%s' title '%s p50'" %
+        (dat, col[s] + 2, color[s], LABEL[s], dat, col[s] + 1, color[s], LABEL[s])
+        for s in servers if s != "tcp")
+    script = """
+set terminal pngcairo size 1200,480 font 'Sans,10'
+set output '%s'
+set multiplot layout 1,2
+set logscale xy
+set grid
+set key top left
+set xlabel 'clients'
+set ylabel 'server CPU seconds per stream second'
+set title 'CPU (whole server processes)'
+plot %s
+set ylabel 'ms'
+set title 'latency: encode -> receipt (tcpserversink: no timestamps)'
+plot %s
+unset multiplot
+""" % (png, cpu_plots, lat_plots or "NaN notitle")
+    r = subprocess.run(["gnuplot"], input=script, text=True, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        log("gnuplot failed: %s" % r.stderr[-500:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
