@@ -101,3 +101,24 @@ test('a stream with AAC audio picks MSE by itself, muted, with an unmute button'
   const after = await playback(page);
   assert.equal(after.paused, false, 'still playing after unmuting');
 });
+
+test('MSE: pause holds the picture; play returns to the live edge', async (t) => {
+  const pipeline = await startPipeline(videoPipeline());
+  t.after(() => pipeline.stop());
+  const { page } = browser;
+  await page.goto(playerUrl(web.url, pipeline.port, { mode: 'mse' }));
+  await waitForStats(page, (st) => st.framesDecoded >= 30 && st.state === 'playing', 30000);
+  await page.click('[data-action=pause]');
+  await waitForStats(page, (st) => st.state === 'paused');
+  const paused = await playback(page);
+  assert.equal(paused.paused, true);
+  await new Promise((r) => setTimeout(r, 1500));
+  await page.click('[data-action=pause]');
+  await waitForStats(page, (st) => st.state === 'playing');
+  const before = await playback(page);
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = await playback(page);
+  assert.equal(after.paused, false);
+  assert.ok(after.total - before.total >= 40, `${after.total - before.total} frames in 2 s after resuming`);
+  assert.ok(after.bufferedAhead < 1.0, `${after.bufferedAhead} s buffered after resuming`);
+});

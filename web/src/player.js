@@ -47,6 +47,7 @@ export class SsePlayer {
     this.failedPaths = new Set();
     this.fatal = null; // message when nothing can play the stream
     this.warnings = [];
+    this.uiTimer = 0;
     this.source = new SseSource(src, {
       onStream: (info, epochChanged) => this.#onStream(info, epochChanged),
       onMedia: (chunk) => this.#onMedia(chunk),
@@ -129,8 +130,9 @@ export class SsePlayer {
   // --- stream events -------------------------------------------------------
 
   #onStream(info, epochChanged) {
-    if (info.protocol !== undefined && info.protocol !== 1) {
-      this.warnings.push(`server speaks protocol ${info.protocol}, this player knows 1`);
+    const warning = `server speaks protocol ${info.protocol}, this player knows 1`;
+    if (info.protocol !== undefined && info.protocol !== 1 && !this.warnings.includes(warning)) {
+      this.warnings.push(warning);
     }
     if (epochChanged) this.#resync(true); // the server restarted
   }
