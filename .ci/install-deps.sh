@@ -10,6 +10,8 @@ packages=(
   # runtime plugins used by the demo and the tests
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  # HTTPS (GIO's TLS backend) and test certificates
+  glib-networking openssl
   # test clients and checks
   curl ffmpeg chromium
 )

@@ -67,6 +67,9 @@ constexpr guint64 DEFAULT_BACKLOG_BYTES = 32 * 1024 * 1024;
 constexpr guint DEFAULT_BACKLOG_TIME = 10000;
 constexpr gboolean DEFAULT_REQUEST_KEYFRAME = FALSE;
 constexpr guint DEFAULT_KEYFRAME_REQUEST_INTERVAL = 1000;
+constexpr guint DEFAULT_MAX_CLIENTS_PER_ADDRESS = 0;
+constexpr guint DEFAULT_REQUEST_TIMEOUT = 10000;
+constexpr guint DEFAULT_MAX_REQUEST_HEADER_BYTES = 16384;
 
 struct Settings {
   std::string address = DEFAULT_ADDRESS;
@@ -88,6 +91,38 @@ struct Settings {
   gboolean request_keyframe = DEFAULT_REQUEST_KEYFRAME;
   guint keyframe_request_interval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
   std::string web_root;
+  std::string tls_certificate_file, tls_key_file;
+  GTlsCertificate *tls_certificate = nullptr; /* owned */
+  std::string auth_token, basic_auth;
+  guint max_clients_per_address = DEFAULT_MAX_CLIENTS_PER_ADDRESS;
+  guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
+  guint max_request_header_bytes = DEFAULT_MAX_REQUEST_HEADER_BYTES;
+
+  Settings() = default;
+  Settings(const Settings &o) { *this = o; }
+  Settings &operator=(const Settings &o) {
+    if (this == &o)
+      return *this;
+    GTlsCertificate *cert = o.tls_certificate ? G_TLS_CERTIFICATE(g_object_ref(o.tls_certificate)) : nullptr;
+    if (tls_certificate)
+      g_object_unref(tls_certificate);
+    address = o.address, port = o.port, path = o.path, max_clients = o.max_clients;
+    keepalive_interval = o.keepalive_interval, retry = o.retry, cors_origin = o.cors_origin;
+    max_client_bytes = o.max_client_bytes, chunk_timeout = o.chunk_timeout;
+    soft_max_client_bytes = o.soft_max_client_bytes, max_client_lag = o.max_client_lag;
+    soft_max_client_lag = o.soft_max_client_lag, recover_policy = o.recover_policy;
+    write_timeout = o.write_timeout, backlog_bytes = o.backlog_bytes, backlog_time = o.backlog_time;
+    request_keyframe = o.request_keyframe, keyframe_request_interval = o.keyframe_request_interval;
+    web_root = o.web_root, tls_certificate_file = o.tls_certificate_file, tls_key_file = o.tls_key_file;
+    tls_certificate = cert, auth_token = o.auth_token, basic_auth = o.basic_auth;
+    max_clients_per_address = o.max_clients_per_address, request_timeout = o.request_timeout;
+    max_request_header_bytes = o.max_request_header_bytes;
+    return *this;
+  }
+  ~Settings() {
+    if (tls_certificate)
+      g_object_unref(tls_certificate);
+  }
 };
 
 /* State of the streaming side; guarded by Private::chunk_mutex, which the
@@ -146,6 +181,14 @@ enum {
   PROP_BACKLOG_TIME,
   PROP_REQUEST_KEYFRAME,
   PROP_KEYFRAME_REQUEST_INTERVAL,
+  PROP_TLS_CERTIFICATE_FILE,
+  PROP_TLS_KEY_FILE,
+  PROP_TLS_CERTIFICATE,
+  PROP_AUTH_TOKEN,
+  PROP_BASIC_AUTH,
+  PROP_MAX_CLIENTS_PER_ADDRESS,
+  PROP_REQUEST_TIMEOUT,
+  PROP_MAX_REQUEST_HEADER_BYTES,
   PROP_NUM_CLIENTS,
   PROP_BYTES_SERVED,
 };
@@ -342,7 +385,12 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   }
 
   GError *err = nullptr;
-  auto server = gstsse::Server::acquire(s.address, s.port, &err);
+  gstsse::ServerConfig server_cfg;
+  server_cfg.cert_file = s.tls_certificate_file;
+  server_cfg.key_file = s.tls_key_file;
+  server_cfg.cert = s.tls_certificate;
+  server_cfg.request_timeout_ms = s.request_timeout;
+  auto server = gstsse::Server::acquire(s.address, s.port, server_cfg, &err);
   if (!server) {
     GST_ELEMENT_ERROR(sink, RESOURCE, OPEN_READ_WRITE, ("Could not listen on %s port %d", s.address.c_str(), s.port),
                       ("%s", err->message));
@@ -367,6 +415,10 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   cfg.backlog_time_ms = s.backlog_time;
   cfg.request_keyframe = s.request_keyframe;
   cfg.keyframe_request_interval_ms = s.keyframe_request_interval;
+  cfg.access.token = s.auth_token;
+  cfg.access.basic_auth = s.basic_auth;
+  cfg.max_clients_per_address = s.max_clients_per_address;
+  cfg.max_request_header_bytes = s.max_request_header_bytes;
   const uint64_t first_seq = gstsse::next_run_first_seq();
   auto stream = std::make_shared<gstsse::Stream>(cfg, first_seq);
   stream->on_client_added = [sink](uint32_t id, const std::string &remote) {
@@ -515,6 +567,18 @@ static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GVal
     case PROP_BACKLOG_TIME: s.backlog_time = g_value_get_uint(value); break;
     case PROP_REQUEST_KEYFRAME: s.request_keyframe = g_value_get_boolean(value); break;
     case PROP_KEYFRAME_REQUEST_INTERVAL: s.keyframe_request_interval = g_value_get_uint(value); break;
+    case PROP_TLS_CERTIFICATE_FILE: s.tls_certificate_file = g_value_get_string(value) ?: ""; break;
+    case PROP_TLS_KEY_FILE: s.tls_key_file = g_value_get_string(value) ?: ""; break;
+    case PROP_TLS_CERTIFICATE:
+      if (s.tls_certificate)
+        g_object_unref(s.tls_certificate);
+      s.tls_certificate = static_cast<GTlsCertificate *>(g_value_dup_object(value));
+      break;
+    case PROP_AUTH_TOKEN: s.auth_token = g_value_get_string(value) ?: ""; break;
+    case PROP_BASIC_AUTH: s.basic_auth = g_value_get_string(value) ?: ""; break;
+    case PROP_MAX_CLIENTS_PER_ADDRESS: s.max_clients_per_address = g_value_get_uint(value); break;
+    case PROP_REQUEST_TIMEOUT: s.request_timeout = g_value_get_uint(value); break;
+    case PROP_MAX_REQUEST_HEADER_BYTES: s.max_request_header_bytes = g_value_get_uint(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -554,6 +618,17 @@ static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *va
     case PROP_BACKLOG_TIME: g_value_set_uint(value, s.backlog_time); break;
     case PROP_REQUEST_KEYFRAME: g_value_set_boolean(value, s.request_keyframe); break;
     case PROP_KEYFRAME_REQUEST_INTERVAL: g_value_set_uint(value, s.keyframe_request_interval); break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_value_set_string(value, s.tls_certificate_file.empty() ? nullptr : s.tls_certificate_file.c_str());
+      break;
+    case PROP_TLS_KEY_FILE: g_value_set_string(value, s.tls_key_file.empty() ? nullptr : s.tls_key_file.c_str()); break;
+    case PROP_TLS_CERTIFICATE: g_value_set_object(value, s.tls_certificate); break;
+    /* Secrets are write-only: reading them back gives NULL. */
+    case PROP_AUTH_TOKEN: g_value_set_string(value, nullptr); break;
+    case PROP_BASIC_AUTH: g_value_set_string(value, nullptr); break;
+    case PROP_MAX_CLIENTS_PER_ADDRESS: g_value_set_uint(value, s.max_clients_per_address); break;
+    case PROP_REQUEST_TIMEOUT: g_value_set_uint(value, s.request_timeout); break;
+    case PROP_MAX_REQUEST_HEADER_BYTES: g_value_set_uint(value, s.max_request_header_bytes); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -620,9 +695,10 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_CORS_ORIGIN,
       g_param_spec_string("cors-origin", "CORS origin",
-                          "Value of the Access-Control-Allow-Origin header, e.g. * or https://example.com "
-                          "(NULL = no header: only pages from the same origin, such as the player this element "
-                          "serves, can read the stream)",
+                          "Origins allowed to read the stream from other sites: * (any, without credentials) or a "
+                          "comma-separated list of exact origins such as https://a.example,http://localhost:3000 "
+                          "(echoed with Vary: Origin and credentials allowed). NULL = no CORS headers: only pages "
+                          "from the same origin, such as the player this element serves, can read the stream",
                           nullptr, rw));
   g_object_class_install_property(
       gobject_class, PROP_MAX_CLIENT_BYTES,
@@ -698,6 +774,50 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
       g_param_spec_uint("keyframe-request-interval", "Keyframe request interval",
                         "Minimum milliseconds between two keyframe requests (see request-keyframe)", 0, G_MAXUINT,
                         DEFAULT_KEYFRAME_REQUEST_INTERVAL, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_TLS_CERTIFICATE_FILE,
+      g_param_spec_string("tls-certificate-file", "TLS certificate file",
+                          "PEM file with the server certificate (and chain); set it to serve HTTPS (NULL = plain "
+                          "HTTP). The key is read from tls-key-file, or from this file when that is NULL",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_TLS_KEY_FILE,
+      g_param_spec_string("tls-key-file", "TLS key file", "PEM file with the private key for tls-certificate-file",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_TLS_CERTIFICATE,
+      g_param_spec_object("tls-certificate", "TLS certificate",
+                          "A GTlsCertificate with its private key, instead of tls-certificate-file (NULL = none)",
+                          G_TYPE_TLS_CERTIFICATE, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_AUTH_TOKEN,
+      g_param_spec_string("auth-token", "Auth token",
+                          "Shared secret a client must present to get the stream: ?token=, cookie sse_token, or "
+                          "Authorization: Bearer (NULL = no token). Compared in constant time. Write-only",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_BASIC_AUTH,
+      g_param_spec_string("basic-auth", "Basic auth",
+                          "\"user:password\" accepted with HTTP Basic authentication (NULL = none); with auth-token "
+                          "also set, either admits. Write-only",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_CLIENTS_PER_ADDRESS,
+      g_param_spec_uint("max-clients-per-address", "Max clients per address",
+                        "Stream clients from one IP address at once; more get 429 Too Many Requests (0 = unlimited)", 0,
+                        G_MAXUINT, DEFAULT_MAX_CLIENTS_PER_ADDRESS, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_REQUEST_TIMEOUT,
+      g_param_spec_uint("request-timeout", "Request timeout",
+                        "Milliseconds a connection has to send complete request headers (also between requests on "
+                        "a kept-alive connection) before it is closed, against slowloris clients (0 = none)",
+                        0, G_MAXUINT, DEFAULT_REQUEST_TIMEOUT, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_REQUEST_HEADER_BYTES,
+      g_param_spec_uint("max-request-header-bytes", "Max request header bytes",
+                        "Larger request headers get 431 Request Header Fields Too Large (0 = only libsoup's own "
+                        "64 KiB limit)",
+                        0, G_MAXUINT, DEFAULT_MAX_REQUEST_HEADER_BYTES, rw));
   g_object_class_install_property(gobject_class, PROP_NUM_CLIENTS,
                                   g_param_spec_uint("num-clients", "Number of clients",
                                                     "Clients connected to the event stream now", 0, G_MAXUINT, 0, ro));

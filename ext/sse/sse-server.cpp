@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <map>
@@ -124,6 +125,7 @@ struct Stream::Impl {
   bool eos = false;
   EventPtr eos_event;
   int64_t last_keyframe_request_us = 0;
+  CorsPolicy cors_policy;
 
   explicit Impl(Stream *s) : self(s) {}
 
@@ -145,7 +147,9 @@ struct Stream::Impl {
 };
 
 Stream::Stream(StreamConfig config, uint64_t first_seq)
-    : impl_(std::make_unique<Impl>(this)), config_(std::move(config)), first_seq_(first_seq) {}
+    : impl_(std::make_unique<Impl>(this)), config_(std::move(config)), first_seq_(first_seq) {
+  impl_->cors_policy = parse_cors_origins(config_.cors_origin);
+}
 
 Stream::~Stream() = default;
 
@@ -249,26 +253,94 @@ EventPtr control_event(std::string wire) {
 void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   const StreamConfig &cfg = self->config_;
   const char *method = soup_server_message_get_method(msg);
+  SoupMessageHeaders *req_headers = soup_server_message_get_request_headers(msg);
   SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+  const char *remote = soup_server_message_get_remote_host(msg);
 
+  /* CORS headers go on every answer, errors included, so a page can tell a
+   * 401 from a network failure. */
+  const CorsDecision cors = decide_cors(cors_policy, soup_message_headers_get_one(req_headers, "Origin"));
+  if (!cors.allow_origin.empty())
+    soup_message_headers_replace(headers, "Access-Control-Allow-Origin", cors.allow_origin.c_str());
+  if (cors.allow_credentials)
+    soup_message_headers_replace(headers, "Access-Control-Allow-Credentials", "true");
+  if (cors.vary_origin)
+    soup_message_headers_append(headers, "Vary", "Origin");
+
+  if (method == SOUP_METHOD_OPTIONS) {
+    soup_message_headers_replace(headers, "Allow", "GET, HEAD, OPTIONS");
+    if (!cors.allow_origin.empty()) {
+      soup_message_headers_replace(headers, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+      soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
+                                   "Last-Event-ID, Authorization, Cache-Control");
+      soup_message_headers_replace(headers, "Access-Control-Max-Age", "600");
+    }
+    soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    return;
+  }
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
-    soup_message_headers_replace(headers, "Allow", "GET, HEAD");
+    soup_message_headers_replace(headers, "Allow", "GET, HEAD, OPTIONS");
     soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
     return;
   }
+
+  size_t header_bytes = 0;
+  soup_message_headers_foreach(
+      req_headers,
+      [](const char *name, const char *value, gpointer data) {
+        *static_cast<size_t *>(data) += strlen(name) + strlen(value) + 4;
+      },
+      &header_bytes);
+  if (cfg.max_request_header_bytes && header_bytes > cfg.max_request_header_bytes) {
+    soup_server_message_set_status(msg, 431, "Request Header Fields Too Large");
+    return;
+  }
+
+  AccessRequest areq;
+  areq.authorization = soup_message_headers_get_one(req_headers, "Authorization");
+  areq.cookie = soup_message_headers_get_one(req_headers, "Cookie");
+  areq.query_token = query ? static_cast<const char *>(g_hash_table_lookup(query, "token")) : nullptr;
+  switch (check_access(cfg.access, areq)) {
+    case AccessResult::kAllowed: break;
+    case AccessResult::kMissing:
+      GST_INFO("refusing %s: no credentials", remote);
+      if (!cfg.access.basic_auth.empty())
+        soup_message_headers_replace(headers, "WWW-Authenticate", "Basic realm=\"ssesink\", charset=\"UTF-8\"");
+      else
+        soup_message_headers_replace(headers, "WWW-Authenticate", "Bearer realm=\"ssesink\"");
+      soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, nullptr);
+      return;
+    case AccessResult::kDenied:
+      GST_INFO("refusing %s: wrong credentials", remote);
+      soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
+      return;
+  }
+
   if (cfg.max_clients && self->num_clients_.load() >= cfg.max_clients) {
-    GST_INFO("refusing %s: max-clients (%u) reached", soup_server_message_get_remote_host(msg), cfg.max_clients);
+    GST_INFO("refusing %s: max-clients (%u) reached", remote, cfg.max_clients);
     soup_message_headers_replace(headers, "Retry-After", std::to_string(std::max(1u, cfg.retry_ms / 1000)).c_str());
     soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
     return;
+  }
+  if (cfg.max_clients_per_address && remote) {
+    unsigned same = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      for (const auto &kv : clients)
+        same += kv.second->remote == remote;
+    }
+    if (same >= cfg.max_clients_per_address) {
+      GST_INFO("refusing %s: max-clients-per-address (%u) reached", remote, cfg.max_clients_per_address);
+      soup_message_headers_replace(headers, "Retry-After", std::to_string(std::max(1u, cfg.retry_ms / 1000)).c_str());
+      soup_server_message_set_status(msg, 429, "Too Many Requests");
+      return;
+    }
   }
 
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
   soup_message_headers_replace(headers, "Content-Type", "text/event-stream");
   soup_message_headers_replace(headers, "Cache-Control", "no-cache");
   soup_message_headers_replace(headers, "X-Accel-Buffering", "no");
-  if (!cfg.cors_origin.empty())
-    soup_message_headers_replace(headers, "Access-Control-Allow-Origin", cfg.cors_origin.c_str());
   if (method == SOUP_METHOD_HEAD)
     return;
 
@@ -574,6 +646,44 @@ struct Server::Impl {
   std::map<std::string, std::shared_ptr<Stream>> streams;
 
   void serve_web(SoupServerMessage *msg, const char *path, GHashTable *query);
+
+  /* Slowloris defence: a connection has request_timeout to send its request
+   * headers, from the moment libsoup starts reading a request (also the
+   * next request on a kept-alive connection), or it is closed. */
+  void watch_request_timeouts(unsigned timeout_ms) {
+    struct Ctx {
+      unsigned timeout_ms;
+    };
+    auto *ctx = new Ctx{timeout_ms};
+    g_signal_connect_data(
+        soup, "request-started", G_CALLBACK(+[](SoupServer *, SoupServerMessage *msg, gpointer data) {
+          const unsigned ms = static_cast<Ctx *>(data)->timeout_ms;
+          GSource *timer = g_timeout_source_new(ms);
+          g_source_set_callback(
+              timer,
+              [](gpointer m) -> gboolean {
+                auto *sm = SOUP_SERVER_MESSAGE(m);
+                GST_INFO("closing %s: no complete request within the request timeout",
+                         soup_server_message_get_remote_host(sm) ? soup_server_message_get_remote_host(sm) : "?");
+                if (GSocket *sock = soup_server_message_get_socket(sm))
+                  g_socket_shutdown(sock, TRUE, TRUE, nullptr);
+                g_object_set_data(G_OBJECT(sm), "ssesink-request-timer", nullptr);
+                return G_SOURCE_REMOVE;
+              },
+              g_object_ref(msg), g_object_unref);
+          g_source_attach(timer, g_main_context_get_thread_default());
+          /* Destroyed (and the message unreffed) when the headers are in or the message goes. */
+          g_object_set_data_full(G_OBJECT(msg), "ssesink-request-timer", timer, [](gpointer t) {
+            g_source_destroy(static_cast<GSource *>(t));
+            g_source_unref(static_cast<GSource *>(t));
+          });
+          g_signal_connect(msg, "got-headers", G_CALLBACK(+[](SoupServerMessage *m, gpointer) {
+                             g_object_set_data(G_OBJECT(m), "ssesink-request-timer", nullptr);
+                           }),
+                           nullptr);
+        }),
+        ctx, [](gpointer d, GClosure *) { delete static_cast<Ctx *>(d); }, static_cast<GConnectFlags>(0));
+  }
 };
 
 namespace {
@@ -685,16 +795,28 @@ GSource *make_fn_source(GMainContext *ctx, std::function<void()> fn, unsigned in
 }
 }  // namespace
 
-std::shared_ptr<Server> Server::acquire(const std::string &address, int port, GError **error) {
+std::shared_ptr<Server> Server::acquire(const std::string &address, int port, const ServerConfig &config,
+                                        GError **error) {
   std::lock_guard<std::mutex> lock(g_registry_mutex);
   const std::string key = port ? address + ":" + std::to_string(port) : std::string();
   if (!key.empty()) {
     auto it = g_registry.find(key);
     if (it != g_registry.end())
-      if (auto existing = it->second.lock())
+      if (auto existing = it->second.lock()) {
+        if (!existing->config_.same_as(config)) {
+          g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                      "Another ssesink serves %s port %d with different TLS or request-timeout settings; elements "
+                      "sharing a port must agree on them",
+                      address.c_str(), port);
+          return nullptr;
+        }
         return existing;
+      }
   }
   std::shared_ptr<Server> server(new Server());
+  server->config_ = config;
+  if (config.cert)
+    g_object_ref(config.cert);
   if (!server->start(address, port, error))
     return nullptr;
   server->impl_->key = key;
@@ -713,12 +835,31 @@ bool Server::start(const std::string &address, int port, GError **error) {
   impl_->thread = std::thread([this, address, port, &started] {
     g_main_context_push_thread_default(context_);
     GError *err = nullptr;
-    impl_->soup = soup_server_new("server-header", "gst-sse ", nullptr);
+    GTlsCertificate *cert = config_.cert ? G_TLS_CERTIFICATE(g_object_ref(config_.cert)) : nullptr;
+    if (!cert && !config_.cert_file.empty()) {
+      cert = g_tls_certificate_new_from_files(
+          config_.cert_file.c_str(), config_.key_file.empty() ? config_.cert_file.c_str() : config_.key_file.c_str(),
+          &err);
+      if (!cert)
+        g_prefix_error(&err, "Could not load TLS certificate %s / key %s: ", config_.cert_file.c_str(),
+                       config_.key_file.empty() ? config_.cert_file.c_str() : config_.key_file.c_str());
+    }
+    if (cert && !g_tls_backend_supports_tls(g_tls_backend_get_default()))
+      g_set_error(&err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                  "TLS is not available: install glib-networking (GIO's TLS backend)");
+    impl_->soup = soup_server_new("server-header", "gst-sse ", cert ? "tls-certificate" : nullptr, cert, nullptr);
+    if (cert)
+      g_object_unref(cert);
+    const auto listen_opts = cert ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0);
+    if (config_.request_timeout_ms)
+      impl_->watch_request_timeouts(config_.request_timeout_ms);
 
     /* Our own sockets: a deep listen backlog for join storms, and errors
      * that name the address we tried. */
     GList *addrs = nullptr;
-    if (GInetAddress *ia = g_inet_address_new_from_string(address.c_str())) {
+    if (err) {
+      /* TLS setup failed: nothing to listen on */
+    } else if (GInetAddress *ia = g_inet_address_new_from_string(address.c_str())) {
       addrs = g_list_append(nullptr, ia);
     } else {
       GResolver *resolver = g_resolver_get_default();
@@ -738,7 +879,7 @@ bool Server::start(const std::string &address, int port, GError **error) {
       if (sock) {
         g_socket_set_listen_backlog(sock, 4096);
         if (g_socket_bind(sock, sa, TRUE, &e) && g_socket_listen(sock, &e) &&
-            soup_server_listen_socket(impl_->soup, sock, static_cast<SoupServerListenOptions>(0), &e)) {
+            soup_server_listen_socket(impl_->soup, sock, listen_opts, &e)) {
           if (GSocketAddress *local = g_socket_get_local_address(sock, nullptr)) {
             bound_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
             g_object_unref(local);
@@ -812,6 +953,8 @@ Server::~Server() {
   }
   g_main_loop_unref(impl_->loop);
   g_main_context_unref(context_);
+  if (config_.cert)
+    g_object_unref(config_.cert);
 }
 
 bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {

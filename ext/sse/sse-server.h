@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "access.h"
 #include "client-queue.h"
 
 namespace gstsse {
@@ -58,7 +59,10 @@ struct StreamConfig {
   unsigned max_clients = 0;         /* 0: unlimited */
   unsigned keepalive_interval = 15; /* seconds; 0: off */
   unsigned retry_ms = 2000;
-  std::string cors_origin;                      /* empty: no CORS header */
+  std::string cors_origin;              /* "*" or a comma-separated list of origins; empty: no CORS headers */
+  AccessConfig access;                  /* token and/or Basic credentials; empty: open */
+  unsigned max_clients_per_address = 0; /* 0: unlimited */
+  unsigned max_request_header_bytes = 16384;
   uint64_t max_client_bytes = 8 * 1024 * 1024;  /* hard limit; 0: none */
   uint64_t soft_max_client_bytes = 1024 * 1024; /* 0: none */
   unsigned max_client_lag_ms = 0;               /* hard; 0: none */
@@ -123,13 +127,25 @@ class Stream {
   std::atomic<uint64_t> bytes_served_{0};
 };
 
+/* Settings of a listening server; every stream sharing it must agree. */
+struct ServerConfig {
+  std::string cert_file, key_file;     /* PEM; both empty: plain HTTP */
+  GTlsCertificate *cert = nullptr;     /* instead of the files (not owned) */
+  unsigned request_timeout_ms = 10000; /* time to send the request headers; 0: none */
+  bool same_as(const ServerConfig &o) const {
+    return cert_file == o.cert_file && key_file == o.key_file && cert == o.cert &&
+           request_timeout_ms == o.request_timeout_ms;
+  }
+};
+
 class Server : public std::enable_shared_from_this<Server> {
  public:
   /* Returns the running server for @address:@port, or starts one (binding
    * every address @address resolves to). Port 0 always starts a new server
    * on a free port. On failure returns nullptr and sets @error (G_IO_ERROR,
    * message naming the address, the port and the system's reason). */
-  static std::shared_ptr<Server> acquire(const std::string &address, int port, GError **error);
+  static std::shared_ptr<Server> acquire(const std::string &address, int port, const ServerConfig &config,
+                                         GError **error);
 
   ~Server();
 
@@ -147,6 +163,7 @@ class Server : public std::enable_shared_from_this<Server> {
  private:
   Server() = default;
   bool start(const std::string &address, int port, GError **error);
+  ServerConfig config_;
 
   std::unique_ptr<Impl> impl_;
   GMainContext *context_ = nullptr;
