@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+"""Runs one example as a user would and checks what a real client receives.
+
+usage: test-example.py --build-dir DIR [--embed-cpp EXE] NAME
+
+1. starts the example on free ports, on 127.0.0.1, with the test pattern, in
+   its own session (so that SIGINT reaches it as Ctrl-C in a terminal would);
+2. waits until its port accepts connections (and retries on other ports if
+   one was taken in the meantime);
+3. connects one SSE client per stream path and reads events until each has
+   MIN_EVENTS media events;
+4. sends SIGINT to the example's process group and requires it to exit with
+   status 0 within STOP_TIMEOUT seconds, after every client got `event: eos`;
+5. for each client, Base64-decodes the media events from the first one on
+   into a .ts file and requires `ffmpeg -v error` to print nothing for it and
+   ffprobe to count video frames (and find an AAC stream where one is sent).
+
+The embedded examples must also report the client (client-added), its
+statistics (get-stats) and its removal (client-removed).
+
+Only the Python standard library; ffmpeg and ffprobe on PATH. Exit status 0
+(pass), 1 (fail) or 77 (skip: the example's language bindings are missing).
+"""
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOST = "127.0.0.1"
+MIN_EVENTS = 45  # media events per client before stopping: 1.5 s at 30 fps
+MIN_FRAMES = 40  # decodable video frames required in what a client received
+START_TIMEOUT = 20.0  # seconds until the port is open
+EVENTS_TIMEOUT = 25.0  # seconds until every client has MIN_EVENTS
+STOP_TIMEOUT = 10.0  # seconds from SIGINT to exit
+SKIP = 77
+
+# Settings for every example: the test pattern, small and quick to encode.
+COMMON_ENV = {
+    "SOURCE": "test",
+    "ADDRESS": HOST,
+    "WIDTH": "320",
+    "HEIGHT": "240",
+    "FRAMERATE": "30",
+    "BITRATE": "500",
+}
+EMBED_ARGS = ["--source", "test", "--address", HOST, "--width", "320", "--height", "240",
+              "--stats-interval", "1"]
+
+
+def log(*args):
+    print("[test]", *args, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def gi_python():
+    """A Python interpreter that has PyGObject and GStreamer's typelib."""
+    probe = "import gi; gi.require_version('Gst', '1.0'); from gi.repository import Gst"
+    for exe in (sys.executable, "/usr/bin/python3", shutil.which("python3")):
+        if exe and os.path.exists(exe):
+            if subprocess.run([exe, "-c", probe], capture_output=True).returncode == 0:
+                return exe
+    return None
+
+
+class Example:
+    """How to start one example: command and environment, given free ports."""
+
+    def __init__(self, name, args, build_dir):
+        self.name = name
+        self.paths = ["/stream"]
+        self.audio = False
+        self.embedded = False
+        self.workdir = tempfile.mkdtemp(prefix="sse-example-%s-" % name)
+        self.env = dict(os.environ)
+        self.env.update(COMMON_ENV)
+        self.env["BUILD_DIR"] = build_dir
+        plugin_dir = os.path.join(build_dir, "ext", "sse")
+        old = self.env.get("GST_PLUGIN_PATH")
+        self.env["GST_PLUGIN_PATH"] = plugin_dir + (":" + old if old else "")
+        self.launch = os.path.join(HERE, "launch")
+        self.args = args
+
+    def command(self, ports):
+        """The command line for the example on ports[0] (and ports[1])."""
+        port = str(ports[0])
+        self.env["PORT"] = port
+        n = self.name
+        if n in ("camera", "camera-h264", "camera-mjpeg", "audio-aac", "two-streams", "file-loop"):
+            return ["bash", os.path.join(self.launch, n + ".sh")]
+        if n == "tcp-bridge":
+            self.env["TCP_PORT"] = str(ports[1])
+            return ["bash", os.path.join(self.launch, "tcp-bridge.sh")]
+        if n == "embed-cpp":
+            return [self.args.embed_cpp, "--port", port] + EMBED_ARGS
+        if n == "embed-python":
+            return [self.python, os.path.join(HERE, "embed-python", "sse-server.py"), "--port", port] + EMBED_ARGS
+        raise ValueError(n)
+
+    def prepare(self):
+        """Per-example setup; returns a reason to skip, or None."""
+        n = self.name
+        if n == "audio-aac":
+            self.audio = True
+        elif n == "two-streams":
+            self.paths = ["/camera", "/pattern"]
+        elif n == "file-loop":
+            # A one-second MP4 clip: the script transcodes it once and loops
+            # it, so the client's 1.5 s cross at least one loop.
+            clip = os.path.join(self.workdir, "clip.mp4")
+            subprocess.run(
+                ["gst-launch-1.0", "-q", "videotestsrc", "num-buffers=30", "pattern=smpte", "!",
+                 "video/x-raw,width=320,height=240,framerate=30/1", "!", "timeoverlay", "!",
+                 "x264enc", "speed-preset=veryfast", "!", "mp4mux", "!", "filesink", "location=" + clip],
+                check=True, env=self.env)
+            self.env["FILE"] = clip
+        elif n == "embed-cpp":
+            self.embedded = True
+            if not self.args.embed_cpp:
+                return "the embed-cpp program was not given (--embed-cpp)"
+        elif n == "embed-python":
+            self.embedded = True
+            self.python = gi_python()
+            if not self.python:
+                return ("no python3 with PyGObject and GStreamer's typelib "
+                        "(Debian: python3-gi gir1.2-gstreamer-1.0)")
+        return None
+
+    def ports_needed(self):
+        return 2 if self.name == "tcp-bridge" else 1
+
+
+class Process:
+    """The running example: output collected and echoed, stopped by SIGINT."""
+
+    def __init__(self, cmd, env, cwd):
+        log("starting:", " ".join(cmd))
+        self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.lines = []
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            print("  | " + line, flush=True)
+            with self.lock:
+                self.lines.append(line)
+
+    def output(self):
+        with self.lock:
+            return "\n".join(self.lines)
+
+    def wait_for(self, pattern, timeout):
+        """Waits until a line of the output matches pattern; returns the match."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = re.search(pattern, self.output(), re.M)
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                return re.search(pattern, self.output(), re.M)
+            time.sleep(0.05)
+        return None
+
+    def interrupt(self):
+        """SIGINT to the whole process group, as Ctrl-C does."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+
+    def kill(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+
+def wait_for_port(proc, port, timeout):
+    """True once port accepts connections; False if the process ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Client(threading.Thread):
+    """An SSE client: GET path, parse the event stream to its end."""
+
+    def __init__(self, port, path):
+        super().__init__(daemon=True)
+        self.port = port
+        self.path = path
+        self.prelude = None
+        self.media = []  # JSON objects of the media events, in order
+        self.other = []  # (event type, data) of named events after the prelude
+        self.error = None
+        self.ended = False
+        self.enough = threading.Event()
+
+    def run(self):
+        try:
+            self._run()
+        except Exception as e:  # noqa: BLE001 - reported by the test
+            self.error = "%s: %s" % (type(e).__name__, e)
+        finally:
+            self.ended = True
+            self.enough.set()
+
+    def _run(self):
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=EVENTS_TIMEOUT)
+        conn.request("GET", self.path, headers={"Accept": "text/event-stream"})
+        resp = conn.getresponse()
+        if resp.status != 200:
+            raise RuntimeError("HTTP %d %s" % (resp.status, resp.reason))
+        ctype = resp.getheader("Content-Type", "")
+        if not ctype.startswith("text/event-stream"):
+            raise RuntimeError("Content-Type %r" % ctype)
+        event, data = "", []
+        while True:
+            raw = resp.readline()
+            if not raw:
+                return  # end of the response
+            line = raw.decode("utf-8").rstrip("\r\n")
+            if line == "":
+                if data:
+                    self._dispatch(event, "\n".join(data))
+                event, data = "", []
+                continue
+            if line.startswith(":"):
+                continue
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                event = value
+            elif field == "data":
+                data.append(value)
+
+    def _dispatch(self, event, data):
+        if event in ("", "message"):
+            self.media.append(json.loads(data))
+            if len(self.media) >= MIN_EVENTS:
+                self.enough.set()
+        elif event == "stream" and self.prelude is None:
+            self.prelude = json.loads(data)
+        else:
+            self.other.append((event, data))
+
+    def saw_eos(self):
+        return any(e == "eos" for e, _ in self.other)
+
+
+def check_stream(client, workdir, audio):
+    """Problems with what client received (empty list when none)."""
+    problems = []
+    tag = client.path
+    if client.error:
+        problems.append("%s: client error: %s" % (tag, client.error))
+    if not client.prelude or client.prelude.get("protocol") != 1 or client.prelude.get("path") != client.path:
+        problems.append("%s: bad or missing stream event: %r" % (tag, client.prelude))
+    if len(client.media) < MIN_EVENTS:
+        problems.append("%s: %d media events, wanted %d" % (tag, len(client.media), MIN_EVENTS))
+    if not client.media:
+        return problems
+    if client.media[0].get("key") is not True:
+        problems.append("%s: the first media event is not a key chunk" % tag)
+    seqs = [m["seq"] for m in client.media]
+    if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
+        problems.append("%s: sequence numbers do not increase by one" % tag)
+    unexpected = [e for e, _ in client.other if e != "eos"]
+    if unexpected:
+        problems.append("%s: unexpected events %s" % (tag, unexpected))
+    if not client.saw_eos():
+        problems.append("%s: no 'event: eos' before the end of the stream" % tag)
+
+    ts_file = os.path.join(workdir, tag.strip("/").replace("/", "_") + ".ts")
+    with open(ts_file, "wb") as f:
+        for m in client.media:
+            f.write(base64.b64decode(m["data"], validate=True))
+    log("%s: %d media events, %d bytes of TS in %s" % (tag, len(client.media), os.path.getsize(ts_file), ts_file))
+
+    ff = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", ts_file, "-f", "null", "-"],
+                        capture_output=True, text=True)
+    if ff.returncode != 0 or ff.stdout.strip() or ff.stderr.strip():
+        problems.append("%s: ffmpeg (status %d) says: %s" % (tag, ff.returncode, (ff.stdout + ff.stderr).strip()))
+    probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-show_entries",
+                            "stream=codec_type,codec_name,nb_read_frames", "-of", "json", ts_file],
+                           capture_output=True, text=True)
+    streams = json.loads(probe.stdout or "{}").get("streams", [])
+    log("%s: ffprobe: %s" % (tag, streams))
+    video = [s for s in streams if s.get("codec_type") == "video" and s.get("codec_name") == "h264"]
+    frames = int(video[0].get("nb_read_frames", 0)) if video else 0
+    if frames < MIN_FRAMES:
+        problems.append("%s: ffprobe counts %d H.264 frames, wanted %d" % (tag, frames, MIN_FRAMES))
+    if audio and not any(s.get("codec_type") == "audio" and s.get("codec_name") == "aac" for s in streams):
+        problems.append("%s: no AAC audio stream" % tag)
+    return problems
+
+
+def check_embedded_output(proc):
+    problems = []
+    added = proc.wait_for(r"^client (\d+) connected from 127\.0\.0\.1", 0)
+    if not added:
+        return ["no 'client N connected from 127.0.0.1' line (client-added)"]
+    cid = added.group(1)
+    if not re.search(r"^client %s stats: bytes-sent=[1-9]\d* events-sent=[1-9]" % cid, proc.output(), re.M):
+        problems.append("no 'client %s stats: ...' line with bytes and events sent (get-stats)" % cid)
+    if not re.search(r"^client %s disconnected \((eos|closed|shutdown)\)" % cid, proc.output(), re.M):
+        problems.append("no 'client %s disconnected (reason)' line (client-removed)" % cid)
+    return problems
+
+
+def run(example):
+    """Starts the example, checks it; returns the list of problems."""
+    for attempt in range(3):
+        ports = [free_port() for _ in range(example.ports_needed())]
+        cmd = example.command(ports)
+        proc = Process(cmd, example.env, example.workdir)
+        if wait_for_port(proc, ports[0], START_TIMEOUT):
+            break
+        proc.kill()
+        if "already in use" in proc.output() and attempt < 2:
+            log("port taken meanwhile; again on other ports")
+            continue
+        return ["the example did not open port %d within %.0f s (exit status %s)"
+                % (ports[0], START_TIMEOUT, proc.proc.returncode)]
+    port = ports[0]
+    log("port %d open after start" % port)
+    problems = []
+    if not re.search(r"http://127\.0\.0\.1:%d/" % port, proc.output()):
+        # The URL is printed before the server starts; give it a moment to
+        # reach us through the pipe.
+        if not proc.wait_for(r"http://127\.0\.0\.1:%d/" % port, 5):
+            problems.append("the example did not print its URL http://127.0.0.1:%d/" % port)
+
+    clients = [Client(port, p) for p in example.paths]
+    started = time.monotonic()
+    for c in clients:
+        c.start()
+    deadline = started + EVENTS_TIMEOUT
+    for c in clients:
+        c.enough.wait(max(0.0, deadline - time.monotonic()))
+    log("clients have %s media events after %.1f s" % ([len(c.media) for c in clients], time.monotonic() - started))
+    if example.embedded:
+        # A statistics line for the client, printed every --stats-interval.
+        proc.wait_for(r"^client \d+ stats: bytes-sent=[1-9]", 5)
+
+    stop = time.monotonic()
+    proc.interrupt()
+    try:
+        status = proc.proc.wait(STOP_TIMEOUT)
+        log("exited with status %d %.1f s after SIGINT" % (status, time.monotonic() - stop))
+        if status != 0:
+            problems.append("exit status %d after SIGINT (wanted 0)" % status)
+    except subprocess.TimeoutExpired:
+        problems.append("still running %.0f s after SIGINT" % STOP_TIMEOUT)
+        proc.kill()
+    for c in clients:
+        c.join(5)
+        if c.is_alive():
+            problems.append("%s: the response did not end after the example stopped" % c.path)
+    proc.reader.join(5)
+
+    for c in clients:
+        problems += check_stream(c, example.workdir, example.audio)
+    if example.embedded:
+        problems += check_embedded_output(proc)
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build-dir", required=True, help="meson build directory (its ext/sse has the plugin)")
+    ap.add_argument("--embed-cpp", help="the embed-cpp program")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (TS files)")
+    ap.add_argument("name")
+    args = ap.parse_args()
+
+    example = Example(args.name, args, os.path.abspath(args.build_dir))
+    try:
+        reason = example.prepare()
+        if reason:
+            log("SKIP:", reason)
+            return SKIP
+        t0 = time.monotonic()
+        problems = run(example)
+        log("%s: %.1f s" % (args.name, time.monotonic() - t0))
+    finally:
+        if args.keep:
+            log("kept", example.workdir)
+        else:
+            shutil.rmtree(example.workdir, ignore_errors=True)
+    for p in problems:
+        log("FAIL:", p)
+    if problems:
+        return 1
+    log("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
