@@ -56,7 +56,7 @@ export class WebCodecsPath {
     this.chunk = null; // the SSE event being demuxed
     this.frameInfo = new Map(); // frame timestamp (us) -> {ts, recvTime, submitTime}, in decode order
     this.lastTimestamp = 0;
-    this.queueHistory = []; // {time, queued} at each decode, for #isBehind()
+    this.queueHistory = []; // {time, queued} sampled by #isBehind()
     this.demuxer = new TsDemuxer({
       onProgram: (program) => this.#onProgram(program),
       onPes: (pes) => {
