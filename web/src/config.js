@@ -4,6 +4,8 @@
 //   ./stream                default, relative to the page
 //   ?mode=webcodecs|mse     forces a decode path (default: auto)
 //   ?stats=1                shows the statistics overlay from the start
+//   ?token=SECRET           passed on to the stream as ?token= (ssesink auth-token);
+//                           EventSource cannot set headers, so the query carries it
 
 export const MODES = ['auto', 'webcodecs', 'mse'];
 
@@ -14,7 +16,10 @@ export const MODES = ['auto', 'webcodecs', 'mse'];
 export function playerOptions({ search, baseUrl, metaSrc = null }) {
   const params = new URLSearchParams(search);
   const warnings = [];
-  const src = new URL(params.get('src') || metaSrc || './stream', baseUrl).href;
+  const url = new URL(params.get('src') || metaSrc || './stream', baseUrl);
+  const token = params.get('token');
+  if (token !== null && !url.searchParams.has('token')) url.searchParams.set('token', token);
+  const src = url.href;
   let mode = (params.get('mode') || 'auto').toLowerCase();
   if (!MODES.includes(mode)) {
     warnings.push(`unknown mode "${mode}", using auto (choose from ${MODES.join(', ')})`);

@@ -32,3 +32,10 @@ test('?stats shows the overlay', () => {
   assert.equal(playerOptions({ search: '?stats=0', baseUrl: base }).showStats, false);
   assert.equal(playerOptions({ search: '', baseUrl: base }).showStats, false);
 });
+
+test('?token is passed on to the stream, unless the stream URL has its own', () => {
+  assert.equal(playerOptions({ search: '?token=a%20b', baseUrl: base, metaSrc: '/live' }).src,
+    'http://127.0.0.1:8080/live?token=a+b');
+  assert.equal(playerOptions({ search: '?token=x&src=/s%3Ftoken%3Dy', baseUrl: base }).src,
+    'http://127.0.0.1:8080/s?token=y');
+});
