@@ -8,7 +8,8 @@ usage: test-example.py --build-dir DIR [--embed-cpp EXE] NAME
 2. waits until its port accepts connections (and retries on other ports if
    one was taken in the meantime);
 3. connects one SSE client per stream path and reads events until each has
-   MIN_EVENTS media events;
+   MIN_FRAME_EVENTS media events that start a video frame (with audio, the
+   audio between two frames comes as events of its own);
 4. sends SIGINT to the example's process group and requires it to exit with
    status 0 within STOP_TIMEOUT seconds, after every client got `event: eos`;
 5. for each client, Base64-decodes the media events from the first one on
@@ -38,10 +39,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST = "127.0.0.1"
-MIN_EVENTS = 45  # media events per client before stopping: 1.5 s at 30 fps
+MIN_FRAME_EVENTS = 45  # events starting a frame per client before stopping: 1.5 s at 30 fps
 MIN_FRAMES = 40  # decodable video frames required in what a client received
 START_TIMEOUT = 20.0  # seconds until the port is open
-EVENTS_TIMEOUT = 25.0  # seconds until every client has MIN_EVENTS
+EVENTS_TIMEOUT = 25.0  # seconds until every client has MIN_FRAME_EVENTS
 STOP_TIMEOUT = 10.0  # seconds from SIGINT to exit
 SKIP = 77
 
@@ -218,6 +219,7 @@ class Client(threading.Thread):
         self.path = path
         self.prelude = None
         self.media = []  # JSON objects of the media events, in order
+        self.frame_events = 0  # media events in which a video frame starts (pts not null)
         self.other = []  # (event type, data) of named events after the prelude
         self.error = None
         self.ended = False
@@ -263,9 +265,12 @@ class Client(threading.Thread):
 
     def _dispatch(self, event, data):
         if event in ("", "message"):
-            self.media.append(json.loads(data))
-            if len(self.media) >= MIN_EVENTS:
-                self.enough.set()
+            m = json.loads(data)
+            self.media.append(m)
+            if m.get("pts") is not None:
+                self.frame_events += 1
+                if self.frame_events >= MIN_FRAME_EVENTS:
+                    self.enough.set()
         elif event == "stream" and self.prelude is None:
             self.prelude = json.loads(data)
         else:
@@ -283,8 +288,9 @@ def check_stream(client, workdir, audio):
         problems.append("%s: client error: %s" % (tag, client.error))
     if not client.prelude or client.prelude.get("protocol") != 1 or client.prelude.get("path") != client.path:
         problems.append("%s: bad or missing stream event: %r" % (tag, client.prelude))
-    if len(client.media) < MIN_EVENTS:
-        problems.append("%s: %d media events, wanted %d" % (tag, len(client.media), MIN_EVENTS))
+    if client.frame_events < MIN_FRAME_EVENTS:
+        problems.append("%s: %d media events starting a frame, wanted %d"
+                        % (tag, client.frame_events, MIN_FRAME_EVENTS))
     if not client.media:
         return problems
     if client.media[0].get("key") is not True:
@@ -302,7 +308,8 @@ def check_stream(client, workdir, audio):
     with open(ts_file, "wb") as f:
         for m in client.media:
             f.write(base64.b64decode(m["data"], validate=True))
-    log("%s: %d media events, %d bytes of TS in %s" % (tag, len(client.media), os.path.getsize(ts_file), ts_file))
+    log("%s: %d media events (%d starting a frame), %d bytes of TS in %s"
+        % (tag, len(client.media), client.frame_events, os.path.getsize(ts_file), ts_file))
 
     ff = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", ts_file, "-f", "null", "-"],
                         capture_output=True, text=True)
@@ -365,7 +372,8 @@ def run(example):
     deadline = started + EVENTS_TIMEOUT
     for c in clients:
         c.enough.wait(max(0.0, deadline - time.monotonic()))
-    log("clients have %s media events after %.1f s" % ([len(c.media) for c in clients], time.monotonic() - started))
+    log("clients have %s frame events after %.1f s"
+        % ([c.frame_events for c in clients], time.monotonic() - started))
     if example.embedded:
         # A statistics line for the client, printed every --stats-interval.
         proc.wait_for(r"^client \d+ stats: bytes-sent=[1-9]", 5)
