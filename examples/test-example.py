@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST = "127.0.0.1"
@@ -91,6 +92,8 @@ class Example:
         self.env = dict(os.environ)
         self.env.update(COMMON_ENV)
         self.env["BUILD_DIR"] = build_dir
+        # Marks every process the example starts, to find any left behind.
+        self.env["SSE_EXAMPLE_TEST_ID"] = self.marker = uuid.uuid4().hex
         plugin_dir = os.path.join(build_dir, "ext", "sse")
         old = self.env.get("GST_PLUGIN_PATH")
         self.env["GST_PLUGIN_PATH"] = plugin_dir + (":" + old if old else "")
@@ -194,6 +197,22 @@ class Process:
         except ProcessLookupError:
             pass
         self.proc.wait()
+
+
+def leftover_processes(marker):
+    """Pids of processes still running with SSE_EXAMPLE_TEST_ID=marker."""
+    needle = ("SSE_EXAMPLE_TEST_ID=%s" % marker).encode()
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/environ" % entry, "rb") as f:
+                if needle in f.read().split(b"\0"):
+                    pids.append(int(entry))
+        except OSError:
+            pass
+    return pids
 
 
 def wait_for_port(proc, port, timeout):
@@ -388,6 +407,19 @@ def run(example):
     except subprocess.TimeoutExpired:
         problems.append("still running %.0f s after SIGINT" % STOP_TIMEOUT)
         proc.kill()
+    # Nothing the example started may outlive it.
+    for _ in range(20):
+        left = leftover_processes(example.marker)
+        if not left:
+            break
+        time.sleep(0.1)
+    else:
+        problems.append("processes left running after the example exited: %s" % left)
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     for c in clients:
         c.join(5)
         if c.is_alive():
