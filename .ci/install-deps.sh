@@ -12,8 +12,8 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   # HTTPS (GIO's TLS backend) and test certificates
   glib-networking openssl
-  # test clients and checks
-  curl ffmpeg chromium
+  # test clients and checks; clang and its runtime for the fuzz targets
+  curl ffmpeg chromium clang libclang-rt-14-dev
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 

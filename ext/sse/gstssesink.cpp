@@ -20,7 +20,8 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 videotestsrc is-live=true ! video/x-raw,format=I420 ! x264enc tune=zerolatency key-int-max=30 ! mpegtsmux ! ssesink port=8080
+ * gst-launch-1.0 videotestsrc is-live=true ! video/x-raw,format=I420 ! x264enc tune=zerolatency key-int-max=30 !
+ * mpegtsmux ! ssesink port=8080
  * ]|
  * then `curl -N http://localhost:8080/stream`, or an `EventSource` in a page.
  *

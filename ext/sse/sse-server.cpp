@@ -663,10 +663,10 @@ struct Server::Impl {
               timer,
               [](gpointer m) -> gboolean {
                 auto *sm = SOUP_SERVER_MESSAGE(m);
-                GST_INFO("closing %s: no complete request within the request timeout",
-                         soup_server_message_get_remote_host(sm) ? soup_server_message_get_remote_host(sm) : "?");
-                if (GSocket *sock = soup_server_message_get_socket(sm))
+                if (GSocket *sock = soup_server_message_get_socket(sm)) {
+                  GST_INFO("closing a connection: no complete request within the request timeout");
                   g_socket_shutdown(sock, TRUE, TRUE, nullptr);
+                }
                 g_object_set_data(G_OBJECT(sm), "ssesink-request-timer", nullptr);
                 return G_SOURCE_REMOVE;
               },
@@ -677,10 +677,12 @@ struct Server::Impl {
             g_source_destroy(static_cast<GSource *>(t));
             g_source_unref(static_cast<GSource *>(t));
           });
-          g_signal_connect(msg, "got-headers", G_CALLBACK(+[](SoupServerMessage *m, gpointer) {
-                             g_object_set_data(G_OBJECT(m), "ssesink-request-timer", nullptr);
-                           }),
-                           nullptr);
+          /* Headers in, or the message gone: the timer (and its ref) goes. */
+          for (const char *signal : {"got-headers", "finished"})
+            g_signal_connect(msg, signal, G_CALLBACK(+[](SoupServerMessage *m, gpointer) {
+                               g_object_set_data(G_OBJECT(m), "ssesink-request-timer", nullptr);
+                             }),
+                             nullptr);
         }),
         ctx, [](gpointer d, GClosure *) { delete static_cast<Ctx *>(d); }, static_cast<GConnectFlags>(0));
   }

@@ -116,7 +116,7 @@ GST_START_TEST(test_http_errors) {
   {
     SseClient c(p.port, "/stream", "POST");
     fail_unless_equals_int(c.status(), 405);
-    fail_unless(c.header("Allow") == "GET, HEAD", "%s", c.header("Allow").c_str());
+    fail_unless(c.header("Allow") == "GET, HEAD, OPTIONS", "%s", c.header("Allow").c_str());
   }
   {
     SseClient c(p.port, "/stream", "HEAD");
