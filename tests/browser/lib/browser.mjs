@@ -12,14 +12,18 @@ const ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** Launches Chromium with a fresh profile; resolves to {context, page, close()}. */
-export async function launchBrowser() {
+/**
+ * Launches Chromium with a fresh profile; resolves to {context, page, close()}.
+ * `ignoreHTTPSErrors` accepts the self-signed certificates tests make.
+ */
+export async function launchBrowser({ ignoreHTTPSErrors = false } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gst-sse-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
     viewport: { width: 960, height: 600 },
+    ignoreHTTPSErrors,
   });
   const page = context.pages()[0] ?? await context.newPage();
   const logs = [];
