@@ -316,6 +316,43 @@ GST_START_TEST(test_caps_change_mid_stream) {
 }
 GST_END_TEST;
 
+/* The sink taken out of a running pipeline with clients attached: they are
+ * closed (reason shutdown), the rest of the pipeline is unaffected. */
+GST_START_TEST(test_element_removed_with_clients) {
+  Pipe p = Pipe::video();
+  Recorder rec;
+  rec.attach(p.sink);
+  p.play();
+  SseClient a(p.port), b(p.port);
+  read_media(a, 5);
+  read_media(b, 5);
+  fail_unless(rec.wait([&] { return rec.added.size() == 2; }));
+  GstElement *sink = GST_ELEMENT(gst_object_ref(p.sink));
+  GstPad *pad = gst_element_get_static_pad(sink, "sink");
+  GstPad *peer = gst_pad_get_peer(pad);
+  gst_pad_unlink(peer, pad);
+  fail_unless(gst_element_set_state(sink, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  fail_unless(gst_bin_remove(GST_BIN(p.pipeline), sink));
+  {
+    std::lock_guard<std::mutex> l(rec.m);
+    fail_unless_equals_int(rec.removed.size(), 2);
+    for (auto &kv : rec.removed)
+      fail_unless_equals_int(kv.second, 3); /* shutdown */
+  }
+  SseEvent ev;
+  while (a.next(&ev)) {
+  }
+  while (b.next(&ev)) {
+  }
+  gst_object_unref(peer);
+  gst_object_unref(pad);
+  gst_object_unref(sink);
+  gst_object_unref(p.sink);
+  p.sink = nullptr;
+  p.release();
+}
+GST_END_TEST;
+
 static Suite *security_suite(void) {
   Suite *s = suite_create("ssesink-security");
   TCase *tc = tcase_create("general");
@@ -329,6 +366,7 @@ static Suite *security_suite(void) {
   tcase_add_test(tc, test_per_address_and_header_limits);
   tcase_add_test(tc, test_hostile_requests);
   tcase_add_test(tc, test_caps_change_mid_stream);
+  tcase_add_test(tc, test_element_removed_with_clients);
   return s;
 }
 
