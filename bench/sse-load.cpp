@@ -67,6 +67,8 @@ struct Options {
   std::vector<int> pids;   /* server processes to sample */
   std::string label;       /* copied into the JSON summary */
   std::string clients_csv; /* per-client figures, one line each */
+  std::string events_csv;  /* every media event of the first client */
+  bool http10 = false;     /* ask for HTTP/1.0: a close-delimited body */
 };
 
 [[noreturn]] void usage(int status) {
@@ -74,7 +76,8 @@ struct Options {
                "usage: sse-load [--mode sse|tcp] [--host H] [--port P] [--path /stream]\n"
                "                [--clients N] [--connect-rate R] [--duration S] [--json]\n"
                "                [--wait S] [--check] [--expect-rate BYTES_PER_S]\n"
-               "                [--pid PID]... [--warmup S] [--label L] [--clients-csv FILE]\n");
+               "                [--pid PID]... [--warmup S] [--label L] [--clients-csv FILE]\n"
+               "                [--events-csv FILE] [--http1.0]\n");
   std::exit(status);
 }
 
@@ -119,6 +122,10 @@ Options parse_args(int argc, char **argv) {
       o.label = val();
     else if (a == "--clients-csv")
       o.clients_csv = val();
+    else if (a == "--events-csv")
+      o.events_csv = val();
+    else if (a == "--http1.0")
+      o.http10 = true;
     else if (a == "-h" || a == "--help")
       usage(0);
     else {
@@ -241,7 +248,13 @@ class Runner {
  public:
   Runner(const Options &o, int clients, bool until_joined) : o_(o), until_joined_(until_joined), c_(clients) {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
-    request_ = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host + ":" + std::to_string(o.port) +
+    if (!o.events_csv.empty() && !until_joined) {
+      events_csv_ = std::fopen(o.events_csv.c_str(), "w");
+      if (events_csv_)
+        std::fprintf(events_csv_, "id,key,payload_bytes,ts_us,receipt_us,latency_us\n");
+    }
+    request_ = "GET " + o.path + (o.http10 ? " HTTP/1.0" : " HTTP/1.1") + "\r\nHost: " + o.host + ":" +
+               std::to_string(o.port) +
                "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: sse-load\r\n\r\n";
     std::memset(&addr_, 0, sizeof addr_);
     addr_.sin_family = AF_INET;
@@ -256,6 +269,8 @@ class Runner {
       if (c.fd >= 0)
         close(c.fd);
     close(ep_);
+    if (events_csv_)
+      std::fclose(events_csv_);
   }
 
   void run(double duration_s) {
@@ -503,6 +518,9 @@ class Runner {
       if (ev.payload_ok)
         t_.seq_size.emplace(ev.id, static_cast<uint32_t>(ev.payload_size));
     }
+    if (events_csv_ && &c == &c_[0])
+      std::fprintf(events_csv_, "%" PRIu64 ",%d,%" PRIu64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n", ev.id,
+                   ev.json.key ? 1 : 0, ev.payload_size, ev.json.ts, now_real, now_real - ev.json.ts);
     /* Events encoded before this client connected are its join burst (the
      * GOP so far): their age is by design, not latency. */
     if (ev.json.has_ts && ev.json.ts >= c.t_start_real) {
@@ -528,6 +546,7 @@ class Runner {
   bool sampled_ = false;
   ProcSample steady_start_, steady_end_;
   int64_t steady_t0_ = 0, steady_t1_ = 0;
+  FILE *events_csv_ = nullptr;
 };
 
 /* ---- summary ----------------------------------------------------------- */
