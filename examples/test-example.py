@@ -111,7 +111,7 @@ class Example:
             self.env["TCP_PORT"] = str(ports[1])
             return ["bash", os.path.join(self.launch, "tcp-bridge.sh")]
         if n == "embed-cpp":
-            return [self.args.embed_cpp, "--port", port] + EMBED_ARGS
+            return [os.path.abspath(self.args.embed_cpp), "--port", port] + EMBED_ARGS
         if n == "embed-python":
             return [self.python, os.path.join(HERE, "embed-python", "sse-server.py"), "--port", port] + EMBED_ARGS
         raise ValueError(n)
@@ -175,14 +175,12 @@ class Process:
     def wait_for(self, pattern, timeout):
         """Waits until a line of the output matches pattern; returns the match."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
+            ended = self.proc.poll() is not None
             m = re.search(pattern, self.output(), re.M)
-            if m:
+            if m or ended or time.monotonic() >= deadline:
                 return m
-            if self.proc.poll() is not None:
-                return re.search(pattern, self.output(), re.M)
             time.sleep(0.05)
-        return None
 
     def interrupt(self):
         """SIGINT to the whole process group, as Ctrl-C does."""
