@@ -37,6 +37,7 @@ figures() { # label
 }
 
 figures start
+ls "/proc/$server/fd" | wc -l >"${TMPDIR:-/tmp}/soak-start-fds"
 "$load" --port "$port" --clients "$CLIENTS" --connect-rate 200 --duration "$DURATION" --check \
   >"${TMPDIR:-/tmp}/soak-load.txt" 2>&1 &
 steady=$!
@@ -48,6 +49,12 @@ while ((done_cycles < CYCLES && SECONDS < deadline)); do
   ((done_cycles % 1000 == 0)) && figures "$done_cycles cyc"
 done
 wait $steady && status=ok || status=FAILED
+# The server sees a closed connection at its next write (within a frame).
+start_fds=$(cat "${TMPDIR:-/tmp}/soak-start-fds")
+for _ in $(seq 50); do
+  (($(ls "/proc/$server/fd" | wc -l) <= start_fds + 1)) && break
+  sleep 0.2
+done
 figures end
 echo "cycles: $done_cycles; steady clients ($CLIENTS for ${DURATION}s): $status"
 tail -5 "${TMPDIR:-/tmp}/soak-load.txt"
