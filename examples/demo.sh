@@ -5,33 +5,34 @@
 #
 #   bash examples/demo.sh            # http://localhost:8080/
 #   PORT=9000 ADDRESS=0.0.0.0 bash examples/demo.sh
+#
+# Also read: SOURCE (auto, camera or test), DEVICE (/dev/video0), WIDTH and
+# HEIGHT (1280x720: the camera's picture is scaled to it), SETUP=0 to skip
+# the install and build steps. examples/README.md lists the other examples.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-bash .ci/install-deps.sh
-bash .ci/build.sh
-
-PORT="${PORT:-8080}"
-ADDRESS="${ADDRESS:-localhost}"
-DEVICE="${DEVICE:-/dev/video0}"
-export GST_PLUGIN_PATH="$root/build/ext/sse${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
-
-if [ -e "$DEVICE" ]; then
-  echo "Camera: $DEVICE"
-  src=(v4l2src device="$DEVICE" ! videoconvert ! videoscale ! "video/x-raw,width=1280,height=720" ! timeoverlay)
-else
-  echo "No camera at $DEVICE: using a test pattern"
-  src=(videotestsrc is-live=true pattern=ball ! "video/x-raw,width=1280,height=720,framerate=30/1" ! timeoverlay)
+if [ "${SETUP:-1}" != 0 ]; then
+  bash .ci/install-deps.sh
+  bash .ci/build.sh
 fi
 
-host="$ADDRESS"
-[ "$host" = "0.0.0.0" ] && host="$(hostname -I 2>/dev/null | awk '{print $1}')"
-echo
-echo "  Player:       http://${host:-localhost}:$PORT/"
-echo "  Event stream: http://${host:-localhost}:$PORT/stream   (curl -N ...)"
-echo
+source "$root/examples/launch/common.sh"
+WIDTH="${WIDTH:-1280}" HEIGHT="${HEIGHT:-720}" FRAMERATE="${FRAMERATE:-30}"
 
-exec gst-launch-1.0 -e "${src[@]}" ! \
-  x264enc tune=zerolatency speed-preset=veryfast key-int-max=30 bitrate=2000 ! \
-  mpegtsmux ! \
-  ssesink address="$ADDRESS" port="$PORT"
+pick_source
+if ((use_camera)); then
+  # Whatever raw mode the camera picks, scaled to WIDTH x HEIGHT.
+  src=(v4l2src device="$DEVICE" ! videoconvert ! videoscale ! "video/x-raw,width=$WIDTH,height=$HEIGHT"
+    ! timeoverlay)
+else
+  test_pattern ball
+  src=("${test_src[@]}")
+fi
+h264_encoder
+print_urls "$STREAM_PATH"
+
+exec gst-launch-1.0 -e "${src[@]}" \
+  ! "${h264enc[@]}" \
+  ! mpegtsmux \
+  ! ssesink address="$ADDRESS" port="$PORT" path="$STREAM_PATH"

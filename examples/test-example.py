@@ -3,6 +3,13 @@
 
 usage: test-example.py --build-dir DIR [--embed-cpp EXE] NAME
 
+NAME is an example (camera, camera-h264, camera-mjpeg, file-loop, audio-aac,
+two-streams, tcp-bridge, demo, embed-cpp, embed-python), or camera-pipelines:
+every example's camera pipeline built with /dev/null for the camera, to check
+that it is built and linked up to the device (see check_camera_pipelines).
+
+For an example:
+
 1. starts the example on free ports, on 127.0.0.1, with the test pattern, in
    its own session (so that SIGINT reaches it as Ctrl-C in a terminal would);
 2. waits until its port accepts connections (and retries on other ports if
@@ -83,7 +90,7 @@ def gi_python():
 class Example:
     """How to start one example: command and environment, given free ports."""
 
-    def __init__(self, name, args, build_dir):
+    def __init__(self, name, args, build_dir, camera_device=None):
         self.name = name
         self.paths = ["/stream"]
         self.audio = False
@@ -99,6 +106,11 @@ class Example:
         self.env["GST_PLUGIN_PATH"] = plugin_dir + (":" + old if old else "")
         self.launch = os.path.join(HERE, "launch")
         self.args = args
+        self.embed_args = list(EMBED_ARGS)
+        if camera_device:
+            # The camera branch of the pipeline, on the given device.
+            self.env.update(SOURCE="camera", DEVICE=camera_device, EXTRA_CONTROLS="c,h264_i_frame_period=30")
+            self.embed_args[1:2] = ["camera", "--device", camera_device]
 
     def command(self, ports):
         """The command line for the example on ports[0] (and ports[1])."""
@@ -107,13 +119,16 @@ class Example:
         n = self.name
         if n in ("camera", "camera-h264", "camera-mjpeg", "audio-aac", "two-streams", "file-loop"):
             return ["bash", os.path.join(self.launch, n + ".sh")]
+        if n == "demo":
+            self.env["SETUP"] = "0"  # the test runs on a build: no apt-get, no ninja
+            return ["bash", os.path.join(HERE, "demo.sh")]
         if n == "tcp-bridge":
             self.env["TCP_PORT"] = str(ports[1])
             return ["bash", os.path.join(self.launch, "tcp-bridge.sh")]
         if n == "embed-cpp":
-            return [os.path.abspath(self.args.embed_cpp), "--port", port] + EMBED_ARGS
+            return [os.path.abspath(self.args.embed_cpp), "--port", port] + self.embed_args
         if n == "embed-python":
-            return [self.python, os.path.join(HERE, "embed-python", "sse-server.py"), "--port", port] + EMBED_ARGS
+            return [self.python, os.path.join(HERE, "embed-python", "sse-server.py"), "--port", port] + self.embed_args
         raise ValueError(n)
 
     def prepare(self):
@@ -431,6 +446,50 @@ def run(example):
     return problems
 
 
+# The examples that read a camera when there is one.
+CAMERA_EXAMPLES = ["demo", "camera", "camera-h264", "camera-mjpeg", "audio-aac", "two-streams", "tcp-bridge",
+                   "embed-cpp", "embed-python"]
+
+
+def check_camera_pipelines(args, build_dir):
+    """Each example's camera pipeline, given /dev/null for a camera: it must be
+    built and linked (caps, converters, encoder) and fail only where v4l2src
+    opens the device. Returns the list of problems."""
+    problems = []
+    for name in CAMERA_EXAMPLES:
+        example = Example(name, args, build_dir, camera_device="/dev/null")
+        try:
+            reason = example.prepare()
+            if reason:
+                log("%s: skipped: %s" % (name, reason))
+                continue
+            ports = [free_port() for _ in range(example.ports_needed())]
+            proc = Process(example.command(ports), example.env, example.workdir)
+            try:
+                status = proc.proc.wait(START_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                status = None
+            proc.reader.join(5)
+            if status is None:
+                problems.append("%s: still running %.0f s after start, with /dev/null for a camera"
+                                % (name, START_TIMEOUT))
+            elif status == 0:
+                problems.append("%s: exit status 0 with /dev/null for a camera" % name)
+            elif not re.search(r"v4l2src\d+: Error getting capabilities for device '/dev/null'", proc.output()):
+                problems.append("%s: failed, but not at v4l2src opening /dev/null" % name)
+            else:
+                log("%s: the camera pipeline fails at v4l2src, as it should" % name)
+            left = leftover_processes(example.marker)
+            if left:
+                problems.append("%s: processes left running: %s" % (name, left))
+                for pid in left:
+                    os.kill(pid, signal.SIGKILL)
+        finally:
+            shutil.rmtree(example.workdir, ignore_errors=True)
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", required=True, help="meson build directory (its ext/sse has the plugin)")
@@ -438,6 +497,12 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work directory (TS files)")
     ap.add_argument("name")
     args = ap.parse_args()
+
+    if args.name == "camera-pipelines":
+        problems = check_camera_pipelines(args, os.path.abspath(args.build_dir))
+        for p in problems:
+            log("FAIL:", p)
+        return 1 if problems else 0
 
     example = Example(args.name, args, os.path.abspath(args.build_dir))
     try:
