@@ -57,12 +57,18 @@ SKIP = 77
 # Settings for every example: the test pattern, small and quick to encode.
 COMMON_ENV = {
     "SOURCE": "test",
+    "AUDIO": "test",
     "ADDRESS": HOST,
     "WIDTH": "320",
     "HEIGHT": "240",
     "FRAMERATE": "30",
     "BITRATE": "500",
 }
+# Settings of the scripts that must come from the scripts' defaults here.
+CLEARED_ENV = ("STREAM_PATH", "DEVICE", "EXTRA_CONTROLS", "FILE", "TRANSCODE", "ROLE", "TCP_HOST", "CAMERA_PATH",
+               "PATTERN_PATH", "ALSA_DEVICE", "SETUP")
+EXAMPLES = ("demo", "camera", "camera-h264", "camera-mjpeg", "file-loop", "audio-aac", "two-streams", "tcp-bridge",
+            "embed-cpp", "embed-python")
 EMBED_ARGS = ["--source", "test", "--address", HOST, "--width", "320", "--height", "240",
               "--stats-interval", "1"]
 
@@ -96,7 +102,7 @@ class Example:
         self.audio = False
         self.embedded = False
         self.workdir = tempfile.mkdtemp(prefix="sse-example-%s-" % name)
-        self.env = dict(os.environ)
+        self.env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
         self.env.update(COMMON_ENV)
         self.env["BUILD_DIR"] = build_dir
         # Marks every process the example starts, to find any left behind.
@@ -361,6 +367,27 @@ def check_stream(client, workdir, audio):
     return problems
 
 
+def check_index(port, paths):
+    """Problems with the page at / (empty list when none): the player pointed
+    at the stream, or with several streams a list linking to each."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        body = resp.read().decode("utf-8", "replace")
+    except OSError as e:
+        return ["GET /: %s" % e]
+    finally:
+        conn.close()
+    if resp.status != 200 or not resp.getheader("Content-Type", "").startswith("text/html"):
+        return ["GET /: HTTP %d, %s" % (resp.status, resp.getheader("Content-Type"))]
+    if len(paths) == 1:
+        wanted = ['<meta name="sse-src" content="%s">' % paths[0]]
+    else:
+        wanted = ['href="/?src=%s"' % p for p in paths]
+    return ["GET /: no %s in the page" % w for w in wanted if w not in body]
+
+
 def check_embedded_output(proc):
     problems = []
     added = proc.wait_for(r"^client (\d+) connected from 127\.0\.0\.1", 0)
@@ -409,6 +436,7 @@ def run(example):
     if example.embedded:
         # A statistics line for the client, printed every --stats-interval.
         proc.wait_for(r"^client \d+ stats: bytes-sent=[1-9]", 5)
+    problems += check_index(port, example.paths)
 
     stop = time.monotonic()
     proc.interrupt()
@@ -495,7 +523,7 @@ def main():
     ap.add_argument("--build-dir", required=True, help="meson build directory (its ext/sse has the plugin)")
     ap.add_argument("--embed-cpp", help="the embed-cpp program")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (TS files)")
-    ap.add_argument("name")
+    ap.add_argument("name", choices=EXAMPLES + ("camera-pipelines",))
     args = ap.parse_args()
 
     if args.name == "camera-pipelines":
