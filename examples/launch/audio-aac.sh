@@ -29,7 +29,7 @@ else
 fi
 
 if [ "$AUDIO" = auto ]; then
-  AUDIO=test
+  AUDIO="test"
   if grep -qs capture /proc/asound/pcm; then
     if have_element alsasrc; then AUDIO=alsa; else echo "A sound card, but no alsasrc: install gstreamer1.0-alsa"; fi
   fi

@@ -1,4 +1,7 @@
-# Shared by the scripts in examples/launch/ (sourced, not run).
+# shellcheck shell=bash
+# Shared by the scripts in examples/launch/ (sourced, not run). The helpers
+# set arrays the scripts use: test_src, h264enc, aacenc.
+# shellcheck disable=SC2034
 #
 # Every script reads its settings from the environment:
 #   PORT         TCP port of the HTTP server (8080)

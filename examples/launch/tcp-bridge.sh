@@ -95,11 +95,13 @@ stop() {
   done
 }
 interrupts=0
+# shellcheck disable=SC2317 # called by the trap
 on_signal() {
   interrupts=$((interrupts + 1))
   if ((interrupts == 1)); then
     stop
   else
+    # shellcheck disable=SC2086 # $bridge is empty until the bridge starts
     kill -INT $bridge $producer 2>/dev/null || true # again: abort
   fi
 }
