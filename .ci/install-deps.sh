@@ -12,6 +12,10 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   # HTTPS (GIO's TLS backend) and test certificates
   glib-networking openssl
+  # the Python example (PyGObject from Debian, run with /usr/bin/python3)
+  python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  # the benchmark suite: the seed's Flask rebuild, Google Benchmark, plots
+  python3-flask libbenchmark-dev gnuplot-nox
   # test clients and checks; clang and its runtime for the fuzz targets
   curl ffmpeg chromium clang libclang-rt-14-dev
 )
