@@ -31,9 +31,14 @@ SEED_PYTHON = "/usr/bin/python3"  # Debian's, with python3-flask
 # tcp: tcpserversink fed 7-packet buffers (mpegtsmux alignment=7), the usual
 # setting for TS over sockets, so it writes 1316 bytes per send; tcp188: fed
 # the muxer's default 188-byte buffers, one send per packet per client.
-SERVERS = ["ssesink", "tcp", "tcp188", "seed"]
-LABEL = {"ssesink": "ssesink", "tcp": "tcpserversink", "tcp188": "tcpserversink/188", "seed": "seed (Flask)"}
-COLOR = {"ssesink": "#1f77b4", "tcp": "#2ca02c", "tcp188": "#98df8a", "seed": "#d62728"}
+# ssesink10 (not run by default): ssesink with clients asking HTTP/1.0, so the
+# body is close-delimited instead of chunked (one send per event instead of
+# three); see "Profile" in docs/performance.md.
+SERVERS = ["ssesink", "tcp", "tcp188", "seed", "ssesink10"]
+DEFAULT_SERVERS = SERVERS[:4]
+LABEL = {"ssesink": "ssesink", "tcp": "tcpserversink", "tcp188": "tcpserversink/188", "seed": "seed (Flask)",
+         "ssesink10": "ssesink HTTP/1.0"}
+COLOR = {"ssesink": "#1f77b4", "tcp": "#2ca02c", "tcp188": "#98df8a", "seed": "#d62728", "ssesink10": "#9467bd"}
 MAX_CLIENT_BYTES = 8 * 1024 * 1024  # ssesink's default; tcpserversink gets the same bound
 
 
@@ -146,7 +151,7 @@ def start_server(kind, clip, args, env, logdir, tag):
     bound = ["unit-format=bytes", "units-max=%d" % MAX_CLIENT_BYTES]
     procs = []
     mux = ["alignment=7"] if kind == "tcp" else []
-    if kind == "ssesink":
+    if kind.startswith("ssesink"):
         sink = ["ssesink", "address=127.0.0.1", "port=0", "max-client-bytes=%d" % MAX_CLIENT_BYTES]
     else:
         sink = ["tcpserversink", "host=127.0.0.1", "port=0"] + bound
@@ -157,7 +162,7 @@ def start_server(kind, clip, args, env, logdir, tag):
     if not port or port == "0":
         stop_all(procs)
         raise RuntimeError("%s did not start; see %s" % (kind, gst.logf.name))
-    if kind == "ssesink":
+    if kind.startswith("ssesink"):
         return int(port), "/stream", "sse", procs
     if kind in ("tcp", "tcp188"):
         return int(port), "", "tcp", procs
@@ -198,6 +203,8 @@ def measure(kind, clip, rate, n, duration, connect_rate, args, env, logdir, what
                      "--json", "--expect-rate", "%.0f" % rate, "--label", tag]
         if path:
             cmd += ["--path", path]
+        if kind == "ssesink10":
+            cmd += ["--http1.0"]
         for p in procs:
             cmd += ["--pid", str(p.p.pid)]
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -295,7 +302,7 @@ def sweep_table(results, idle):
             str(r["n"]), LABEL[r["server"]], "%d/%d" % (r["ok"], r["clients"]),
             fmt(r["cpu_per_s"], "%.3f"), fmt(r.get("wire_mb_s"), "%.1f"),
             fmt(get(r, "delivered_ratio", "min"), "%.3f"),
-            str(r["events_lost"]) if r["server"] == "ssesink" else "-",
+            str(r["events_lost"]) if r["server"].startswith("ssesink") else "-",
             fmt(lat["p50"], "%.2f"), fmt(lat["p99"], "%.2f"), fmt(lat["max"], "%.1f"),
             fmt(r["join_ms"]["p50"], "%.1f"), fmt(r["join_ms"]["p99"], "%.1f"),
             fmt(r["rss_peak_kib"] / 1024 if r["rss_peak_kib"] is not None else None, "%.1f"),
@@ -328,11 +335,12 @@ def main():
     ap.add_argument("--duration", type=float, help="seconds per run after the ramp (default 15; quick 2)")
     ap.add_argument("--long", type=float, help="seconds for the largest N (default 60; quick = --duration)")
     ap.add_argument("--connect-rate", type=float, default=100, help="clients per second in the sweep (default 100)")
-    ap.add_argument("--servers", default=",".join(SERVERS))
+    ap.add_argument("--servers", default=",".join(DEFAULT_SERVERS), help="of " + ",".join(SERVERS))
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--fps", type=int, default=30)
     ap.add_argument("--kbps", type=int, default=2000)
     ap.add_argument("--no-pin", action="store_true", help="do not pin servers to CPU 0 and the client to CPU 1")
+    ap.add_argument("--sweep-only", action="store_true", help="skip the idle, join and storm runs")
     ap.add_argument("--nice", type=int, default=0, help="run servers and client at this niceness (e.g. -5)")
     args = ap.parse_args()
 
@@ -385,7 +393,7 @@ def main():
             log("  %-18s %s FAILED: %s" % (LABEL[kind], label, e))
             return None
 
-    if not args.quick:
+    if not args.quick and not args.sweep_only:
         for kind in servers:
             idle[kind] = idle_cpu(kind, clip1, args, env, logdir, 4)
             log("  %-18s N=0     cpu %.3f s/s (the source pipeline alone)" % (LABEL[kind], idle[kind]))
@@ -405,7 +413,7 @@ def main():
                 r["loadavg"]))
     # Joins: a tcpserversink client starts at the next key frame, so each run
     # lasts a GOP and a second. --quick has only the storm.
-    for gop, clip, rate in ((1, clip1, rate1), (4, clip4, rate4)) if not args.quick else ():
+    for gop, clip, rate in ((1, clip1, rate1), (4, clip4, rate4)) if not (args.quick or args.sweep_only) else ():
         for kind in servers:
             r = attempt("join GOP %d s" % gop, kind, clip, rate, join_n, gop + 1, join_rate, args, env, logdir,
                         what="join")
@@ -414,7 +422,7 @@ def main():
                 log("  %-18s join, GOP %d s: N=%d ok %d, p50 %s ms p99 %s ms" % (
                     LABEL[kind], gop, join_n, r["ok"], fmt(r["join_ms"]["p50"]), fmt(r["join_ms"]["p99"])))
     # The join storm: every client at once (as fast as connect() goes).
-    for kind in servers:
+    for kind in servers if not args.sweep_only else ():
         r = attempt("storm", kind, clip1, rate1, storm_n, storm_dur + 1, storm_n, args, env, logdir, what="storm")
         if r:
             storms[kind] = r
@@ -440,13 +448,13 @@ def main():
         return x / y if x and y else None
 
     log("\nCPU ratios (same run)")
-    ratio_rows = []
-    for n in clients:
-        row = (str(n), fmt(ratio(n, "ssesink", "tcp"), "%.2f"), fmt(ratio(n, "ssesink", "tcp188"), "%.2f"),
-               fmt(ratio(n, "seed", "ssesink"), "%.1f"))
-        ratio_rows.append(row)
-    rtext, rmd = render(("N", "ssesink/tcpserversink", "ssesink/tcpserversink/188", "seed/ssesink"), ratio_rows,
-                        left=())
+    ratio_cols = [("ssesink/tcpserversink", "ssesink", "tcp", "%.2f"),
+                  ("ssesink/tcpserversink/188", "ssesink", "tcp188", "%.2f"),
+                  ("seed/ssesink", "seed", "ssesink", "%.1f"),
+                  ("ssesink HTTP/1.0 / ssesink", "ssesink10", "ssesink", "%.2f")]
+    ratio_cols = [c for c in ratio_cols if c[1] in servers and c[2] in servers]
+    ratio_rows = [(str(n),) + tuple(fmt(ratio(n, a, b), f) for _, a, b, f in ratio_cols) for n in clients]
+    rtext, rmd = render(("N",) + tuple(c[0] for c in ratio_cols), ratio_rows, left=())
     log(rtext)
 
     jtext, jmd = join_table(joins, storms, servers)
