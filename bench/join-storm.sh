@@ -24,6 +24,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Both processes need a descriptor per client.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
 # port=0: the element picks a free port and notifies current-port, which
 # gst-launch -v prints.
 gst-launch-1.0 -v -e \

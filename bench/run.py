@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -40,6 +41,13 @@ LABEL = {"ssesink": "ssesink", "tcp": "tcpserversink", "tcp188": "tcpserversink/
          "ssesink10": "ssesink HTTP/1.0"}
 COLOR = {"ssesink": "#1f77b4", "tcp": "#2ca02c", "tcp188": "#98df8a", "seed": "#d62728", "ssesink10": "#9467bd"}
 MAX_CLIENT_BYTES = 8 * 1024 * 1024  # ssesink's default; tcpserversink gets the same bound
+
+
+def raise_fd_limit():
+    """Servers need a descriptor per client (the seed two): use the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def log(*a):
@@ -366,6 +374,7 @@ def main():
     if not args.no_pin and (os.cpu_count() or 1) >= 2 and shutil.which("taskset"):
         args.server_cpu, args.client_cpu = "0", "1"
 
+    raise_fd_limit()  # inherited by every process started below
     env = dict(os.environ)
     env["GST_PLUGIN_PATH"] = args.plugin_dir + (":" + env["GST_PLUGIN_PATH"] if env.get("GST_PLUGIN_PATH") else "")
     logdir = os.path.join(args.work, "logs")

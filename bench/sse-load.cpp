@@ -177,6 +177,13 @@ bool read_proc(int pid, ProcSample *s) {
   return true;
 }
 
+double self_cpu() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 ProcSample read_procs(const std::vector<int> &pids) {
   ProcSample sum;
   for (int pid : pids) {
@@ -294,6 +301,7 @@ class Runner {
       }
       if (sample_at >= 0 && now >= sample_at && !sampled_) {
         steady_start_ = read_procs(o_.pids);
+        self_cpu0_ = self_cpu();
         steady_t0_ = now;
         sampled_ = true;
       }
@@ -318,6 +326,7 @@ class Runner {
     t_end_ = mono_us();
     if (sampled_) {
       steady_end_ = read_procs(o_.pids);
+      self_cpu1_ = self_cpu();
       steady_t1_ = t_end_;
     }
     for (auto &c : c_) {
@@ -339,6 +348,9 @@ class Runner {
   ProcSample steady_start() const { return steady_start_; }
   ProcSample steady_end() const { return steady_end_; }
   double steady_seconds() const { return (steady_t1_ - steady_t0_) / 1e6; }
+  /* This process's CPU per second over the same window: a load client near
+   * 1.0 would add its own queueing to the latency figures. */
+  double self_cpu_per_s() const { return steady_seconds() > 0 ? (self_cpu1_ - self_cpu0_) / steady_seconds() : NAN; }
 
  private:
   void start(int i, int64_t now) {
@@ -545,6 +557,7 @@ class Runner {
   int64_t t_end_ = 0;
   bool sampled_ = false;
   ProcSample steady_start_, steady_end_;
+  double self_cpu0_ = 0, self_cpu1_ = 0;
   int64_t steady_t0_ = 0, steady_t1_ = 0;
   FILE *events_csv_ = nullptr;
 };
@@ -698,8 +711,9 @@ int report(const Options &o, Runner &r, const ProcSample &baseline) {
                bytes_wire, bytes_payload, events, lost, out_of_order, not_key_first);
   std::fprintf(h, "  join ms p50 %s p99 %s max %s (first byte p50 %s p99 %s)\n", num(pj.p50, 1).c_str(),
                num(pj.p99, 1).c_str(), num(pj.max, 1).c_str(), num(pf.p50, 1).c_str(), num(pf.p99, 1).c_str());
-  std::fprintf(h, "  latency ms p50 %s p99 %s max %s (%zu live events)\n", num(pl.p50, 2).c_str(),
-               num(pl.p99, 2).c_str(), num(pl.max, 2).c_str(), pl.n);
+  std::fprintf(h, "  latency ms p50 %s p99 %s max %s (%zu live events; this client used %s CPU s/s)\n",
+               num(pl.p50, 2).c_str(), num(pl.p99, 2).c_str(), num(pl.max, 2).c_str(), pl.n,
+               num(r.self_cpu_per_s(), 3).c_str());
   std::fprintf(h,
                "  per-client payload bytes min %" PRIu64 " max %" PRIu64
                "; delivered/expected min %s mean %s, %d of %zu within 1%%\n",
@@ -725,13 +739,13 @@ int report(const Options &o, Runner &r, const ProcSample &baseline) {
         "},"
         "\"delivered_ratio\":{\"min\":%s,\"mean\":%s,\"within_1pct\":%d,\"n\":%zu},"
         "\"steady_s\":%s,\"cpu_s\":%s,\"cpu_per_s\":%s,\"rss_kib\":%s,\"rss_baseline_kib\":%" PRIu64
-        ",\"rss_peak_kib\":%s,\"rss_per_client_kib\":%s}\n",
+        ",\"rss_peak_kib\":%s,\"rss_per_client_kib\":%s,\"client_cpu_per_s\":%s}\n",
         json_escape(o.label).c_str(), o.mode.c_str(), static_cast<int>(cs.size()), ok, failed, fj.c_str(),
         fails.count("refused") ? fails["refused"] : 0, bytes_wire, bytes_payload, events, lost, out_of_order,
         not_key_first, pct_json(pj).c_str(), pct_json(pf).c_str(), pct_json(pl).c_str(), cmin, cmax,
         num(rmin, 5).c_str(), num(rmean, 5).c_str(), within1, ratio.size(), num(secs, 3).c_str(), num(cpu, 3).c_str(),
         num(cpu_per_s, 5).c_str(), num(rss_kib, 0).c_str(), baseline.rss_kib, num(hwm_kib, 0).c_str(),
-        num(rss_per_client, 2).c_str());
+        num(rss_per_client, 2).c_str(), num(r.self_cpu_per_s(), 4).c_str());
   }
   if (!o.clients_csv.empty()) {
     FILE *f = std::fopen(o.clients_csv.c_str(), "w");
