@@ -3,8 +3,9 @@
 
 usage: test-example.py --build-dir DIR [--embed-cpp EXE] NAME
 
-NAME is an example (camera, camera-h264, camera-mjpeg, file-loop, audio-aac,
-two-streams, tcp-bridge, demo, embed-cpp, embed-python), or camera-pipelines:
+NAME is an example (camera, camera-h264, camera-mjpeg, file-loop (on a file),
+file-loop-clip (on the clip it generates), audio-aac, two-streams, tcp-bridge,
+demo, embed-cpp, embed-python), or camera-pipelines:
 every example's camera pipeline built with /dev/null for the camera, to check
 that it is built and linked up to the device (see check_camera_pipelines).
 
@@ -67,8 +68,8 @@ COMMON_ENV = {
 # Settings of the scripts that must come from the scripts' defaults here.
 CLEARED_ENV = ("STREAM_PATH", "DEVICE", "EXTRA_CONTROLS", "FILE", "TRANSCODE", "ROLE", "TCP_HOST", "CAMERA_PATH",
                "PATTERN_PATH", "ALSA_DEVICE", "SETUP")
-EXAMPLES = ("demo", "camera", "camera-h264", "camera-mjpeg", "file-loop", "audio-aac", "two-streams", "tcp-bridge",
-            "embed-cpp", "embed-python")
+EXAMPLES = ("demo", "camera", "camera-h264", "camera-mjpeg", "file-loop", "file-loop-clip", "audio-aac",
+            "two-streams", "tcp-bridge", "embed-cpp", "embed-python")
 EMBED_ARGS = ["--source", "test", "--address", HOST, "--width", "320", "--height", "240",
               "--stats-interval", "1"]
 
@@ -125,6 +126,8 @@ class Example:
         n = self.name
         if n in ("camera", "camera-h264", "camera-mjpeg", "audio-aac", "two-streams", "file-loop"):
             return ["bash", os.path.join(self.launch, n + ".sh")]
+        if n == "file-loop-clip":
+            return ["bash", os.path.join(self.launch, "file-loop.sh")]
         if n == "demo":
             self.env["SETUP"] = "0"  # the test runs on a build: no apt-get, no ninja
             return ["bash", os.path.join(HERE, "demo.sh")]
@@ -140,13 +143,17 @@ class Example:
     def prepare(self):
         """Per-example setup; returns a reason to skip, or None."""
         n = self.name
+        if n.startswith("file-loop"):
+            # The transcoded copy goes to the script's cache: here, not ~/.cache.
+            self.env["XDG_CACHE_HOME"] = os.path.join(self.workdir, "cache")
         if n == "audio-aac":
             self.audio = True
         elif n == "two-streams":
             self.paths = ["/camera", "/pattern"]
         elif n == "file-loop":
             # A one-second MP4 clip: the script transcodes it once and loops
-            # it, so the client's 1.5 s cross at least one loop.
+            # it, so the client's 1.5 s cross at least one loop. (With
+            # file-loop-clip, no FILE: the script generates a clip.)
             clip = os.path.join(self.workdir, "clip.mp4")
             subprocess.run(
                 ["gst-launch-1.0", "-q", "videotestsrc", "num-buffers=30", "pattern=smpte", "!",
