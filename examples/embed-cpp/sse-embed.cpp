@@ -219,8 +219,10 @@ class App {
  public:
   App(Options options, Pipeline pipeline)
       : options_(std::move(options)), p_(std::move(pipeline)), loop_(g_main_loop_new(nullptr, FALSE)) {
-    // The type of client-removed's reason, registered by the plugin.
-    reason_class_ = static_cast<GEnumClass *>(g_type_class_ref(g_type_from_name("GstSseSinkClientRemoveReason")));
+    // The type of client-removed's reason, registered by the plugin (no
+    // header declares it: it is looked up by name).
+    if (GType reason_type = g_type_from_name("GstSseSinkClientRemoveReason"); G_TYPE_IS_ENUM(reason_type))
+      reason_class_ = static_cast<GEnumClass *>(g_type_class_ref(reason_type));
     g_signal_connect(p_.sink, "client-added", G_CALLBACK(on_client_added), this);
     g_signal_connect(p_.sink, "client-removed", G_CALLBACK(on_client_removed), this);
   }
