@@ -10,7 +10,7 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
-#include <set>
+#include <map>
 #include <string>
 
 namespace {
@@ -52,7 +52,7 @@ void add_range(JsonBuilder *b, GParamSpec *p) {
   }
 }
 
-void add_element(JsonBuilder *b, GstElementFactory *f, std::set<GType> *enums) {
+void add_element(JsonBuilder *b, GstElementFactory *f, std::map<std::string, GType> *enums) {
   GstElement *e = gst_element_factory_create(f, nullptr);
   json_builder_begin_object(b);
   const char *keys[][2] = {{"author", GST_ELEMENT_METADATA_AUTHOR},
@@ -116,7 +116,7 @@ void add_element(JsonBuilder *b, GstElementFactory *f, std::set<GType> *enums) {
     json_builder_add_boolean_value(b, (p->flags & G_PARAM_WRITABLE) != 0);
     json_builder_end_object(b);
     if (G_TYPE_IS_ENUM(p->value_type))
-      enums->insert(p->value_type);
+      enums->emplace(g_type_name(p->value_type), p->value_type);
   }
   g_free(props);
   json_builder_end_object(b);
@@ -148,7 +148,7 @@ void add_element(JsonBuilder *b, GstElementFactory *f, std::set<GType> *enums) {
       json_builder_add_string_value(b, g_type_name(t));
       json_builder_end_object(b);
       if (G_TYPE_IS_ENUM(t))
-        enums->insert(t);
+        enums->emplace(g_type_name(t), t);
     }
     json_builder_end_array(b);
     json_builder_set_member_name(b, "return-type");
@@ -179,7 +179,7 @@ int main(int argc, char **argv) {
       g_printerr("no plugin %s on GST_PLUGIN_PATH\n", argv[i]);
       return 1;
     }
-    std::set<GType> enums;
+    std::map<std::string, GType> enums; /* by name: a stable order */
     json_builder_set_member_name(b, argv[i]);
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "description");
@@ -208,8 +208,8 @@ int main(int argc, char **argv) {
     }
     json_builder_set_member_name(b, "other-types");
     json_builder_begin_object(b);
-    for (GType t : enums) {
-      json_builder_set_member_name(b, g_type_name(t));
+    for (const auto &[name, t] : enums) {
+      json_builder_set_member_name(b, name.c_str());
       json_builder_begin_object(b);
       json_builder_set_member_name(b, "kind");
       json_builder_add_string_value(b, "enum");
