@@ -114,6 +114,8 @@ class Example:
         self.launch = os.path.join(HERE, "launch")
         self.args = args
         self.embed_args = list(EMBED_ARGS)
+        # These run on port 0, the others on a free port chosen here.
+        self.port_zero = name in ("camera", "embed-cpp")
         if camera_device:
             # The camera branch of the pipeline, on the given device.
             self.env.update(SOURCE="camera", DEVICE=camera_device, EXTRA_CONTROLS="c,h264_i_frame_period=30")
@@ -408,28 +410,41 @@ def check_embedded_output(proc):
     return problems
 
 
-def run(example):
-    """Starts the example, checks it; returns the list of problems."""
+def start(example):
+    """Starts the example; returns (process, HTTP port) or (None, problem)."""
     for attempt in range(3):
         ports = [free_port() for _ in range(example.ports_needed())]
-        cmd = example.command(ports)
-        proc = Process(cmd, example.env, example.workdir)
-        if wait_for_port(proc, ports[0], START_TIMEOUT):
-            break
+        if example.port_zero:
+            ports[0] = 0
+        proc = Process(example.command(ports), example.env, example.workdir)
+        port = ports[0]
+        if example.port_zero:
+            # The port the system picked: gst-launch -v prints current-port,
+            # the programs their URL.
+            m = proc.wait_for(r"current-port = (\d+)|Player: +http://127\.0\.0\.1:(\d+)/", START_TIMEOUT)
+            port = int(m.group(1) or m.group(2)) if m else 0
+        if port and wait_for_port(proc, port, START_TIMEOUT):
+            return proc, port
         proc.kill()
         if "already in use" in proc.output() and attempt < 2:
             log("port taken meanwhile; again on other ports")
             continue
-        return ["the example did not open port %d within %.0f s (exit status %s)"
-                % (ports[0], START_TIMEOUT, proc.proc.returncode)]
-    port = ports[0]
+        return None, ("the example did not open port %s within %.0f s (exit status %s)"
+                      % (port or "(none printed)", START_TIMEOUT, proc.proc.returncode))
+
+
+def run(example):
+    """Starts the example, checks it; returns the list of problems."""
+    proc, port = start(example)
+    if proc is None:
+        return [port]
     log("port %d open after start" % port)
     problems = []
-    if not re.search(r"http://127\.0\.0\.1:%d/" % port, proc.output()):
-        # The URL is printed before the server starts; give it a moment to
-        # reach us through the pipe.
-        if not proc.wait_for(r"http://127\.0\.0\.1:%d/" % port, 5):
-            problems.append("the example did not print its URL http://127.0.0.1:%d/" % port)
+    # The URL is printed before the server starts, or (programs, port 0)
+    # right after; give it a moment to reach us through the pipe.
+    url = r"http://127\.0\.0\.1:%s/" % ("<port>" if example.port_zero and not example.embedded else port)
+    if not proc.wait_for(url, 5):
+        problems.append("the example did not print its URL (%s)" % url.replace("\\", ""))
 
     clients = [Client(port, p) for p in example.paths]
     started = time.monotonic()

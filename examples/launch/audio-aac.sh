@@ -46,7 +46,7 @@ aac_encoder
 echo "AAC encoder: ${aacenc[0]}"
 print_urls "$STREAM_PATH"
 
-exec gst-launch-1.0 -e \
+exec gst-launch-1.0 -e "${verbose[@]}" \
   "${vsrc[@]}" ! "${h264enc[@]}" ! queue ! mux. \
   "${asrc[@]}" ! audioconvert ! audioresample ! "audio/x-raw,rate=48000,channels=2" \
   ! "${aacenc[@]}" ! aacparse ! queue ! mux. \

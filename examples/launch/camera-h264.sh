@@ -31,7 +31,7 @@ else
 fi
 print_urls "$STREAM_PATH"
 
-exec gst-launch-1.0 -e "${src[@]}" \
+exec gst-launch-1.0 -e "${verbose[@]}" "${src[@]}" \
   ! h264parse config-interval=-1 \
   ! mpegtsmux \
   ! ssesink address="$ADDRESS" port="$PORT" path="$STREAM_PATH"

@@ -23,7 +23,7 @@ fi
 h264_encoder
 print_urls "$STREAM_PATH"
 
-exec gst-launch-1.0 -e "${src[@]}" \
+exec gst-launch-1.0 -e "${verbose[@]}" "${src[@]}" \
   ! jpegdec \
   ! videoconvert \
   ! "${h264enc[@]}" \

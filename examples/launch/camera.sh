@@ -27,7 +27,7 @@ fi
 h264_encoder
 print_urls "$STREAM_PATH"
 
-exec gst-launch-1.0 -e "${src[@]}" \
+exec gst-launch-1.0 -e "${verbose[@]}" "${src[@]}" \
   ! "${h264enc[@]}" \
   ! mpegtsmux \
   ! ssesink address="$ADDRESS" port="$PORT" path="$STREAM_PATH"

@@ -4,7 +4,8 @@
 # shellcheck disable=SC2034
 #
 # Every script reads its settings from the environment:
-#   PORT         TCP port of the HTTP server (8080)
+#   PORT         TCP port of the HTTP server (8080; 0: a free one, printed as
+#                current-port = N once the server listens)
 #   ADDRESS      address to listen on (localhost; 0.0.0.0 or :: for the network)
 #   STREAM_PATH  URL path of the event stream (/stream)
 #   SOURCE       auto: the camera when DEVICE exists, else a test pattern;
@@ -43,6 +44,11 @@ fi
 have_element() { gst-inspect-1.0 "$1" >/dev/null 2>&1; }
 have_element ssesink ||
   die "no ssesink element: build it first (bash .ci/build.sh), or set BUILD_DIR to your meson build directory"
+
+# With PORT=0 the system picks a free port, and gst-launch-1.0 -v prints it
+# (current-port = N); --exclude=caps keeps the rest of -v quiet.
+verbose=()
+[ "$PORT" != 0 ] || verbose=(-v --exclude=caps)
 
 # use_camera=1 when the camera is used, 0 for the test pattern.
 pick_source() {
@@ -102,6 +108,7 @@ url_host() {
 print_urls() {
   local base
   base="http://$(url_host):$PORT"
+  [ "$PORT" != 0 ] || base="http://$(url_host):<port>"
   echo
   if (($# == 1)); then
     echo "  Player:       $base/"
@@ -110,6 +117,7 @@ print_urls() {
     for p; do echo "  Player:       $base/?src=$p"; done
   fi
   for p; do echo "  Event stream: $base$p   (curl -N $base$p)"; done
+  [ "$PORT" != 0 ] || echo "  <port>:       the N of 'current-port = N' below (PORT=0: the system picks it)"
   echo "  Ctrl-C stops (EOS first, so clients get 'event: eos')"
   echo
 }

@@ -83,7 +83,7 @@ fi
 echo "Looping $(find "$dir" -name '*.ts' | wc -l) segments from $dir"
 print_urls "$STREAM_PATH"
 
-exec gst-launch-1.0 -e multifilesrc location="$dir/%05d.ts" loop=true \
+exec gst-launch-1.0 -e "${verbose[@]}" multifilesrc location="$dir/%05d.ts" loop=true \
   ! tsdemux \
   ! h264parse config-interval=-1 \
   ! mpegtsmux \

@@ -42,7 +42,7 @@ producer_cmd() {
 # No timestamps come over TCP and the producer paces the stream, so the sink
 # does not wait on the clock (sync=false).
 bridge_cmd() {
-  cmd=(gst-launch-1.0 -e tcpclientsrc host="$TCP_HOST" port="$TCP_PORT"
+  cmd=(gst-launch-1.0 -e "${verbose[@]}" tcpclientsrc host="$TCP_HOST" port="$TCP_PORT"
     ! tsparse
     ! ssesink address="$ADDRESS" port="$PORT" path="$STREAM_PATH" sync=false)
 }
