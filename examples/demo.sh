@@ -23,8 +23,9 @@ WIDTH="${WIDTH:-1280}" HEIGHT="${HEIGHT:-720}" FRAMERATE="${FRAMERATE:-30}"
 pick_source
 if ((use_camera)); then
   # Whatever raw mode the camera picks, scaled to WIDTH x HEIGHT.
+  clock_overlay
   src=(v4l2src device="$DEVICE" ! videoconvert ! videoscale ! "video/x-raw,width=$WIDTH,height=$HEIGHT"
-    ! timeoverlay)
+    "${overlay[@]}")
 else
   test_pattern ball
   src=("${test_src[@]}")

@@ -159,7 +159,7 @@ class Example:
             clip = os.path.join(self.workdir, "clip.mp4")
             subprocess.run(
                 ["gst-launch-1.0", "-q", "videotestsrc", "num-buffers=30", "pattern=smpte", "!",
-                 "video/x-raw,width=320,height=240,framerate=30/1", "!", "timeoverlay", "!",
+                 "video/x-raw,width=320,height=240,framerate=30/1", "!",
                  "x264enc", "speed-preset=veryfast", "!", "mp4mux", "!", "filesink", "location=" + clip],
                 check=True, env=self.env)
             self.env["FILE"] = clip

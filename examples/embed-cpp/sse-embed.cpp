@@ -190,7 +190,11 @@ Pipeline build_pipeline(const Options &o) {
     g_object_set(src, "is-live", TRUE, nullptr);
     gst_util_set_object_arg(G_OBJECT(src), "pattern", "ball");
     add_raw_caps();
-    add("timeoverlay");
+    // A running clock on the picture, when timeoverlay (gstreamer1.0-x) is there.
+    if (GstElementFactory *overlay = gst_element_factory_find("timeoverlay")) {
+      gst_object_unref(overlay);
+      add("timeoverlay");
+    }
   }
 
   // Live H.264: no B-frames or lookahead, a keyframe every second (where new

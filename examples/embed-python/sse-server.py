@@ -96,8 +96,9 @@ def build_pipeline(args, camera):
         # format into one the encoder takes.
         chain = [make("v4l2src", device=args.device), make("capsfilter", caps=raw_caps), make("videoconvert")]
     else:
-        chain = [make("videotestsrc", is_live=True, pattern="ball"), make("capsfilter", caps=raw_caps),
-                 make("timeoverlay")]
+        chain = [make("videotestsrc", is_live=True, pattern="ball"), make("capsfilter", caps=raw_caps)]
+        if Gst.ElementFactory.find("timeoverlay"):  # a running clock, when gstreamer1.0-x is there
+            chain.append(make("timeoverlay"))
     # Live H.264: no B-frames or lookahead, a keyframe every second (where new
     # clients start).
     chain.append(make("x264enc", tune="zerolatency", speed_preset="veryfast", bitrate=args.bitrate,

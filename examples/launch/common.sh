@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared by the scripts in examples/launch/ (sourced, not run). The helpers
-# set arrays the scripts use: test_src, h264enc, aacenc.
+# set arrays the scripts use: overlay, test_src, h264enc, aacenc.
 # shellcheck disable=SC2034
 #
 # Every script reads its settings from the environment:
@@ -65,12 +65,23 @@ pick_source() {
   fi
 }
 
+# The running clock drawn on pictures (timeoverlay, package gstreamer1.0-x),
+# as pipeline arguments; none when that plugin is not installed.
+clock_overlay() {
+  overlay=()
+  if have_element timeoverlay; then
+    overlay=(! timeoverlay font-desc="Sans 24")
+  else
+    echo "(no timeoverlay, package gstreamer1.0-x: no clock on the picture)"
+  fi
+}
+
 # A live test pattern with a running clock on it: raw video of WIDTH x HEIGHT
 # at FRAMERATE. $1 is the videotestsrc pattern (ball).
 test_pattern() {
+  clock_overlay
   test_src=(videotestsrc is-live=true pattern="${1:-ball}"
-    ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1"
-    ! timeoverlay font-desc="Sans 24")
+    ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" "${overlay[@]}")
 }
 
 # H.264 for live viewing: no B-frames or lookahead (tune=zerolatency), and a

@@ -58,9 +58,12 @@ segment() {
 if [ -z "$FILE" ]; then
   WIDTH="${WIDTH:-640}" HEIGHT="${HEIGHT:-480}"
   dir="$cache/clip-${WIDTH}x${HEIGHT}-${FRAMERATE}fps-${BITRATE}k"
-  [ -d "$dir" ] || echo "No FILE: generating a 10 s clip to loop"
+  if [ ! -d "$dir" ]; then
+    echo "No FILE: generating a 10 s clip to loop"
+    clock_overlay
+  fi
   segment "$dir" videotestsrc pattern=smpte num-buffers=$((10 * FRAMERATE)) \
-    ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" ! timeoverlay font-desc="Sans 24" \
+    ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" "${overlay[@]}" \
     ! "${h264enc[@]}" ! h264parse
 else
   [ -r "$FILE" ] || die "cannot read $FILE"
