@@ -10,6 +10,8 @@ packages=(
   # runtime plugins used by the demo and the tests
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  # timeoverlay (only a Recommends of plugins-good)
+  gstreamer1.0-x
   # HTTPS (GIO's TLS backend) and test certificates
   glib-networking openssl
   # the Python example (PyGObject from Debian, run with /usr/bin/python3)

@@ -996,13 +996,29 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
 }
 
 void Server::remove_stream(const std::shared_ptr<Stream> &stream) {
+  /* After EOS, gst-launch -e and most applications go to NULL at once:
+   * give clients still writing their last events and `event: eos` a short
+   * grace, so the response ends cleanly instead of being cut. */
+  Stream::Impl *si = stream->impl_.get();
+  const int64_t deadline = g_get_monotonic_time() + 1000 * 1000;
+  for (;;) {
+    bool draining = false;
+    run_on(context_, [&] {
+      if (!si->eos)
+        return;
+      for (auto &c : si->snapshot())
+        draining |= c->ended && !c->closing;
+    });
+    if (!draining || g_get_monotonic_time() > deadline)
+      break;
+    g_usleep(10 * 1000);
+  }
   run_on(context_, [&] {
     const std::string &path = stream->config().path;
     auto it = impl_->streams.find(path);
     if (it == impl_->streams.end() || it->second != stream)
       return;
     soup_server_remove_handler(impl_->soup, path.c_str());
-    Stream::Impl *si = stream->impl_.get();
     {
       std::lock_guard<std::mutex> lock(si->pending_mutex);
       g_source_destroy(si->wake);
