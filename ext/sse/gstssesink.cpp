@@ -93,37 +93,11 @@ struct Settings {
   guint keyframe_request_interval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
   std::string web_root;
   std::string tls_certificate_file, tls_key_file;
-  GTlsCertificate *tls_certificate = nullptr; /* owned */
+  std::shared_ptr<GTlsCertificate> tls_certificate; /* unrefs the object with the last copy */
   std::string auth_token, basic_auth;
   guint max_clients_per_address = DEFAULT_MAX_CLIENTS_PER_ADDRESS;
   guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
   guint max_request_header_bytes = DEFAULT_MAX_REQUEST_HEADER_BYTES;
-
-  Settings() = default;
-  Settings(const Settings &o) { *this = o; }
-  Settings &operator=(const Settings &o) {
-    if (this == &o)
-      return *this;
-    GTlsCertificate *cert = o.tls_certificate ? G_TLS_CERTIFICATE(g_object_ref(o.tls_certificate)) : nullptr;
-    if (tls_certificate)
-      g_object_unref(tls_certificate);
-    address = o.address, port = o.port, path = o.path, max_clients = o.max_clients;
-    keepalive_interval = o.keepalive_interval, retry = o.retry, cors_origin = o.cors_origin;
-    max_client_bytes = o.max_client_bytes, chunk_timeout = o.chunk_timeout;
-    soft_max_client_bytes = o.soft_max_client_bytes, max_client_lag = o.max_client_lag;
-    soft_max_client_lag = o.soft_max_client_lag, recover_policy = o.recover_policy;
-    write_timeout = o.write_timeout, backlog_bytes = o.backlog_bytes, backlog_time = o.backlog_time;
-    request_keyframe = o.request_keyframe, keyframe_request_interval = o.keyframe_request_interval;
-    web_root = o.web_root, tls_certificate_file = o.tls_certificate_file, tls_key_file = o.tls_key_file;
-    tls_certificate = cert, auth_token = o.auth_token, basic_auth = o.basic_auth;
-    max_clients_per_address = o.max_clients_per_address, request_timeout = o.request_timeout;
-    max_request_header_bytes = o.max_request_header_bytes;
-    return *this;
-  }
-  ~Settings() {
-    if (tls_certificate)
-      g_object_unref(tls_certificate);
-  }
 };
 
 /* State of the streaming side; guarded by Private::chunk_mutex, which the
@@ -389,7 +363,7 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   gstsse::ServerConfig server_cfg;
   server_cfg.cert_file = s.tls_certificate_file;
   server_cfg.key_file = s.tls_key_file;
-  server_cfg.cert = s.tls_certificate;
+  server_cfg.cert = s.tls_certificate.get();
   server_cfg.request_timeout_ms = s.request_timeout;
   auto server = gstsse::Server::acquire(s.address, s.port, server_cfg, &err);
   if (!server) {
@@ -570,11 +544,14 @@ static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GVal
     case PROP_KEYFRAME_REQUEST_INTERVAL: s.keyframe_request_interval = g_value_get_uint(value); break;
     case PROP_TLS_CERTIFICATE_FILE: s.tls_certificate_file = g_value_get_string(value) ?: ""; break;
     case PROP_TLS_KEY_FILE: s.tls_key_file = g_value_get_string(value) ?: ""; break;
-    case PROP_TLS_CERTIFICATE:
-      if (s.tls_certificate)
-        g_object_unref(s.tls_certificate);
-      s.tls_certificate = static_cast<GTlsCertificate *>(g_value_dup_object(value));
+    case PROP_TLS_CERTIFICATE: {
+      auto *cert = static_cast<GTlsCertificate *>(g_value_dup_object(value));
+      if (cert)
+        s.tls_certificate.reset(cert, [](GTlsCertificate *c) { g_object_unref(c); });
+      else
+        s.tls_certificate.reset();
       break;
+    }
     case PROP_AUTH_TOKEN: s.auth_token = g_value_get_string(value) ?: ""; break;
     case PROP_BASIC_AUTH: s.basic_auth = g_value_get_string(value) ?: ""; break;
     case PROP_MAX_CLIENTS_PER_ADDRESS: s.max_clients_per_address = g_value_get_uint(value); break;
@@ -623,7 +600,7 @@ static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *va
       g_value_set_string(value, s.tls_certificate_file.empty() ? nullptr : s.tls_certificate_file.c_str());
       break;
     case PROP_TLS_KEY_FILE: g_value_set_string(value, s.tls_key_file.empty() ? nullptr : s.tls_key_file.c_str()); break;
-    case PROP_TLS_CERTIFICATE: g_value_set_object(value, s.tls_certificate); break;
+    case PROP_TLS_CERTIFICATE: g_value_set_object(value, s.tls_certificate.get()); break;
     /* Secrets are write-only: reading them back gives NULL. */
     case PROP_AUTH_TOKEN: g_value_set_string(value, nullptr); break;
     case PROP_BASIC_AUTH: g_value_set_string(value, nullptr); break;

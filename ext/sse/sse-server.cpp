@@ -100,8 +100,6 @@ struct Stream::Client : std::enable_shared_from_this<Stream::Client> {
 
 struct Stream::Impl {
   Stream *self;
-  std::weak_ptr<Server> server;
-  GMainContext *context = nullptr;
 
   /* Streaming thread -> server thread hand-off. */
   std::mutex pending_mutex;
@@ -196,14 +194,6 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
   out->queued_bytes = c.queue.unsent_bytes();
   out->connected_us = c.connected_us;
   return true;
-}
-
-std::vector<uint32_t> Stream::client_ids() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  std::vector<uint32_t> ids;
-  for (const auto &kv : impl_->clients)
-    ids.push_back(kv.first);
-  return ids;
 }
 
 std::string Stream::Impl::stream_event_json() {
@@ -971,8 +961,6 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
     }
     impl_->streams[path] = stream;
     Stream::Impl *si = stream->impl_.get();
-    si->server = weak_from_this();
-    si->context = context_;
     {
       std::lock_guard<std::mutex> lock(si->pending_mutex);
       si->wake = make_fn_source(

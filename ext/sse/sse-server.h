@@ -112,7 +112,6 @@ class Stream {
   unsigned num_clients() const { return num_clients_.load(); }
   uint64_t bytes_served() const { return bytes_served_.load(); }
   bool client_stats(uint32_t id, ClientStats *out) const;
-  std::vector<uint32_t> client_ids() const;
   const StreamConfig &config() const { return config_; }
   uint64_t first_seq() const { return first_seq_; }
 
@@ -138,7 +137,7 @@ struct ServerConfig {
   }
 };
 
-class Server : public std::enable_shared_from_this<Server> {
+class Server {
  public:
   /* Returns the running server for @address:@port, or starts one (binding
    * every address @address resolves to). Port 0 always starts a new server
