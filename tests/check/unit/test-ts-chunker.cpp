@@ -46,6 +46,15 @@ std::vector<uint8_t> flat(const std::vector<std::vector<uint8_t>> &bufs) {
   return all;
 }
 
+/* Feeds @bufs one by one, as mpegtsmux pushed them, then flushes. */
+std::vector<TsChunk> chunk_all(TsChunker &chunker, const std::vector<std::vector<uint8_t>> &bufs) {
+  std::vector<TsChunk> chunks;
+  for (auto &b : bufs)
+    chunker.push(b.data(), b.size(), chunks);
+  chunker.flush(chunks);
+  return chunks;
+}
+
 uint16_t pid(const uint8_t *p) {
   return static_cast<uint16_t>(((p[1] & 0x1f) << 8) | p[2]);
 }
@@ -84,10 +93,7 @@ void check_continuity(const std::vector<TsChunk> &chunks) {
 GST_START_TEST(test_one_chunk_per_frame) {
   auto bufs = mux_output();
   TsChunker chunker;
-  std::vector<TsChunk> chunks;
-  for (auto &b : bufs)
-    chunker.push(b.data(), b.size(), chunks);
-  chunker.flush(chunks);
+  const auto chunks = chunk_all(chunker, bufs);
   check_chunks(chunks);
   check_continuity(chunks);
   int keys = 0, with_pts = 0;
@@ -137,10 +143,7 @@ GST_START_TEST(test_key_chunks_get_psi_inserted) {
   /* With PAT/PMT only every 10 s, key chunks after the first carry copies. */
   auto bufs = mux_output("pat-interval=900000 pmt-interval=900000");
   TsChunker chunker;
-  std::vector<TsChunk> chunks;
-  for (auto &b : bufs)
-    chunker.push(b.data(), b.size(), chunks);
-  chunker.flush(chunks);
+  const auto chunks = chunk_all(chunker, bufs);
   check_chunks(chunks);
   check_continuity(chunks);
   int keys = 0;
