@@ -101,6 +101,38 @@ std::string encode_media_event(const MediaEventFields &f, const uint8_t *ts, siz
   return out;
 }
 
+std::string stream_event_json(std::string_view caps, uint64_t epoch, std::string_view path) {
+  std::string json = "{\"protocol\":1,\"caps\":";
+  if (caps.empty())
+    json += "null";
+  else
+    json_append_string(json, caps);
+  json += ",\"epoch\":" + std::to_string(epoch);
+  json += ",\"path\":";
+  json_append_string(json, path);
+  json += "}";
+  return json;
+}
+
+bool find_data_field(std::string_view wire, size_t *offset, size_t *length) {
+  constexpr std::string_view kField = "data: ";
+  size_t at = 0;
+  while (at < wire.size()) {
+    if (wire.compare(at, kField.size(), kField) == 0) {
+      const size_t start = at + kField.size();
+      const size_t end = wire.find('\n', start);
+      *offset = start;
+      *length = (end == std::string_view::npos ? wire.size() : end) - start;
+      return true;
+    }
+    const size_t nl = wire.find('\n', at);
+    if (nl == std::string_view::npos)
+      break;
+    at = nl + 1;
+  }
+  return false;
+}
+
 std::string encode_named_event(std::string_view name, std::string_view json) {
   std::string out;
   out.reserve(16 + name.size() + json.size());

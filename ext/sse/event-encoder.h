@@ -34,6 +34,15 @@ struct MediaEventFields {
 /* `id: <seq>\ndata: {"seq":..,"key":..,"pts":..,"ts":..,"data":"<b64>"}\n\n` */
 std::string encode_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size);
 
+/* The JSON of the `stream` event: protocol version, @caps (empty: null),
+ * @epoch (first id of the run) and @path. */
+std::string stream_event_json(std::string_view caps, uint64_t epoch, std::string_view path);
+
+/* Where the value of the first `data:` field of the encoded event @wire is:
+ * sets @offset and @length and returns true, or returns false when there is
+ * none. The value is what an SSE relay (nchan) publishes as the message. */
+bool find_data_field(std::string_view wire, size_t *offset, size_t *length);
+
 /* `event: <name>\ndata: <json>\n\n`. @json must be a single line. */
 std::string encode_named_event(std::string_view name, std::string_view json);
 

@@ -197,21 +197,8 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
 }
 
 std::string Stream::Impl::stream_event_json() {
-  std::string caps_copy;
-  {
-    std::lock_guard<std::mutex> lock(caps_mutex);
-    caps_copy = caps;
-  }
-  std::string json = "{\"protocol\":1,\"caps\":";
-  if (caps_copy.empty())
-    json += "null";
-  else
-    json_append_string(json, caps_copy);
-  json += ",\"epoch\":" + std::to_string(self->first_seq_);
-  json += ",\"path\":";
-  json_append_string(json, self->config_.path);
-  json += "}";
-  return json;
+  std::lock_guard<std::mutex> lock(caps_mutex);
+  return gstsse::stream_event_json(caps, self->first_seq_, self->config_.path);
 }
 
 QueueLimits Stream::Impl::limits() const {

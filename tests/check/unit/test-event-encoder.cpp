@@ -86,6 +86,42 @@ GST_START_TEST(test_named_events_and_comments) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_stream_json) {
+  const std::string plain = stream_event_json("", 42, "/s");
+  fail_unless_equals_string(plain.c_str(), "{\"protocol\":1,\"caps\":null,\"epoch\":42,\"path\":\"/s\"}");
+  const std::string json = stream_event_json("video/mpegts, a=\"b\"", 7, "/x\"y");
+  GError *err = nullptr;
+  JsonNode *node = json_from_string(json.c_str(), &err);
+  fail_unless(node != nullptr, "%s", err ? err->message : "");
+  JsonObject *o = json_node_get_object(node);
+  fail_unless_equals_string(json_object_get_string_member(o, "caps"), "video/mpegts, a=\"b\"");
+  fail_unless_equals_string(json_object_get_string_member(o, "path"), "/x\"y");
+  json_node_unref(node);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_find_data_field) {
+  size_t off = 0, len = 0;
+  MediaEventFields f;
+  f.seq = 12;
+  const uint8_t ts[3] = {1, 2, 3};
+  const std::string media = encode_media_event(f, ts, sizeof ts);
+  fail_unless(find_data_field(media, &off, &len));
+  const std::string value = media.substr(off, len);
+  fail_unless_equals_string(value.c_str(), "{\"seq\":12,\"key\":false,\"pts\":null,\"ts\":0,\"data\":\"AQID\"}");
+  const std::string named = encode_retry(10) + encode_named_event("stream", "{\"a\":1}");
+  fail_unless(find_data_field(named, &off, &len));
+  fail_unless(named.substr(off, len) == "{\"a\":1}");
+  /* Only at the start of a line, and the last line may lack its newline. */
+  fail_unless(find_data_field("event: x\ndata: v", &off, &len));
+  fail_unless_equals_uint64(off, 15);
+  fail_unless_equals_uint64(len, 1);
+  fail_unless(!find_data_field("id: 1 data: x\n\n", &off, &len));
+  fail_unless(!find_data_field(encode_comment("data: x"), &off, &len));
+  fail_unless(!find_data_field("", &off, &len));
+}
+GST_END_TEST;
+
 static Suite *encoder_suite(void) {
   Suite *s = suite_create("event-encoder");
   TCase *tc = tcase_create("general");
@@ -94,6 +130,8 @@ static Suite *encoder_suite(void) {
   tcase_add_test(tc, test_media_event_round_trip);
   tcase_add_test(tc, test_json_string_escaping);
   tcase_add_test(tc, test_named_events_and_comments);
+  tcase_add_test(tc, test_stream_json);
+  tcase_add_test(tc, test_find_data_field);
   return s;
 }
 
