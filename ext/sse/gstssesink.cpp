@@ -40,6 +40,7 @@
 #include <string>
 
 #include "event-encoder.h"
+#include "nchan-publisher.h"
 #include "sse-server.h"
 #include "ts-chunker.h"
 
@@ -71,6 +72,9 @@ constexpr guint DEFAULT_KEYFRAME_REQUEST_INTERVAL = 1000;
 constexpr guint DEFAULT_MAX_CLIENTS_PER_ADDRESS = 0;
 constexpr guint DEFAULT_REQUEST_TIMEOUT = 10000;
 constexpr guint DEFAULT_MAX_REQUEST_HEADER_BYTES = 16384;
+constexpr gboolean DEFAULT_PUBLISH_ONLY = FALSE;
+constexpr guint64 DEFAULT_PUBLISH_BUFFER_BYTES = 8 * 1024 * 1024;
+constexpr guint DEFAULT_PUBLISH_BUFFER_TIME = 10000;
 
 struct Settings {
   std::string address = DEFAULT_ADDRESS;
@@ -98,6 +102,10 @@ struct Settings {
   guint max_clients_per_address = DEFAULT_MAX_CLIENTS_PER_ADDRESS;
   guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
   guint max_request_header_bytes = DEFAULT_MAX_REQUEST_HEADER_BYTES;
+  std::string publish_url, publish_authorization;
+  gboolean publish_only = DEFAULT_PUBLISH_ONLY;
+  guint64 publish_buffer_bytes = DEFAULT_PUBLISH_BUFFER_BYTES;
+  guint publish_buffer_time = DEFAULT_PUBLISH_BUFFER_TIME;
 };
 
 /* State of the streaming side; guarded by Private::chunk_mutex, which the
@@ -121,7 +129,8 @@ struct GstSseSinkPrivate {
   /* Running objects; they exist only between start() and stop(). */
   std::mutex state_mutex;
   std::shared_ptr<gstsse::Server> server;
-  std::shared_ptr<gstsse::Stream> stream;
+  std::shared_ptr<gstsse::Stream> stream;            /* nullptr with publish-only */
+  std::shared_ptr<gstsse::NchanPublisher> publisher; /* nullptr without publish-url */
   int current_port = 0;
   GSource *flush_source = nullptr;
 
@@ -166,6 +175,12 @@ enum {
   PROP_MAX_REQUEST_HEADER_BYTES,
   PROP_NUM_CLIENTS,
   PROP_BYTES_SERVED,
+  PROP_PUBLISH_URL,
+  PROP_PUBLISH_AUTHORIZATION,
+  PROP_PUBLISH_ONLY,
+  PROP_PUBLISH_BUFFER_BYTES,
+  PROP_PUBLISH_BUFFER_TIME,
+  PROP_PUBLISH_STATS,
 };
 
 enum { SIGNAL_CLIENT_ADDED, SIGNAL_CLIENT_REMOVED, SIGNAL_GET_STATS, LAST_SIGNAL };
@@ -209,9 +224,28 @@ GType gst_sse_sink_recover_policy_get_type(void) {
   return type;
 }
 
-/* Encodes chunks into shared events and hands them to the server thread.
- * Called with chunk_mutex held. */
-static void publish_chunks(GstSseSink *sink, Chunking &ck, const std::shared_ptr<gstsse::Stream> &stream) {
+/* Where events go: local clients, the upstream publisher, or both. */
+struct Outputs {
+  std::shared_ptr<gstsse::Stream> stream;
+  std::shared_ptr<gstsse::NchanPublisher> publisher;
+
+  void publish(const std::vector<EventPtr> &events) const {
+    if (publisher)
+      for (const auto &ev : events)
+        publisher->publish(ev);
+    if (stream)
+      stream->publish(events);
+  }
+};
+
+static Outputs outputs_of(GstSseSinkPrivate *priv) {
+  std::lock_guard<std::mutex> lock(priv->state_mutex);
+  return Outputs{priv->stream, priv->publisher};
+}
+
+/* Encodes chunks into shared events and hands them to the server thread
+ * and the publisher. Called with chunk_mutex held. */
+static void publish_chunks(GstSseSink *sink, Chunking &ck, const Outputs &out) {
   if (ck.scratch.empty())
     return;
   std::vector<EventPtr> events;
@@ -230,8 +264,7 @@ static void publish_chunks(GstSseSink *sink, Chunking &ck, const std::shared_ptr
                    chunk.key ? ", key" : "");
   }
   ck.scratch.clear();
-  if (stream)
-    stream->publish(std::move(events));
+  out.publish(events);
 }
 
 /* Server thread: ends a chunk whose frame end the TS did not show (PES with
@@ -239,11 +272,7 @@ static void publish_chunks(GstSseSink *sink, Chunking &ck, const std::shared_ptr
 static gboolean flush_idle_chunk(gpointer data) {
   auto *sink = GST_SSE_SINK(data);
   GstSseSinkPrivate *priv = sink->priv;
-  std::shared_ptr<gstsse::Stream> stream;
-  {
-    std::lock_guard<std::mutex> lock(priv->state_mutex);
-    stream = priv->stream;
-  }
+  const Outputs out = outputs_of(priv);
   std::lock_guard<std::mutex> lock(priv->chunk_mutex);
   Chunking &ck = priv->chunking;
   const gint64 due = ck.last_push_us + gint64{ck.timeout_ms} * 1000;
@@ -255,7 +284,7 @@ static gboolean flush_idle_chunk(gpointer data) {
   g_source_set_ready_time(priv->flush_source, -1);
   if (ck.chunker.has_pending()) {
     ck.chunker.flush(ck.scratch);
-    publish_chunks(sink, ck, stream);
+    publish_chunks(sink, ck, out);
   }
   return G_SOURCE_CONTINUE;
 }
@@ -263,11 +292,11 @@ static gboolean flush_idle_chunk(gpointer data) {
 static GstFlowReturn gst_sse_sink_render(GstBaseSink *bsink, GstBuffer *buffer) {
   auto *sink = GST_SSE_SINK(bsink);
   GstSseSinkPrivate *priv = sink->priv;
-  std::shared_ptr<gstsse::Stream> stream;
+  Outputs out;
   GSource *flush_source;
   {
     std::lock_guard<std::mutex> lock(priv->state_mutex);
-    stream = priv->stream;
+    out = Outputs{priv->stream, priv->publisher};
     flush_source = priv->flush_source;
   }
 
@@ -289,7 +318,7 @@ static GstFlowReturn gst_sse_sink_render(GstBaseSink *bsink, GstBuffer *buffer) 
   }
   ck.chunker.push(map.data, map.size, ck.scratch, hint);
   gst_buffer_unmap(buffer, &map);
-  publish_chunks(sink, ck, stream);
+  publish_chunks(sink, ck, out);
 
   if (ck.chunker.has_pending() && ck.timeout_ms && flush_source) {
     ck.last_push_us = g_get_monotonic_time();
@@ -304,18 +333,13 @@ static GstFlowReturn gst_sse_sink_render(GstBaseSink *bsink, GstBuffer *buffer) 
 static gboolean gst_sse_sink_event(GstBaseSink *bsink, GstEvent *event) {
   auto *sink = GST_SSE_SINK(bsink);
   GstSseSinkPrivate *priv = sink->priv;
-  std::shared_ptr<gstsse::Stream> stream;
-  {
-    std::lock_guard<std::mutex> lock(priv->state_mutex);
-    stream = priv->stream;
-  }
+  const Outputs out = outputs_of(priv);
   switch (GST_EVENT_TYPE(event)) {
     case GST_EVENT_EOS: {
       std::lock_guard<std::mutex> lock(priv->chunk_mutex);
       priv->chunking.chunker.flush(priv->chunking.scratch);
-      publish_chunks(sink, priv->chunking, stream);
-      if (stream)
-        stream->end_of_stream();
+      publish_chunks(sink, priv->chunking, out);
+      out.publish({gstsse::make_eos_event()});
       GST_INFO_OBJECT(sink, "EOS: clients get event: eos");
       break;
     }
@@ -339,40 +363,47 @@ static gboolean gst_sse_sink_set_caps(GstBaseSink *bsink, GstCaps *caps) {
   gchar *str = gst_caps_to_string(copy);
   gst_caps_unref(copy);
   GST_DEBUG_OBJECT(sink, "caps %s", str);
-  std::shared_ptr<gstsse::Stream> stream;
-  {
-    std::lock_guard<std::mutex> lock(sink->priv->state_mutex);
-    stream = sink->priv->stream;
-  }
-  if (stream)
-    stream->set_caps(str);
+  const Outputs out = outputs_of(sink->priv);
+  if (out.stream)
+    out.stream->set_caps(str);
+  if (out.publisher)
+    out.publisher->set_caps(str);
   g_free(str);
   return TRUE;
 }
 
-static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
-  auto *sink = GST_SSE_SINK(bsink);
-  GstSseSinkPrivate *priv = sink->priv;
-  Settings s;
-  {
-    std::lock_guard<std::mutex> lock(priv->settings_mutex);
-    s = priv->settings;
+/* Posts on the bus when publishing starts to work or to fail. Publisher
+ * thread. */
+static void on_publisher_state(GstSseSink *sink, const std::string &url, bool up, const std::string &detail) {
+  if (up) {
+    GST_ELEMENT_INFO(sink, RESOURCE, WRITE, ("Publishing to %s", url.c_str()), (nullptr));
+  } else {
+    GST_ELEMENT_WARNING(sink, RESOURCE, WRITE, ("Could not publish to %s; retrying", url.c_str()),
+                        ("%s", detail.c_str()));
   }
+}
 
+static std::shared_ptr<gstsse::NchanPublisher> start_publisher(GstSseSink *sink, const Settings &s,
+                                                               uint64_t first_seq) {
+  gstsse::PublisherConfig pc;
+  pc.url = s.publish_url;
+  pc.authorization = s.publish_authorization;
+  pc.path = s.path;
+  pc.epoch = first_seq;
+  pc.buffer_bytes = s.publish_buffer_bytes;
+  pc.buffer_time_ms = s.publish_buffer_time;
+  const std::string url = s.publish_url;
   GError *err = nullptr;
-  gstsse::ServerConfig server_cfg;
-  server_cfg.cert_file = s.tls_certificate_file;
-  server_cfg.key_file = s.tls_key_file;
-  server_cfg.cert = s.tls_certificate.get();
-  server_cfg.request_timeout_ms = s.request_timeout;
-  auto server = gstsse::Server::acquire(s.address, s.port, server_cfg, &err);
-  if (!server) {
-    GST_ELEMENT_ERROR(sink, RESOURCE, OPEN_READ_WRITE, ("Could not listen on %s port %d", s.address.c_str(), s.port),
-                      ("%s", err->message));
+  std::shared_ptr<gstsse::NchanPublisher> publisher = gstsse::NchanPublisher::start(
+      pc, [sink, url](bool up, const std::string &detail) { on_publisher_state(sink, url, up, detail); }, &err);
+  if (!publisher) {
+    GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("Invalid publish-url"), ("%s", err->message));
     g_error_free(err);
-    return FALSE;
   }
+  return publisher;
+}
 
+static std::shared_ptr<gstsse::Stream> make_stream(GstSseSink *sink, const Settings &s, uint64_t first_seq) {
   gstsse::StreamConfig cfg;
   cfg.path = s.path;
   cfg.max_clients = s.max_clients;
@@ -394,7 +425,6 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   cfg.access.basic_auth = s.basic_auth;
   cfg.max_clients_per_address = s.max_clients_per_address;
   cfg.max_request_header_bytes = s.max_request_header_bytes;
-  const uint64_t first_seq = gstsse::next_run_first_seq();
   auto stream = std::make_shared<gstsse::Stream>(cfg, first_seq);
   stream->on_client_added = [sink](uint32_t id, const std::string &remote) {
     g_signal_emit(sink, signals[SIGNAL_CLIENT_ADDED], 0, guint{id}, remote.c_str());
@@ -410,6 +440,46 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     g_signal_emit(sink, signals[SIGNAL_CLIENT_REMOVED], 0, guint{id}, static_cast<gint>(reason));
     g_object_notify(G_OBJECT(sink), "num-clients");
   };
+  return stream;
+}
+
+static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
+  auto *sink = GST_SSE_SINK(bsink);
+  GstSseSinkPrivate *priv = sink->priv;
+  Settings s;
+  {
+    std::lock_guard<std::mutex> lock(priv->settings_mutex);
+    s = priv->settings;
+  }
+  if (s.publish_only && s.publish_url.empty()) {
+    GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("publish-only is set but publish-url is not"),
+                      ("Set publish-url to the nchan publisher endpoint, or unset publish-only"));
+    return FALSE;
+  }
+
+  const uint64_t first_seq = gstsse::next_run_first_seq();
+  std::shared_ptr<gstsse::NchanPublisher> publisher;
+  if (!s.publish_url.empty() && !(publisher = start_publisher(sink, s, first_seq)))
+    return FALSE;
+
+  GError *err = nullptr;
+  std::shared_ptr<gstsse::Server> server;
+  std::shared_ptr<gstsse::Stream> stream;
+  if (!s.publish_only) {
+    gstsse::ServerConfig server_cfg;
+    server_cfg.cert_file = s.tls_certificate_file;
+    server_cfg.key_file = s.tls_key_file;
+    server_cfg.cert = s.tls_certificate.get();
+    server_cfg.request_timeout_ms = s.request_timeout;
+    server = gstsse::Server::acquire(s.address, s.port, server_cfg, &err);
+    if (!server) {
+      GST_ELEMENT_ERROR(sink, RESOURCE, OPEN_READ_WRITE, ("Could not listen on %s port %d", s.address.c_str(), s.port),
+                        ("%s", err->message));
+      g_error_free(err);
+      return FALSE;
+    }
+    stream = make_stream(sink, s, first_seq);
+  }
 
   {
     std::lock_guard<std::mutex> lock(priv->chunk_mutex);
@@ -421,11 +491,13 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     /* Before add_stream: a client may connect as soon as the path exists. */
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     priv->stream = stream;
+    priv->publisher = publisher;
   }
-  if (!server->add_stream(stream, &err)) {
+  if (server && !server->add_stream(stream, &err)) {
     {
       std::lock_guard<std::mutex> lock(priv->state_mutex);
       priv->stream.reset();
+      priv->publisher.reset();
     }
     GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("Could not serve path %s", s.path.c_str()), ("%s", err->message));
     g_error_free(err);
@@ -437,29 +509,39 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
       nullptr, nullptr, nullptr};
   GSource *flush = g_source_new(&flush_funcs, sizeof(GSource));
   g_source_set_callback(flush, flush_idle_chunk, sink, nullptr);
-  g_source_attach(flush, server->context());
+  g_source_attach(flush, server ? server->context() : publisher->context());
   {
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     priv->server = server;
-    priv->current_port = server->port();
+    priv->current_port = server ? server->port() : 0;
     priv->flush_source = flush;
   }
-  GST_INFO_OBJECT(sink, "serving %s on %s port %d, first id %" G_GUINT64_FORMAT, s.path.c_str(), s.address.c_str(),
-                  server->port(), first_seq);
-  g_object_notify(G_OBJECT(sink), "current-port");
+  if (server) {
+    GST_INFO_OBJECT(sink, "serving %s on %s port %d, first id %" G_GUINT64_FORMAT, s.path.c_str(), s.address.c_str(),
+                    server->port(), first_seq);
+    g_object_notify(G_OBJECT(sink), "current-port");
+  }
+  if (publisher)
+    GST_INFO_OBJECT(sink, "publishing to %s, first id %" G_GUINT64_FORMAT, s.publish_url.c_str(), first_seq);
   return TRUE;
 }
+
+/* How long stop() waits for the publisher to send what is queued (the eos
+ * event, normally). */
+constexpr unsigned kPublisherDrainMs = 1000;
 
 static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
   auto *sink = GST_SSE_SINK(bsink);
   GstSseSinkPrivate *priv = sink->priv;
   std::shared_ptr<gstsse::Server> server;
   std::shared_ptr<gstsse::Stream> stream;
+  std::shared_ptr<gstsse::NchanPublisher> publisher;
   GSource *flush;
   {
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     server = std::move(priv->server);
     stream = std::move(priv->stream);
+    publisher = std::move(priv->publisher);
     flush = priv->flush_source;
     priv->flush_source = nullptr;
     priv->current_port = 0;
@@ -470,11 +552,15 @@ static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
   }
   if (server && stream)
     server->remove_stream(stream);
+  if (publisher && !publisher->drain(kPublisherDrainMs))
+    GST_WARNING_OBJECT(sink, "stopping with %" G_GUINT64_FORMAT " bytes not published",
+                       publisher->stats().queued_bytes);
   {
     std::lock_guard<std::mutex> lock(priv->chunk_mutex);
     priv->chunking = Chunking{};
   }
-  /* Dropping the last reference stops the server thread. */
+  /* Dropping the last references stops the server and publisher threads. */
+  publisher.reset();
   server.reset();
   GST_INFO_OBJECT(sink, "stopped");
   return TRUE;
@@ -557,13 +643,36 @@ static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GVal
     case PROP_MAX_CLIENTS_PER_ADDRESS: s.max_clients_per_address = g_value_get_uint(value); break;
     case PROP_REQUEST_TIMEOUT: s.request_timeout = g_value_get_uint(value); break;
     case PROP_MAX_REQUEST_HEADER_BYTES: s.max_request_header_bytes = g_value_get_uint(value); break;
+    case PROP_PUBLISH_URL: s.publish_url = g_value_get_string(value) ?: ""; break;
+    case PROP_PUBLISH_AUTHORIZATION: s.publish_authorization = g_value_get_string(value) ?: ""; break;
+    case PROP_PUBLISH_ONLY: s.publish_only = g_value_get_boolean(value); break;
+    case PROP_PUBLISH_BUFFER_BYTES: s.publish_buffer_bytes = g_value_get_uint64(value); break;
+    case PROP_PUBLISH_BUFFER_TIME: s.publish_buffer_time = g_value_get_uint(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
+}
+
+static GstStructure *publish_stats(GstSseSinkPrivate *priv) {
+  std::shared_ptr<gstsse::NchanPublisher> publisher;
+  {
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    publisher = priv->publisher;
+  }
+  const gstsse::PublisherStats st = publisher ? publisher->stats() : gstsse::PublisherStats{};
+  return gst_structure_new("ssesink-publish-stats", "active", G_TYPE_BOOLEAN, publisher != nullptr, "connected",
+                           G_TYPE_BOOLEAN, st.connected, "messages-published", G_TYPE_UINT64, st.published,
+                           "bytes-published", G_TYPE_UINT64, st.bytes, "messages-dropped", G_TYPE_UINT64, st.dropped,
+                           "failures", G_TYPE_UINT64, st.failures, "outages", G_TYPE_UINT64, st.outages, "queue-bytes",
+                           G_TYPE_UINT64, st.queued_bytes, "last-error", G_TYPE_STRING, st.last_error.c_str(), nullptr);
 }
 
 static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
   auto *sink = GST_SSE_SINK(object);
   GstSseSinkPrivate *priv = sink->priv;
+  if (prop_id == PROP_PUBLISH_STATS) {
+    g_value_take_boxed(value, publish_stats(priv));
+    return;
+  }
   if (prop_id == PROP_CURRENT_PORT || prop_id == PROP_NUM_CLIENTS || prop_id == PROP_BYTES_SERVED) {
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     if (prop_id == PROP_CURRENT_PORT)
@@ -607,6 +716,11 @@ static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *va
     case PROP_MAX_CLIENTS_PER_ADDRESS: g_value_set_uint(value, s.max_clients_per_address); break;
     case PROP_REQUEST_TIMEOUT: g_value_set_uint(value, s.request_timeout); break;
     case PROP_MAX_REQUEST_HEADER_BYTES: g_value_set_uint(value, s.max_request_header_bytes); break;
+    case PROP_PUBLISH_URL: g_value_set_string(value, s.publish_url.empty() ? nullptr : s.publish_url.c_str()); break;
+    case PROP_PUBLISH_AUTHORIZATION: g_value_set_string(value, nullptr); break; /* write-only */
+    case PROP_PUBLISH_ONLY: g_value_set_boolean(value, s.publish_only); break;
+    case PROP_PUBLISH_BUFFER_BYTES: g_value_set_uint64(value, s.publish_buffer_bytes); break;
+    case PROP_PUBLISH_BUFFER_TIME: g_value_set_uint(value, s.publish_buffer_time); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -803,6 +917,43 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
       gobject_class, PROP_BYTES_SERVED,
       g_param_spec_uint64("bytes-served", "Bytes served", "Body bytes written to all clients since the element started",
                           0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_PUBLISH_URL,
+      g_param_spec_string("publish-url", "Publish URL",
+                          "Also publish every event to this nchan publisher endpoint (http:// or https://, e.g. "
+                          "http://127.0.0.1:8081/pub/cam1), one POST per event over a kept-alive connection, so a "
+                          "cluster of nginx nodes can serve the viewers. NULL = do not publish. See docs/scaling.md",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_PUBLISH_AUTHORIZATION,
+      g_param_spec_string("publish-authorization", "Publish authorization",
+                          "Value of the Authorization header sent with every POST to publish-url, e.g. \"Bearer "
+                          "secret\" (NULL = none). Write-only",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_PUBLISH_ONLY,
+      g_param_spec_boolean("publish-only", "Publish only",
+                           "Only publish to publish-url: open no port and serve no local clients", DEFAULT_PUBLISH_ONLY,
+                           rw));
+  g_object_class_install_property(
+      gobject_class, PROP_PUBLISH_BUFFER_BYTES,
+      g_param_spec_uint64("publish-buffer-bytes", "Publish buffer bytes",
+                          "Bytes of events kept while publish-url is slow or down; beyond that the oldest are dropped, "
+                          "up to the next key event (0 = unbounded)",
+                          0, G_MAXUINT64, DEFAULT_PUBLISH_BUFFER_BYTES, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_PUBLISH_BUFFER_TIME,
+      g_param_spec_uint("publish-buffer-time", "Publish buffer time",
+                        "Milliseconds an event may wait to be published before it is dropped, up to the next key "
+                        "event (0 = no age limit)",
+                        0, G_MAXUINT, DEFAULT_PUBLISH_BUFFER_TIME, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_PUBLISH_STATS,
+      g_param_spec_boxed("publish-stats", "Publish statistics",
+                         "Publishing to publish-url: active, connected (the last POST succeeded), "
+                         "messages-published, bytes-published, messages-dropped, failures (POSTs retried), outages, "
+                         "queue-bytes, last-error",
+                         GST_TYPE_STRUCTURE, ro));
 
   /**
    * GstSseSink::client-added:

@@ -161,8 +161,8 @@ void Stream::publish(std::vector<EventPtr> events) {
     g_source_set_ready_time(impl_->wake, 0);
 }
 
-void Stream::end_of_stream() {
-  publish({std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_named_event("eos", "{}"))});
+EventPtr make_eos_event() {
+  return std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_named_event("eos", "{}"));
 }
 
 void Stream::set_caps(const std::string &caps) {

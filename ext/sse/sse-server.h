@@ -5,7 +5,7 @@
  * Threads:
  *  - The server thread owns the SoupServer, every SoupServerMessage and all
  *    per-client state. Nothing else touches them.
- *  - The streaming thread calls Stream::publish() and Stream::end_of_stream():
+ *  - The streaming thread calls Stream::publish() and Stream::set_caps():
  *    they queue under a short lock and wake the server thread; they never wait
  *    for a client.
  *  - Application threads call Server::acquire()/add_stream()/remove_stream(),
@@ -53,6 +53,9 @@ struct Event {
   size_t size_;
 };
 using EventPtr = std::shared_ptr<const Event>;
+
+/* The `eos` event: publish it after the last media event. */
+EventPtr make_eos_event();
 
 struct StreamConfig {
   std::string path = "/stream";
@@ -105,7 +108,6 @@ class Stream {
 
   /* Streaming thread. */
   void publish(std::vector<EventPtr> events);
-  void end_of_stream();
   void set_caps(const std::string &caps);
 
   /* Any thread. */

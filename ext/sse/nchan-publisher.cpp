@@ -1,0 +1,356 @@
+/* The nchan publisher: one thread, one SoupSession, one POST at a time; see
+ * nchan-publisher.h. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "nchan-publisher.h"
+
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "event-encoder.h"
+#include "publish-queue.h"
+
+GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
+#define GST_CAT_DEFAULT gst_sse_sink_debug
+
+namespace gstsse {
+namespace {
+
+/* One message to publish: a view of the data field of a shared event. */
+struct Item {
+  EventPtr event;
+  size_t offset = 0;
+  size_t size = 0;            /* of the body: what PublishQueue counts */
+  const char *name = nullptr; /* SSE event name; nullptr: unnamed */
+  bool media = false;
+  bool key = false;
+  int64_t made_us = 0;
+};
+
+}  // namespace
+
+struct NchanPublisher::Impl {
+  PublisherConfig cfg;
+  StateFn on_state;
+  GUri *uri = nullptr;
+
+  GMainContext *context = nullptr;
+  GMainLoop *loop = nullptr;
+  std::thread thread;
+
+  /* Shared with the streaming thread and stats(). */
+  mutable std::mutex mutex;
+  std::condition_variable idle; /* signalled when nothing is queued or in flight, or a POST failed */
+  PublishQueue<Item> queue;
+  bool sending = false; /* a POST is in flight */
+  uint64_t in_flight_bytes = 0;
+  std::string last_caps;
+  PublisherStats stats;
+
+  /* Publisher thread only. */
+  SoupSession *session = nullptr;
+  GCancellable *cancellable = nullptr;
+  GSource *wake = nullptr;
+  GSource *retry = nullptr;
+  unsigned retry_delay_ms = 0;
+  bool state_known = false; /* on_state was called at least once */
+  bool last_up = false;     /* what it was told last */
+  Item in_flight;
+  SoupMessage *message = nullptr;
+
+  explicit Impl(PublisherConfig c)
+      : cfg(std::move(c)), queue(PublishQueue<Item>::Limits{cfg.buffer_bytes, int64_t{cfg.buffer_time_ms} * 1000}) {}
+
+  void run(std::promise<void> &started);
+  void enqueue(Item item);
+  void pump();
+  void sent(GAsyncResult *res);
+  void succeeded();
+  void failed(const std::string &why, bool retry_it);
+  void set_state(bool up, const std::string &detail);
+};
+
+std::unique_ptr<NchanPublisher> NchanPublisher::start(PublisherConfig config, StateFn on_state, GError **error) {
+  GError *err = nullptr;
+  GUri *uri = g_uri_parse(config.url.c_str(), static_cast<GUriFlags>(SOUP_HTTP_URI_FLAGS), &err);
+  if (!uri) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Invalid publish URL \"%s\": %s", config.url.c_str(),
+                err->message);
+    g_error_free(err);
+    return nullptr;
+  }
+  const char *scheme = g_uri_get_scheme(uri);
+  if ((g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) || !g_uri_get_host(uri) ||
+      !*g_uri_get_host(uri)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "Invalid publish URL \"%s\": need http:// or https:// and a host", config.url.c_str());
+    g_uri_unref(uri);
+    return nullptr;
+  }
+
+  std::unique_ptr<NchanPublisher> p(new NchanPublisher());
+  p->impl_ = std::make_unique<Impl>(std::move(config));
+  Impl *impl = p->impl_.get();
+  impl->uri = uri;
+  impl->on_state = std::move(on_state);
+  impl->context = g_main_context_new();
+  impl->loop = g_main_loop_new(impl->context, FALSE);
+  std::promise<void> started;
+  auto fut = started.get_future();
+  impl->thread = std::thread([impl, &started] { impl->run(started); });
+  fut.wait();
+  return p;
+}
+
+NchanPublisher::~NchanPublisher() {
+  g_main_context_invoke_full(
+      impl_->context, G_PRIORITY_HIGH,
+      [](gpointer data) -> gboolean {
+        g_main_loop_quit(static_cast<GMainLoop *>(data));
+        return G_SOURCE_REMOVE;
+      },
+      impl_->loop, nullptr);
+  impl_->thread.join();
+  g_main_loop_unref(impl_->loop);
+  g_main_context_unref(impl_->context);
+  g_uri_unref(impl_->uri);
+}
+
+void NchanPublisher::Impl::run(std::promise<void> &started) {
+  g_main_context_push_thread_default(context);
+  const guint timeout_s = std::max(1u, (cfg.timeout_ms + 999) / 1000);
+  session = soup_session_new_with_options("timeout", timeout_s, "idle-timeout", 60u, "user-agent", "ssesink/" VERSION,
+                                          nullptr);
+  cancellable = g_cancellable_new();
+
+  static GSourceFuncs wake_funcs = {nullptr,
+                                    nullptr,
+                                    [](GSource *source, GSourceFunc, gpointer data) -> gboolean {
+                                      g_source_set_ready_time(source, -1);
+                                      static_cast<Impl *>(data)->pump();
+                                      return G_SOURCE_CONTINUE;
+                                    },
+                                    nullptr,
+                                    nullptr,
+                                    nullptr};
+  wake = g_source_new(&wake_funcs, sizeof(GSource));
+  g_source_set_callback(wake, nullptr, this, nullptr);
+  g_source_attach(wake, context);
+  started.set_value();
+
+  g_main_loop_run(loop);
+
+  /* Stopping: end the POST in flight (its callback still runs), then drop
+   * the session and its connection on this thread. */
+  g_cancellable_cancel(cancellable);
+  while (message)
+    g_main_context_iteration(context, TRUE);
+  if (retry) {
+    g_source_destroy(retry);
+    g_source_unref(retry);
+  }
+  g_source_destroy(wake);
+  g_source_unref(wake);
+  g_object_unref(cancellable);
+  g_object_unref(session);
+  while (g_main_context_pending(context))
+    g_main_context_iteration(context, FALSE);
+  g_main_context_pop_thread_default(context);
+}
+
+void NchanPublisher::publish(const EventPtr &event) {
+  Item item;
+  switch (event->kind) {
+    case Event::Kind::kMedia: item.media = true; break;
+    case Event::Kind::kStream: item.name = "stream"; break;
+    case Event::Kind::kEos: item.name = "eos"; break;
+    default: return;
+  }
+  gsize size = 0;
+  const auto *wire = static_cast<const char *>(g_bytes_get_data(event->bytes, &size));
+  if (!find_data_field(std::string_view(wire, size), &item.offset, &item.size))
+    return;
+  item.event = event;
+  item.key = event->key;
+  item.made_us = event->made_us;
+  impl_->enqueue(std::move(item));
+}
+
+void NchanPublisher::set_caps(const std::string &caps) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (impl_->last_caps == caps)
+      return;
+    impl_->last_caps = caps;
+  }
+  const std::string json = stream_event_json(caps, impl_->cfg.epoch, impl_->cfg.path);
+  publish(std::make_shared<const Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json)));
+}
+
+void NchanPublisher::Impl::enqueue(Item item) {
+  uint64_t dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    dropped = queue.push(std::move(item), g_get_monotonic_time());
+    stats.dropped = queue.dropped();
+  }
+  if (dropped)
+    GST_DEBUG("publisher: dropped %" G_GUINT64_FORMAT " events over the buffer limits", dropped);
+  g_source_set_ready_time(wake, 0);
+}
+
+bool NchanPublisher::drain(unsigned timeout_ms) {
+  std::unique_lock<std::mutex> lock(impl_->mutex);
+  const uint64_t failures = impl_->stats.failures;
+  impl_->idle.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                       [&] { return (impl_->queue.empty() && !impl_->sending) || impl_->stats.failures != failures; });
+  return impl_->queue.empty() && !impl_->sending;
+}
+
+PublisherStats NchanPublisher::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  PublisherStats s = impl_->stats;
+  s.queued_bytes = impl_->queue.bytes() + impl_->in_flight_bytes;
+  return s;
+}
+
+GMainContext *NchanPublisher::context() const {
+  return impl_->context;
+}
+
+/* Publisher thread: sends the oldest queued message unless one is in flight
+ * or a retry is pending. */
+void NchanPublisher::Impl::pump() {
+  if (message || retry)
+    return;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    queue.trim(g_get_monotonic_time());
+    stats.dropped = queue.dropped();
+    if (queue.empty()) {
+      idle.notify_all();
+      return;
+    }
+    in_flight = queue.take();
+    in_flight_bytes = in_flight.size;
+    sending = true;
+  }
+  message = soup_message_new_from_uri(SOUP_METHOD_POST, uri);
+  SoupMessageHeaders *headers = soup_message_get_request_headers(message);
+  if (!cfg.authorization.empty())
+    soup_message_headers_replace(headers, "Authorization", cfg.authorization.c_str());
+  if (in_flight.name)
+    soup_message_headers_replace(headers, "X-EventSource-Event", in_flight.name);
+  GBytes *body = g_bytes_new_from_bytes(in_flight.event->bytes, in_flight.offset, in_flight.size);
+  soup_message_set_request_body_from_bytes(message, "application/json", body);
+  g_bytes_unref(body);
+  soup_session_send_and_read_async(
+      session, message, G_PRIORITY_DEFAULT, cancellable,
+      [](GObject *, GAsyncResult *res, gpointer data) { static_cast<Impl *>(data)->sent(res); }, this);
+}
+
+void NchanPublisher::Impl::sent(GAsyncResult *res) {
+  GError *err = nullptr;
+  GBytes *answer = soup_session_send_and_read_finish(session, res, &err);
+  const guint status = soup_message_get_status(message);
+  g_clear_object(&message);
+  if (answer)
+    g_bytes_unref(answer);
+
+  if (err) {
+    const bool cancelled = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    const std::string why = err->message;
+    g_error_free(err);
+    failed(why, !cancelled);
+    return;
+  }
+  if (SOUP_STATUS_IS_SUCCESSFUL(status)) {
+    succeeded();
+    return;
+  }
+  std::string why = "HTTP " + std::to_string(status) + " " + soup_status_get_phrase(status);
+  /* This message can never be accepted; the next ones may. */
+  failed(why, status != SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
+}
+
+void NchanPublisher::Impl::succeeded() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stats.published++;
+    stats.bytes += in_flight.size;
+    stats.connected = true;
+    in_flight_bytes = 0;
+    sending = false;
+    if (queue.empty())
+      idle.notify_all();
+  }
+  in_flight = Item();
+  retry_delay_ms = 0;
+  set_state(true, "");
+  pump();
+}
+
+void NchanPublisher::Impl::failed(const std::string &why, bool retry_it) {
+  bool stopping = g_cancellable_is_cancelled(cancellable);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (stopping) {
+      sending = false;
+      in_flight_bytes = 0;
+      return;
+    }
+    stats.failures++;
+    if (stats.connected)
+      stats.outages++;
+    stats.connected = false;
+    stats.last_error = why;
+    if (retry_it) {
+      queue.put_back(std::move(in_flight));
+    } else {
+      stats.dropped++;
+    }
+    in_flight_bytes = 0;
+    sending = false;
+    idle.notify_all();
+  }
+  in_flight = Item();
+  if (!retry_it) {
+    GST_WARNING("publisher: %s refused a message (%s); dropped it", cfg.url.c_str(), why.c_str());
+    pump();
+    return;
+  }
+  retry_delay_ms = retry_delay_ms ? std::min(cfg.retry_max_ms, retry_delay_ms * 2) : cfg.retry_min_ms;
+  GST_DEBUG("publisher: %s failed (%s); retrying in %u ms", cfg.url.c_str(), why.c_str(), retry_delay_ms);
+  set_state(false, why);
+  retry = g_timeout_source_new(retry_delay_ms);
+  g_source_set_callback(
+      retry,
+      [](gpointer data) -> gboolean {
+        auto *self = static_cast<Impl *>(data);
+        g_source_unref(self->retry);
+        self->retry = nullptr;
+        self->pump();
+        return G_SOURCE_REMOVE;
+      },
+      this, nullptr);
+  g_source_attach(retry, context);
+}
+
+void NchanPublisher::Impl::set_state(bool up, const std::string &detail) {
+  if (state_known && up == last_up)
+    return;
+  state_known = true;
+  last_up = up;
+  if (on_state)
+    on_state(up, detail);
+}
+
+}  // namespace gstsse

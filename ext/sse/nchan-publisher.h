@@ -1,0 +1,86 @@
+/* Publishes a stream's events to an nchan publisher endpoint (or any HTTP
+ * endpoint that takes one message per POST), so a cluster of nginx nodes
+ * sharing Redis can serve the viewers. See docs/scaling.md.
+ *
+ * Threads: the publisher has its own thread and GMainContext, which own the
+ * SoupSession and its persistent connection. The streaming thread calls
+ * publish(): it queues under a short lock and wakes that thread; it never
+ * waits for the network. One POST is in flight at a time, in event order.
+ *
+ * When the endpoint is slow or down, events wait in a PublishQueue bounded
+ * in bytes and age (older ones are dropped up to the next key event), and
+ * the failed POST is retried with exponential backoff. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "sse-server.h"
+
+namespace gstsse {
+
+struct PublisherConfig {
+  std::string url;           /* http:// or https://; the POST target */
+  std::string authorization; /* value of an Authorization header; empty: none */
+  std::string path;          /* the stream's path, for the stream event */
+  uint64_t epoch = 0;        /* first id of the run, for the stream event */
+  uint64_t buffer_bytes = 8 * 1024 * 1024;
+  unsigned buffer_time_ms = 10000;
+  unsigned timeout_ms = 10000; /* one POST, from sending to the answer */
+  unsigned retry_min_ms = 100;
+  unsigned retry_max_ms = 5000;
+};
+
+struct PublisherStats {
+  bool connected = false;    /* the last POST succeeded */
+  uint64_t published = 0;    /* messages the endpoint accepted */
+  uint64_t bytes = 0;        /* their body bytes */
+  uint64_t dropped = 0;      /* media events dropped: over the buffer limits or refused as too large */
+  uint64_t failures = 0;     /* POSTs that failed (each is retried) */
+  uint64_t outages = 0;      /* times the endpoint went from working to failing */
+  uint64_t queued_bytes = 0; /* waiting, including the POST in flight */
+  std::string last_error;
+};
+
+class NchanPublisher {
+ public:
+  /* Called on the publisher thread when publishing starts to work (@up) or
+   * to fail (!@up, @detail says why); once per change. */
+  using StateFn = std::function<void(bool up, const std::string &detail)>;
+
+  /* Starts the publisher thread. Returns nullptr and sets @error
+   * (G_IO_ERROR_INVALID_ARGUMENT) if @config.url is not an http(s) URL. */
+  static std::unique_ptr<NchanPublisher> start(PublisherConfig config, StateFn on_state, GError **error);
+
+  /* Stops at once: what is still queued is dropped; drain() first to wait. */
+  ~NchanPublisher();
+  NchanPublisher(const NchanPublisher &) = delete;
+  NchanPublisher &operator=(const NchanPublisher &) = delete;
+
+  /* Streaming thread. Media events are published as the JSON of their data
+   * field, unnamed; kStream as event `stream`, kEos as event `eos`; other
+   * kinds are ignored. */
+  void publish(const EventPtr &event);
+  /* Streaming thread: publishes a `stream` event for @caps unless the last
+   * one had the same caps. */
+  void set_caps(const std::string &caps);
+
+  /* Waits up to @timeout_ms until everything queued has been accepted, or
+   * until a POST fails. Returns true if the queue is empty. */
+  bool drain(unsigned timeout_ms);
+
+  PublisherStats stats() const;
+  GMainContext *context() const;
+
+  struct Impl;
+
+ private:
+  NchanPublisher() = default;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gstsse
