@@ -550,6 +550,11 @@ static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
     g_source_destroy(flush);
     g_source_unref(flush);
   }
+  /* With publish-only the flush source ran on the publisher's thread: let a
+   * call in progress return (it holds a reference) before the publisher
+   * goes; the last reference must not be dropped on its own thread. */
+  if (publisher && !server)
+    publisher->sync();
   if (server && stream)
     server->remove_stream(stream);
   if (publisher && !publisher->drain(kPublisherDrainMs))

@@ -75,6 +75,9 @@ class NchanPublisher {
 
   PublisherStats stats() const;
   GMainContext *context() const;
+  /* Returns once whatever the publisher thread is running has returned:
+   * after destroying a source attached to context(), its callback is done. */
+  void sync();
 
   struct Impl;
 
