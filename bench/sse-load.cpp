@@ -3,13 +3,15 @@
  *
  *   --mode sse  GET <path> over HTTP/1.1, chunked body, text/event-stream:
  *               checks ids are consecutive, measures join time (connect ->
- *               first key media event) and latency (receipt - `ts`).
+ *               first key media event) and latency (receipt - `ts`). Through
+ *               nchan, whose ids are its own, the JSON `seq` is checked.
  *   --mode tcp  raw bytes (tcpserversink): join time is connect -> first TS
  *               packet with the random-access indicator.
  *
- * Clients start at --connect-rate per second (0: all at once) and the run
- * ends --duration seconds after the last one started. With --pid, the server
- * processes' CPU time and RSS are sampled over the steady part of the run.
+ * Clients start at --connect-rate per second (0: all at once), taking the
+ * --port list (e.g. two nchan nodes) in turn, and the run ends --duration
+ * seconds after the last one started. With --pid, the server processes' CPU
+ * time and RSS are sampled over the steady part of the run.
  * Parsing lives in sse-parse.h. */
 #include "sse-parse.h"
 
@@ -55,6 +57,7 @@ struct Options {
   std::string mode = "sse";
   std::string host = "127.0.0.1";
   int port = 8080;
+  std::vector<int> ports; /* --port A,B: client i connects to ports[i % size] */
   std::string path = "/stream";
   int clients = 1;
   double connect_rate = 0;
@@ -69,15 +72,17 @@ struct Options {
   std::string clients_csv; /* per-client figures, one line each */
   std::string events_csv;  /* every media event of the first client */
   bool http10 = false;     /* ask for HTTP/1.0: a close-delimited body */
+  /* Ignore media events before the first key one (nchan's replay). */
+  bool skip_to_key = false;
 };
 
 [[noreturn]] void usage(int status) {
   std::fprintf(status ? stderr : stdout,
-               "usage: sse-load [--mode sse|tcp] [--host H] [--port P] [--path /stream]\n"
+               "usage: sse-load [--mode sse|tcp] [--host H] [--port P[,P2...]] [--path /stream]\n"
                "                [--clients N] [--connect-rate R] [--duration S] [--json]\n"
                "                [--wait S] [--check] [--expect-rate BYTES_PER_S]\n"
                "                [--pid PID]... [--warmup S] [--label L] [--clients-csv FILE]\n"
-               "                [--events-csv FILE] [--http1.0]\n");
+               "                [--events-csv FILE] [--http1.0] [--skip-to-key]\n");
   std::exit(status);
 }
 
@@ -96,9 +101,12 @@ Options parse_args(int argc, char **argv) {
       o.mode = val();
     else if (a == "--host")
       o.host = val();
-    else if (a == "--port")
-      o.port = std::atoi(val().c_str());
-    else if (a == "--path")
+    else if (a == "--port") {
+      std::istringstream list(val());
+      for (std::string p; std::getline(list, p, ',');)
+        o.ports.push_back(std::atoi(p.c_str()));
+      o.port = o.ports.empty() ? 0 : o.ports[0];
+    } else if (a == "--path")
       o.path = val();
     else if (a == "--clients")
       o.clients = std::atoi(val().c_str());
@@ -126,6 +134,8 @@ Options parse_args(int argc, char **argv) {
       o.events_csv = val();
     else if (a == "--http1.0")
       o.http10 = true;
+    else if (a == "--skip-to-key")
+      o.skip_to_key = true;
     else if (a == "-h" || a == "--help")
       usage(0);
     else {
@@ -133,7 +143,10 @@ Options parse_args(int argc, char **argv) {
       usage(2);
     }
   }
-  if ((o.mode != "sse" && o.mode != "tcp") || o.clients < 1 || o.port <= 0 || o.duration < 0) {
+  if (o.ports.empty())
+    o.ports.push_back(o.port);
+  const bool bad_port = std::any_of(o.ports.begin(), o.ports.end(), [](int p) { return p <= 0 || p > 65535; });
+  if ((o.mode != "sse" && o.mode != "tcp") || o.clients < 1 || bad_port || o.duration < 0) {
     std::fprintf(stderr, "sse-load: bad --mode, --clients, --port or --duration\n");
     usage(2);
   }
@@ -235,6 +248,7 @@ struct Client {
   uint64_t wire_bytes = 0;    /* everything read from the socket */
   uint64_t payload_bytes = 0; /* TS bytes (decoded Base64 in sse mode) */
   uint64_t events = 0;        /* media events */
+  uint64_t skipped = 0;       /* media events before the first key one (--skip-to-key) */
   uint64_t named_events = 0, comments = 0;
   uint64_t lost = 0;         /* ids skipped */
   uint64_t out_of_order = 0; /* ids not above the previous one */
@@ -260,15 +274,19 @@ class Runner {
       if (events_csv_)
         std::fprintf(events_csv_, "id,key,payload_bytes,ts_us,receipt_us,latency_us\n");
     }
-    request_ = "GET " + o.path + (o.http10 ? " HTTP/1.0" : " HTTP/1.1") + "\r\nHost: " + o.host + ":" +
-               std::to_string(o.port) +
-               "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: sse-load\r\n\r\n";
-    std::memset(&addr_, 0, sizeof addr_);
-    addr_.sin_family = AF_INET;
-    addr_.sin_port = htons(static_cast<uint16_t>(o.port));
-    if (inet_pton(AF_INET, o.host.c_str(), &addr_.sin_addr) != 1) {
-      std::fprintf(stderr, "sse-load: --host must be an IPv4 address\n");
-      std::exit(2);
+    for (int port : o.ports) {
+      requests_.push_back("GET " + o.path + (o.http10 ? " HTTP/1.0" : " HTTP/1.1") + "\r\nHost: " + o.host + ":" +
+                          std::to_string(port) +
+                          "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: sse-load\r\n\r\n");
+      sockaddr_in addr;
+      std::memset(&addr, 0, sizeof addr);
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(port));
+      if (inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr) != 1) {
+        std::fprintf(stderr, "sse-load: --host must be an IPv4 address\n");
+        std::exit(2);
+      }
+      addrs_.push_back(addr);
     }
   }
   ~Runner() {
@@ -366,7 +384,8 @@ class Runner {
     }
     active_++;
     c.state = Client::State::kConnecting;
-    int r = connect(c.fd, reinterpret_cast<sockaddr *>(&addr_), sizeof addr_);
+    const sockaddr_in &addr = addrs_[static_cast<size_t>(i) % addrs_.size()];
+    int r = connect(c.fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr);
     if (r < 0 && errno != EINPROGRESS) {
       finish(c, errno == ECONNREFUSED ? Fail::kRefused : Fail::kConnect, errno);
       return;
@@ -407,8 +426,9 @@ class Runner {
       if (!(events & EPOLLOUT))
         return;
       if (o_.mode == "sse") {
-        ssize_t w = send(c.fd, request_.data(), request_.size(), MSG_NOSIGNAL);
-        if (w != static_cast<ssize_t>(request_.size())) {
+        const std::string &request = requests_[static_cast<size_t>(i) % requests_.size()];
+        ssize_t w = send(c.fd, request.data(), request.size(), MSG_NOSIGNAL);
+        if (w != static_cast<ssize_t>(request.size())) {
           finish(c, Fail::kConnect, w < 0 ? errno : EMSGSIZE);
           return;
         }
@@ -507,6 +527,12 @@ class Runner {
   }
 
   void on_media(Client &c, const SseEvent &ev, int64_t now, int64_t now_real) {
+    /* nchan first replays its newest messages, which may start mid-GOP: a
+     * player skips to the first key event, and so does this client. */
+    if (o_.skip_to_key && !c.first_media_seen && !(ev.json.has_key && ev.json.key)) {
+      c.skipped++;
+      return;
+    }
     c.events++;
     if (ev.payload_ok)
       c.payload_bytes += ev.payload_size;
@@ -517,23 +543,26 @@ class Runner {
     }
     if (c.t_join < 0 && (!ev.json.has_key || ev.json.key))
       joined(c, now);
-    if (ev.has_id) {
+    /* Through nchan the SSE id is nchan's own; the JSON seq is still ours. */
+    const bool numbered = ev.has_id || (ev.id_other && ev.json.has_seq);
+    const uint64_t id = ev.has_id ? ev.id : ev.json.seq;
+    if (numbered) {
       if (c.have_id) {
-        if (ev.id > c.last_id + 1)
-          c.lost += ev.id - c.last_id - 1;
-        else if (ev.id <= c.last_id)
+        if (id > c.last_id + 1)
+          c.lost += id - c.last_id - 1;
+        else if (id <= c.last_id)
           c.out_of_order++;
       } else {
-        c.first_id = ev.id;
+        c.first_id = id;
         c.have_id = true;
       }
-      c.last_id = ev.id;
-      t_.max_id = std::max(t_.max_id, ev.id);
+      c.last_id = id;
+      t_.max_id = std::max(t_.max_id, id);
       if (ev.payload_ok)
-        t_.seq_size.emplace(ev.id, static_cast<uint32_t>(ev.payload_size));
+        t_.seq_size.emplace(id, static_cast<uint32_t>(ev.payload_size));
     }
     if (events_csv_ && &c == &c_[0])
-      std::fprintf(events_csv_, "%" PRIu64 ",%d,%" PRIu64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n", ev.id,
+      std::fprintf(events_csv_, "%" PRIu64 ",%d,%" PRIu64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n", id,
                    ev.json.key ? 1 : 0, ev.payload_size, ev.json.ts, now_real, now_real - ev.json.ts);
     /* Events encoded before this client connected are its join burst (the
      * GOP so far): their age is by design, not latency. */
@@ -553,8 +582,8 @@ class Runner {
   std::vector<Client> c_;
   Totals t_;
   int ep_ = -1;
-  sockaddr_in addr_;
-  std::string request_;
+  std::vector<sockaddr_in> addrs_;
+  std::vector<std::string> requests_;
   int active_ = 0, joined_ = 0, failed_ = 0;
   int64_t t_end_ = 0;
   bool sampled_ = false;
@@ -618,7 +647,7 @@ int report(const Options &o, Runner &r, const ProcSample &baseline) {
   Totals &t = r.totals();
   std::map<std::string, int> fails;
   int ok = 0, not_key_first = 0;
-  uint64_t bytes_wire = 0, bytes_payload = 0, events = 0, lost = 0, out_of_order = 0;
+  uint64_t bytes_wire = 0, bytes_payload = 0, events = 0, lost = 0, out_of_order = 0, skipped = 0;
   uint64_t cmin = UINT64_MAX, cmax = 0;
   std::vector<int64_t> join, first_byte;
   std::vector<double> ratio; /* delivered / expected payload bytes */
@@ -650,6 +679,7 @@ int report(const Options &o, Runner &r, const ProcSample &baseline) {
     bytes_wire += c.wire_bytes;
     bytes_payload += c.payload_bytes;
     events += c.events;
+    skipped += c.skipped;
     lost += c.lost;
     out_of_order += c.out_of_order;
     cmin = std::min(cmin, c.payload_bytes);
@@ -701,8 +731,11 @@ int report(const Options &o, Runner &r, const ProcSample &baseline) {
     cmin = 0;
 
   FILE *h = o.json ? stderr : stdout;
-  std::fprintf(h, "sse-load %s%s%s: %d clients on %s:%d%s\n", o.mode.c_str(), o.label.empty() ? "" : " ",
-               o.label.c_str(), static_cast<int>(cs.size()), o.host.c_str(), o.port,
+  std::string ports;
+  for (int p : o.ports)
+    ports += (ports.empty() ? "" : ",") + std::to_string(p);
+  std::fprintf(h, "sse-load %s%s%s: %d clients on %s:%s%s\n", o.mode.c_str(), o.label.empty() ? "" : " ",
+               o.label.c_str(), static_cast<int>(cs.size()), o.host.c_str(), ports.c_str(),
                o.mode == "sse" ? o.path.c_str() : "");
   std::fprintf(h, "  clients ok %d, failed %d", ok, failed);
   for (auto &[name, count] : fails)
@@ -711,6 +744,8 @@ int report(const Options &o, Runner &r, const ProcSample &baseline) {
                "\n  bytes %" PRIu64 " on the wire, %" PRIu64 " payload; %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64
                " out of order, %d not starting with a key event\n",
                bytes_wire, bytes_payload, events, lost, out_of_order, not_key_first);
+  if (o.skip_to_key)
+    std::fprintf(h, "  %" PRIu64 " events skipped before the clients' first key events (--skip-to-key)\n", skipped);
   std::fprintf(h, "  join ms p50 %s p99 %s max %s (first byte p50 %s p99 %s)\n", num(pj.p50, 1).c_str(),
                num(pj.p99, 1).c_str(), num(pj.max, 1).c_str(), num(pf.p50, 1).c_str(), num(pf.p99, 1).c_str());
   std::fprintf(h, "  latency ms p50 %s p99 %s max %s (%zu live events; this client used %s CPU s/s)\n",
@@ -734,8 +769,8 @@ int report(const Options &o, Runner &r, const ProcSample &baseline) {
     std::printf(
         "{\"label\":\"%s\",\"mode\":\"%s\",\"clients\":%d,\"ok\":%d,\"failed\":%d,\"failures\":%s,"
         "\"refused\":%d,\"bytes_wire\":%" PRIu64 ",\"bytes_payload\":%" PRIu64 ",\"events\":%" PRIu64
-        ",\"events_lost\":%" PRIu64 ",\"out_of_order\":%" PRIu64
-        ",\"not_key_first\":%d,"
+        ",\"events_lost\":%" PRIu64 ",\"out_of_order\":%" PRIu64 ",\"not_key_first\":%d,\"skipped_to_key\":%" PRIu64
+        ","
         "\"join_ms\":%s,\"first_byte_ms\":%s,\"latency_ms\":%s,\"client_payload_bytes\":{\"min\":%" PRIu64
         ",\"max\":%" PRIu64
         "},"
@@ -744,7 +779,7 @@ int report(const Options &o, Runner &r, const ProcSample &baseline) {
         ",\"rss_peak_kib\":%s,\"rss_per_client_kib\":%s,\"client_cpu_per_s\":%s}\n",
         json_escape(o.label).c_str(), o.mode.c_str(), static_cast<int>(cs.size()), ok, failed, fj.c_str(),
         fails.count("refused") ? fails["refused"] : 0, bytes_wire, bytes_payload, events, lost, out_of_order,
-        not_key_first, pct_json(pj).c_str(), pct_json(pf).c_str(), pct_json(pl).c_str(), cmin, cmax,
+        not_key_first, skipped, pct_json(pj).c_str(), pct_json(pf).c_str(), pct_json(pl).c_str(), cmin, cmax,
         num(rmin, 5).c_str(), num(rmean, 5).c_str(), within1, ratio.size(), num(secs, 3).c_str(), num(cpu, 3).c_str(),
         num(cpu_per_s, 5).c_str(), num(rss_kib, 0).c_str(), baseline.rss_kib, num(hwm_kib, 0).c_str(),
         num(rss_per_client, 2).c_str(), num(r.self_cpu_per_s(), 4).c_str());

@@ -316,6 +316,7 @@ struct SseEvent {
   std::string_view type; /* `event:` value; empty for unnamed events */
   bool has_id = false;
   uint64_t id = 0;
+  bool id_other = false; /* an id that is not a decimal number, e.g. nchan's own `1795674821:22` */
   bool has_data = false;
   MediaJson json;            /* parsed from the first data line */
   uint64_t data_bytes = 0;   /* total length of the data lines */
@@ -437,7 +438,7 @@ class SseParser {
         ev_.has_id = true;
         ev_.id = v;
       } else {
-        malformed_++;
+        ev_.id_other = true; /* valid SSE; the caller decides what it means */
       }
     } else if (name == "event") {
       pending_ = true;

@@ -56,7 +56,7 @@ std::string media(uint64_t seq, bool key, int64_t ts, size_t payload) {
 
 struct Seen {
   std::string type;
-  bool has_id;
+  bool has_id, id_other;
   uint64_t id, seq;
   bool key;
   int64_t ts;
@@ -69,8 +69,8 @@ std::vector<Seen> parse_sse(const std::string &text, size_t split, int *comments
   std::vector<Seen> out;
   *comments = 0;
   auto on_event = [&](const SseEvent &e) {
-    out.push_back(
-        {std::string(e.type), e.has_id, e.id, e.json.seq, e.json.key, e.json.ts, e.payload_size, e.payload_ok});
+    out.push_back({std::string(e.type), e.has_id, e.id_other, e.id, e.json.seq, e.json.key, e.json.ts, e.payload_size,
+                   e.payload_ok});
   };
   auto on_comment = [&] { ++*comments; };
   if (split == 0) {
@@ -163,6 +163,38 @@ void test_sse() {
   }
 }
 
+/* nchan relays our JSON with its own ids (`time:tag`), no `event: stream`,
+ * a `: hi` comment first and no chunked coding; the ids are opaque, not
+ * malformed, and the JSON seq is still read. */
+void test_sse_nchan() {
+  std::string text = ": hi\n\n";
+  for (uint64_t seq = 1795675587840873; seq < 1795675587840876; seq++) {
+    std::string m = media(seq, seq % 2 == 0, 1795675589862525, 100);
+    m.replace(4, std::to_string(seq).size(), "1795675589:" + std::to_string(seq % 1000));
+    text += m;
+  }
+  text += "id: \ndata: {\"seq\":5,\"key\":true,\"ts\":1,\"data\":\"QQ==\"}\n\n"; /* empty: opaque too */
+  for (size_t split = 0; split <= 40; split++) {
+    int comments = 0;
+    uint64_t malformed = 0;
+    auto ev = parse_sse(text, split, &comments, &malformed);
+    CHECK(malformed == 0 && comments == 1);
+    CHECK(ev.size() == 4);
+    if (ev.size() != 4)
+      continue;
+    for (size_t k = 0; k < 3; k++) {
+      CHECK(!ev[k].has_id && ev[k].id_other && ev[k].seq == 1795675587840873 + k);
+      CHECK(ev[k].key == (k == 1) && ev[k].ts == 1795675589862525 && ev[k].payload_ok && ev[k].payload == 100);
+    }
+    CHECK(!ev[3].has_id && ev[3].id_other && ev[3].seq == 5);
+  }
+  /* ssesink's numeric ids stay numbers. */
+  int comments = 0;
+  uint64_t malformed = 0;
+  auto ev = parse_sse(media(7, true, 1, 3), 0, &comments, &malformed);
+  CHECK(ev.size() == 1 && ev[0].has_id && !ev[0].id_other && ev[0].id == 7);
+}
+
 void test_rai() {
   std::vector<uint8_t> ts(188 * 4, 0xff);
   for (int i = 0; i < 4; i++) {
@@ -197,6 +229,7 @@ int main() {
   test_json();
   test_base64_size();
   test_sse();
+  test_sse_nchan();
   test_rai();
   if (failures) {
     std::fprintf(stderr, "%d check(s) failed\n", failures);
