@@ -1,5 +1,7 @@
 // Where the stream is and how to play it, from the page's URL and markup:
-//   ?src=URL                overrides everything else (relative URLs allowed)
+//   ?src=URL                overrides everything else (relative URLs allowed);
+//                           repeated (?src=A&src=B), the URLs of nodes serving
+//                           the same stream, tried in turn when one fails
 //   <meta name="sse-src">   set by the element when it serves this page
 //   ./stream                default, relative to the page
 //   ?mode=webcodecs|mse     forces a decode path (default: auto)
@@ -11,15 +13,21 @@ export const MODES = ['auto', 'webcodecs', 'mse'];
 
 /**
  * @param {{search:string, baseUrl:string, metaSrc?:string|null}} page
- * @returns {{src:string, mode:string, showStats:boolean, warnings:string[]}}
+ * @returns {{src:string, sources:string[], mode:string, showStats:boolean, warnings:string[]}}
+ *   `sources`: every stream URL, in failover order; `src` is the first.
  */
 export function playerOptions({ search, baseUrl, metaSrc = null }) {
   const params = new URLSearchParams(search);
   const warnings = [];
-  const url = new URL(params.get('src') || metaSrc || './stream', baseUrl);
+  const given = params.getAll('src').filter((s) => s !== '');
   const token = params.get('token');
-  if (token !== null && !url.searchParams.has('token')) url.searchParams.set('token', token);
-  const src = url.href;
+  const sources = [];
+  for (const s of given.length > 0 ? given : [metaSrc || './stream']) {
+    const url = new URL(s, baseUrl);
+    if (token !== null && !url.searchParams.has('token')) url.searchParams.set('token', token);
+    if (!sources.includes(url.href)) sources.push(url.href);
+  }
+  const src = sources[0];
   let mode = (params.get('mode') || 'auto').toLowerCase();
   if (!MODES.includes(mode)) {
     warnings.push(`unknown mode "${mode}", using auto (choose from ${MODES.join(', ')})`);
@@ -27,5 +35,5 @@ export function playerOptions({ search, baseUrl, metaSrc = null }) {
   }
   const stats = params.get('stats');
   const showStats = stats !== null && stats !== '0' && stats !== 'false';
-  return { src, mode, showStats, warnings };
+  return { src, sources, mode, showStats, warnings };
 }

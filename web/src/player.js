@@ -15,11 +15,11 @@ const UI_INTERVAL_MS = 250;
 export class SsePlayer {
   /**
    * @param {HTMLElement} root the element holding the player markup (index.html)
-   * @param {{src:string, mode:string, showStats?:boolean}} options
+   * @param {{src:string, sources?:string[], mode:string, showStats?:boolean}} options
+   *   `sources`: several URLs of the same stream, for failover (default [src])
    */
-  constructor(root, { src, mode, showStats = false }) {
+  constructor(root, { src, sources = [src], mode, showStats = false }) {
     this.root = root;
-    this.src = src;
     this.mode = mode;
     this.el = {
       canvas: root.querySelector('canvas'),
@@ -48,7 +48,7 @@ export class SsePlayer {
     this.fatal = null; // message when nothing can play the stream
     this.warnings = [];
     this.uiTimer = 0;
-    this.source = new SseSource(src, {
+    this.source = new SseSource(sources, {
       onStream: (info, epochChanged) => this.#onStream(info, epochChanged),
       onMedia: (chunk) => this.#onMedia(chunk),
       onReset: () => {
@@ -72,7 +72,14 @@ export class SsePlayer {
     const s = this.statsData.snapshot();
     s.state = this.#state();
     s.src = this.src;
+    s.sources = [...this.source.urls];
+    s.lastEventId = this.source.lastEventId;
     return s;
+  }
+
+  /** The stream URL in use (with several, the current one). */
+  get src() {
+    return this.source.url;
   }
 
   async start() {
@@ -319,9 +326,12 @@ export class SsePlayer {
       ['receipt', `${ms(s.receiptLatencyMs.p50)} p50, ${ms(s.receiptLatencyMs.p95)} p95 (arrival → screen)`],
       ['frames', `${s.framesDecoded} decoded, ${s.framesDrawn} shown, ${s.framesDropped} dropped`],
       ['events', `${s.mediaEvents} received, ${s.eventsSkipped} skipped`],
-      ['reconnects', `${s.reconnects} (gaps ${s.gaps}, resets ${s.resets})`],
+      ['reconnects', `${s.reconnects} (failovers ${s.failovers}, gaps ${s.gaps}, resets ${s.resets})`],
       ['errors', s.errors ? `${s.errors}: ${s.lastError}` : '0'],
     ];
+    if (s.sources.length > 1) {
+      lines.push(['source', `${s.sources.indexOf(s.src) + 1} of ${s.sources.length}: ${s.src}`]);
+    }
     for (const w of this.warnings) lines.push(['warning', w]);
     return lines.map(([k, v]) => `${k.padEnd(11)}${v}`).join('\n');
   }

@@ -4,8 +4,17 @@
 // reconnecting: EventSource retries network errors by itself (sending
 // Last-Event-ID), and this class reopens it after the cases where it gives up
 // (an HTTP error status, or the end of the stream).
+//
+// With several URLs (nodes of a cluster that share one stream and one id
+// space, e.g. nchan nodes sharing Redis) a failed connection is not retried
+// on the same URL: the next one is opened at once, with the last SSE id
+// received as the `lastEventId` query parameter (a new EventSource cannot
+// send Last-Event-ID), so the stream continues where it stopped.
+//
+// Ids are opaque strings (nchan's look like `1795674821:22`); sequence
+// checking uses the `seq` field of the JSON, not the id.
 
-const REOPEN_DELAY_MS = 3000; // after eos or a refused request
+const REOPEN_DELAY_MS = 3000; // after eos or a refused request; after every URL failed in a row
 
 export const SourceState = Object.freeze({
   CONNECTING: 'connecting',
@@ -29,6 +38,28 @@ export const decodeBase64 = typeof Uint8Array.fromBase64 === 'function'
 export const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000;
 
 /**
+ * The URL that resumes the stream after `lastEventId` on any node sharing
+ * its ids: `lastEventId` set as a query parameter (ssesink and nchan both read
+ * it). Without an id, `url` as it is: a fresh join at the latest keyframe.
+ */
+export function resumeUrl(url, lastEventId) {
+  if (!lastEventId) return url;
+  const u = new URL(url);
+  u.searchParams.set('lastEventId', lastEventId);
+  return u.href;
+}
+
+/**
+ * Which URL to try after the one at `index` failed: the next in the list,
+ * round robin, and whether to wait before opening it (`wait`: every URL has
+ * failed since the last connection that opened). `failedInARow` counts
+ * failed attempts since then, including this one.
+ */
+export function nextUrlIndex(index, count, failedInARow) {
+  return { index: (index + 1) % count, wait: failedInARow >= count };
+}
+
+/**
  * @typedef {{seq:number, key:boolean, pts:number|null, ts:number,
  *            bytes:Uint8Array, recvTime:number}} MediaChunk
  *   recvTime is performance.now() when the event arrived.
@@ -36,13 +67,16 @@ export const nowMicros = () => (performance.timeOrigin + performance.now()) * 10
 
 export class SseSource {
   /**
-   * @param {string} url
+   * @param {string|string[]} urls one stream URL, or several serving the same
+   *   stream with the same ids (failover in this order, round robin)
    * @param {{onStream?:Function, onMedia?:(c:MediaChunk)=>void, onReset?:Function,
    *          onGap?:Function, onEos?:Function, onState?:(s:string, detail?:string)=>void}} handlers
    * @param {{reopenDelayMs?:number}} options
    */
-  constructor(url, handlers, { reopenDelayMs = REOPEN_DELAY_MS } = {}) {
-    this.url = url;
+  constructor(urls, handlers, { reopenDelayMs = REOPEN_DELAY_MS } = {}) {
+    this.urls = Array.isArray(urls) ? [...urls] : [urls];
+    if (this.urls.length === 0) throw new Error('SseSource needs a URL');
+    this.index = 0; // into urls: the one in use
     this.h = handlers;
     this.reopenDelayMs = reopenDelayMs;
     this.es = null;
@@ -50,9 +84,18 @@ export class SseSource {
     this.reopenTimer = 0;
     this.lastSeq = null;
     this.epoch = null;
+    this.lastEventId = ''; // last SSE id received on this stream (any URL)
+    this.endedEventId = null; // lastEventId when eos arrived
+    this.failedInARow = 0; // failovers since a connection last opened
     this.counters = {
-      opens: 0, reconnects: 0, mediaEvents: 0, bytes: 0, lostEvents: 0, duplicateEvents: 0, badEvents: 0,
+      opens: 0, reconnects: 0, failovers: 0, mediaEvents: 0, bytes: 0, lostEvents: 0, duplicateEvents: 0,
+      badEvents: 0,
     };
+  }
+
+  /** The URL in use (or to be used next), without any lastEventId added. */
+  get url() {
+    return this.urls[this.index];
   }
 
   /** Connects (again); a fresh connection joins at the latest keyframe. */
@@ -61,39 +104,67 @@ export class SseSource {
     this.#connect(false);
   }
 
-  #connect(isRetry) {
+  #connect(isRetry, url = this.url) {
     this.#setState(SourceState.CONNECTING);
     let retry = isRetry;
-    const es = (this.es = new EventSource(this.url));
+    const es = (this.es = new EventSource(url));
     es.onopen = () => {
       this.counters.opens++;
       if (retry) this.counters.reconnects++;
       retry = true; // EventSource's own reconnections count as well
+      this.failedInARow = 0;
       this.#setState(SourceState.OPEN);
     };
     es.onerror = () => this.#onError(es);
-    es.onmessage = (e) => this.#onMedia(e);
-    es.addEventListener('stream', (e) => this.#onStream(e));
+    es.onmessage = (e) => {
+      this.#noteId(e);
+      this.#onMedia(e);
+    };
+    es.addEventListener('stream', (e) => {
+      this.#noteId(e);
+      this.#onStream(e);
+    });
     es.addEventListener('reset', (e) => {
+      this.#noteId(e);
       this.lastSeq = null;
       this.h.onReset?.(parseJson(e.data) ?? {});
     });
     es.addEventListener('gap', (e) => {
+      this.#noteId(e);
       this.lastSeq = null;
       this.h.onGap?.(parseJson(e.data) ?? {});
     });
-    es.addEventListener('eos', () => {
-      this.#drop();
-      this.#setState(SourceState.ENDED);
-      this.h.onEos?.();
-      this.#reopenLater();
-    });
+    es.addEventListener('eos', (e) => this.#onEos(e));
+  }
+
+  /** Remembers the stream position, for a failover to resume from. */
+  #noteId(e) {
+    if (e.lastEventId) this.lastEventId = e.lastEventId;
+    if (this.state === SourceState.ENDED && e.type !== 'eos') this.#setState(SourceState.OPEN);
+  }
+
+  #onEos(e) {
+    // A relay that replays its recent messages to a new subscriber (nchan)
+    // sends the eos we have already handled again after we reopen: the same
+    // id means the stream has not come back yet, so stay and wait for it.
+    if (e.lastEventId && e.lastEventId === this.endedEventId) {
+      if (this.state !== SourceState.ENDED) this.#setState(SourceState.ENDED);
+      return;
+    }
+    this.#noteId(e);
+    this.endedEventId = e.lastEventId || null;
+    this.#drop();
+    this.#setState(SourceState.ENDED);
+    this.h.onEos?.();
+    this.#reopenLater();
   }
 
   /** Stops receiving; a later open() joins the live edge afresh. */
   close() {
     this.#drop();
     this.lastSeq = null;
+    this.lastEventId = '';
+    this.failedInARow = 0;
     if (this.state !== SourceState.CLOSED) this.#setState(SourceState.CLOSED);
   }
 
@@ -107,12 +178,16 @@ export class SseSource {
     }
   }
 
-  #reopenLater() {
+  #reopenLater(url = this.url) {
     clearTimeout(this.reopenTimer);
-    this.reopenTimer = setTimeout(() => this.#connect(true), this.reopenDelayMs);
+    this.reopenTimer = setTimeout(() => this.#connect(true, url), this.reopenDelayMs);
   }
 
   #onError(es) {
+    if (this.urls.length > 1) {
+      this.#failover();
+      return;
+    }
     if (es.readyState === EventSource.CLOSED) {
       // EventSource gave up (HTTP error, wrong content type): retry ourselves.
       this.#drop();
@@ -124,9 +199,32 @@ export class SseSource {
     }
   }
 
+  /**
+   * The connection failed (lost while open, could not connect, or refused):
+   * go on with the next URL from where we are. Once every URL has failed in
+   * a row, wait reopenDelayMs before each further attempt.
+   */
+  #failover() {
+    const lost = this.state === SourceState.OPEN;
+    this.#drop();
+    this.failedInARow++;
+    const next = nextUrlIndex(this.index, this.urls.length, this.failedInARow);
+    this.index = next.index;
+    this.counters.failovers++;
+    const url = resumeUrl(this.url, this.lastEventId);
+    this.#setState(SourceState.RETRYING, lost ? 'connection lost' : 'server unreachable');
+    if (next.wait) this.#reopenLater(url);
+    else this.#connect(true, url);
+  }
+
   #onStream(e) {
     const info = parseJson(e.data) ?? {};
-    const epochChanged = this.epoch !== null && info.epoch !== this.epoch;
+    // Through a relay the first `stream` event may be missing (it is not in
+    // the messages replayed to a new subscriber): then a `stream` event whose
+    // epoch is above every id received starts a new run all the same.
+    const epochChanged = this.epoch !== null
+      ? info.epoch !== this.epoch
+      : this.lastSeq !== null && Number(info.epoch) > this.lastSeq;
     this.epoch = info.epoch ?? null;
     if (epochChanged) this.lastSeq = null;
     this.h.onStream?.(info, epochChanged);
@@ -140,6 +238,10 @@ export class SseSource {
       return;
     }
     const seq = Number(msg.seq ?? e.lastEventId);
+    if (!Number.isSafeInteger(seq)) {
+      this.counters.badEvents++;
+      return;
+    }
     if (this.lastSeq !== null && seq <= this.lastSeq) {
       // After a reconnection the server starts again at its latest keyframe,
       // which we may already have: skip what we have, continue after it.

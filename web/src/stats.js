@@ -124,6 +124,7 @@ export class PlayerStats {
       gaps: this.gaps,
       resets: this.resets,
       reconnects: this.source?.reconnects ?? 0,
+      failovers: this.source?.failovers ?? 0,
       lostEvents: this.source?.lostEvents ?? 0,
       duplicateEvents: this.source?.duplicateEvents ?? 0,
       errors: this.errors,

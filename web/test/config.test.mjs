@@ -39,3 +39,15 @@ test('?token is passed on to the stream, unless the stream URL has its own', () 
   assert.equal(playerOptions({ search: '?token=x&src=/s%3Ftoken%3Dy', baseUrl: base }).src,
     'http://127.0.0.1:8080/s?token=y');
 });
+
+test('?src repeated lists several stream URLs for failover, in order', () => {
+  const o = playerOptions({
+    search: '?src=http://n1:8081/sub/live&src=http://n2:8082/sub/live&src=&src=http://n1:8081/sub/live',
+    baseUrl: base,
+  });
+  assert.deepEqual(o.sources, ['http://n1:8081/sub/live', 'http://n2:8082/sub/live']);
+  assert.equal(o.src, 'http://n1:8081/sub/live');
+  assert.deepEqual(playerOptions({ search: '', baseUrl: base }).sources, ['http://127.0.0.1:8080/cam1/stream']);
+  assert.deepEqual(playerOptions({ search: '?src=a&src=/b&token=t', baseUrl: base }).sources,
+    ['http://127.0.0.1:8080/cam1/a?token=t', 'http://127.0.0.1:8080/b?token=t']);
+});

@@ -1,6 +1,8 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseSource, SourceState, decodeBase64 } from '../src/sse-source.js';
+import {
+  SseSource, SourceState, decodeBase64, resumeUrl, nextUrlIndex,
+} from '../src/sse-source.js';
 
 /** Just enough of EventSource to drive SseSource by hand. */
 class FakeEventSource {
@@ -13,6 +15,7 @@ class FakeEventSource {
     this.url = url;
     this.readyState = FakeEventSource.CONNECTING;
     this.listeners = new Map();
+    this.lastEventId = ''; // as EventSource: kept from the last event that had an id
     FakeEventSource.instances.push(this);
   }
 
@@ -36,13 +39,18 @@ class FakeEventSource {
     this.onerror?.();
   }
 
-  named(type, data = {}) {
-    this.listeners.get(type)?.({ data: JSON.stringify(data) });
+  named(type, data = {}, id = null) {
+    if (id !== null) this.lastEventId = id;
+    this.listeners.get(type)?.({ type, data: JSON.stringify(data), lastEventId: this.lastEventId });
   }
 
-  media(seq, { key = false, bytes = [0x47, 1, 2] } = {}) {
+  /** A media event; its SSE id is `id`, or the seq as ssesink sends it. */
+  media(seq, { key = false, bytes = [0x47, 1, 2], id = String(seq) } = {}) {
     const data = Buffer.from(bytes).toString('base64');
-    this.onmessage?.({ data: JSON.stringify({ seq, key, pts: null, ts: 1, data }), lastEventId: String(seq) });
+    this.lastEventId = id;
+    this.onmessage?.({
+      type: 'message', data: JSON.stringify({ seq, key, pts: null, ts: 1, data }), lastEventId: id,
+    });
   }
 }
 
@@ -179,4 +187,152 @@ test('malformed events are counted and ignored', () => {
 test('decodeBase64 decodes padded Base64', () => {
   assert.deepEqual([...decodeBase64('R0AAEA==')], [0x47, 0x40, 0x00, 0x10]);
   assert.deepEqual([...decodeBase64('')], []);
+});
+
+// --- relays (nchan) and failover across several URLs ------------------------
+
+const nchanId = (n) => `1795674821:${n}`;
+
+test('relay ids that are not numbers: sequence checking uses the seq field', () => {
+  source.open();
+  es().open();
+  es().media(100, { key: false, id: nchanId(7) }); // a replay starting mid-GOP
+  es().media(101, { key: true, id: nchanId(8) });
+  es().media(103, { id: nchanId(9) });
+  assert.deepEqual(named('media').map((c) => c[1]), [100, 101, 103]);
+  assert.equal(source.counters.lostEvents, 1);
+  assert.equal(source.lastEventId, nchanId(9));
+  assert.equal(source.counters.badEvents, 0);
+});
+
+test('a stream event after a join without one (relay replay) still marks a new run', () => {
+  source.open();
+  es().open();
+  es().media(500, { key: true, id: nchanId(1) });
+  es().named('stream', { epoch: 400 }, nchanId(2)); // replayed late, same run: no change
+  assert.deepEqual(named('stream').map((c) => c[2]), [false]);
+  source.close();
+  source.open();
+  es().open();
+  es().media(500, { key: true, id: nchanId(1) });
+  es().named('stream', { epoch: 9000 }, nchanId(2)); // the pipeline restarted
+  es().media(9000, { key: true, id: nchanId(3) });
+  assert.deepEqual(named('stream').map((c) => c[2]), [false, true]);
+  assert.equal(source.counters.lostEvents, 0, 'no gap across runs');
+});
+
+test('an eos replayed by the relay after reopening is not a second end', async () => {
+  source.open();
+  es().open();
+  es().media(1, { key: true, id: nchanId(1) });
+  es().named('eos', {}, nchanId(2));
+  assert.equal(source.state, SourceState.ENDED);
+  await sleep(30);
+  const second = es();
+  second.open();
+  second.media(1, { key: true, id: nchanId(1) }); // the relay's buffer again
+  second.named('eos', {}, nchanId(2));
+  assert.equal(source.state, SourceState.ENDED);
+  assert.equal(named('eos').length, 1);
+  assert.ok(!second.closed, 'stays connected, waiting for the stream');
+  second.named('stream', { epoch: 50 }, nchanId(3));
+  assert.equal(source.state, SourceState.OPEN);
+  second.media(50, { key: true, id: nchanId(4) });
+  assert.deepEqual(named('media').map((c) => c[1]), [1, 50]);
+  await sleep(30);
+  assert.equal(FakeEventSource.instances.length, 2, 'not reopened again');
+});
+
+test('resumeUrl adds the last id as lastEventId, keeping the other parameters', () => {
+  assert.equal(resumeUrl('http://n2:8081/sub/live', ''), 'http://n2:8081/sub/live');
+  assert.equal(resumeUrl('http://n2:8081/sub/live', null), 'http://n2:8081/sub/live');
+  assert.equal(resumeUrl('http://n2:8081/sub/live?token=t', nchanId(22)),
+    'http://n2:8081/sub/live?token=t&lastEventId=1795674821%3A22');
+  assert.equal(resumeUrl('http://n2/stream?lastEventId=1&x=y', '2'), 'http://n2/stream?lastEventId=2&x=y');
+});
+
+test('nextUrlIndex goes round robin and waits once every URL failed in a row', () => {
+  assert.deepEqual(nextUrlIndex(0, 2, 1), { index: 1, wait: false });
+  assert.deepEqual(nextUrlIndex(1, 2, 2), { index: 0, wait: true });
+  assert.deepEqual(nextUrlIndex(0, 3, 1), { index: 1, wait: false });
+  assert.deepEqual(nextUrlIndex(1, 3, 2), { index: 2, wait: false });
+  assert.deepEqual(nextUrlIndex(2, 3, 3), { index: 0, wait: true });
+});
+
+function multiSource(urls, options = { reopenDelayMs: 20 }) {
+  source.close();
+  source = new SseSource(urls, {
+    onMedia: (chunk) => calls.push(['media', chunk.seq, chunk.key, [...chunk.bytes]]),
+    onGap: (...args) => calls.push(['gap', ...args]),
+    onEos: () => calls.push(['eos']),
+    onState: (...args) => calls.push(['state', ...args]),
+  }, options);
+  return source;
+}
+
+test('one URL: a lost connection is left to EventSource, on the same URL', () => {
+  source.open();
+  es().open();
+  es().media(1, { key: true });
+  es().error(FakeEventSource.CONNECTING);
+  assert.equal(FakeEventSource.instances.length, 1);
+  assert.equal(source.counters.failovers, 0);
+  assert.equal(source.state, SourceState.RETRYING);
+});
+
+test('several URLs: a lost connection continues on the next URL after the last id', () => {
+  multiSource(['http://n1/sub/live', 'http://n2/sub/live']);
+  source.open();
+  assert.equal(es().url, 'http://n1/sub/live', 'a fresh join on the first URL');
+  es().open();
+  for (let i = 0; i < 3; i++) es().media(10 + i, { key: i === 0, id: nchanId(i) });
+  const first = es();
+  first.error(FakeEventSource.CONNECTING); // node stopped: EventSource would retry it
+  assert.ok(first.closed, 'not retried on the dead node');
+  assert.equal(FakeEventSource.instances.length, 2);
+  assert.equal(es().url, 'http://n2/sub/live?lastEventId=1795674821%3A2');
+  assert.equal(source.url, 'http://n2/sub/live');
+  es().open();
+  es().media(13, { id: nchanId(3) });
+  es().media(14, { id: nchanId(4) });
+  assert.deepEqual(named('media').map((c) => c[1]), [10, 11, 12, 13, 14]);
+  assert.equal(source.counters.lostEvents, 0);
+  assert.equal(source.counters.failovers, 1);
+  assert.equal(source.counters.reconnects, 1);
+  assert.deepEqual(named('gap'), []);
+});
+
+test('several URLs: one that cannot be reached is skipped at once; all down, then slower', async () => {
+  multiSource(['http://n1/s', 'http://n2/s', 'http://n3/s']);
+  source.open();
+  es().open();
+  es().media(1, { key: true, id: 'a' });
+  es().error(FakeEventSource.CONNECTING); // n1 lost
+  es().error(FakeEventSource.CONNECTING); // n2 unreachable
+  assert.equal(es().url, 'http://n3/s?lastEventId=a');
+  es().error(FakeEventSource.CLOSED); // n3 refuses (HTTP error)
+  assert.equal(FakeEventSource.instances.length, 3, 'every URL failed: wait before the next round');
+  assert.equal(source.state, SourceState.RETRYING);
+  await sleep(40);
+  assert.equal(FakeEventSource.instances.length, 4);
+  assert.equal(es().url, 'http://n1/s?lastEventId=a');
+  es().open(); // n1 is back
+  es().media(2, { id: 'b' });
+  assert.equal(source.counters.failovers, 3);
+  assert.equal(source.counters.lostEvents, 0);
+  es().error(FakeEventSource.CONNECTING); // lost again: immediate failover, the count starts afresh
+  assert.equal(FakeEventSource.instances.length, 5);
+  assert.equal(es().url, 'http://n2/s?lastEventId=b');
+});
+
+test('several URLs: before any event a failover is a fresh join; pause and play start afresh', () => {
+  multiSource(['http://n1/s', 'http://n2/s']);
+  source.open();
+  es().error(FakeEventSource.CONNECTING);
+  assert.equal(es().url, 'http://n2/s');
+  es().open();
+  es().media(5, { key: true, id: 'x' });
+  source.close();
+  source.open(); // at the live edge of the URL in use, not resuming
+  assert.equal(es().url, 'http://n2/s');
 });
