@@ -20,7 +20,12 @@ packages=(
   python3-flask libbenchmark-dev gnuplot-nox
   # test clients and checks; clang and its runtime for the fuzz targets
   curl ffmpeg chromium clang libclang-rt-14-dev
+  # the scale-out example and its tests: nginx + nchan nodes sharing Redis
+  # (examples/scale-out/cluster.sh runs its own on loopback ports)
+  nginx libnginx-mod-nchan redis-server
 )
+# Installing these starts system services on ports 80 and 6379 by default.
+daemons=(nginx redis-server)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
@@ -31,6 +36,28 @@ if ((${#missing[@]})); then
   echo "Installing: ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+  # Daemons installed now are kept from starting: the tests start their own
+  # on loopback, and a system nginx on port 80 or Redis on 6379 would only
+  # be in the way. Ones that were installed before are left as they are.
+  new_daemons=()
+  for d in "${daemons[@]}"; do
+    [[ " ${missing[*]} " != *" $d "* ]] || new_daemons+=("$d")
+  done
+  policy=/usr/sbin/policy-rc.d
+  if ((${#new_daemons[@]})) && [ ! -e "$policy" ]; then
+    # Debian's way to tell maintainer scripts not to start services (101:
+    # action forbidden); removed again below, even when apt-get fails.
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    trap '$SUDO rm -f "$policy"' EXIT
+  fi
+
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+  # ... nor at the next boot, where systemd runs the machine.
+  if ((${#new_daemons[@]})) && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now "${new_daemons[@]}" || true
+  fi
 fi
