@@ -64,7 +64,7 @@ export async function startCluster(options = []) {
     out = await run('bash', [CLUSTER_SH, 'start', '--dir', dir, ...options], { env, timeout: 30000 });
   } catch (e) {
     await run('bash', [CLUSTER_SH, 'stop', '--dir', dir], { env }).catch(() => {});
-    throw new Error(`cluster.sh start failed: ${e.stderr ?? e.message}`, { cause: e });
+    throw new Error(`cluster.sh start failed (its logs are in ${dir}): ${e.stderr || e.message}`, { cause: e });
   }
   const vars = {};
   for (const line of out.stdout.split('\n')) {
