@@ -667,8 +667,9 @@ static GstStructure *publish_stats(GstSseSinkPrivate *priv) {
   return gst_structure_new("ssesink-publish-stats", "active", G_TYPE_BOOLEAN, publisher != nullptr, "connected",
                            G_TYPE_BOOLEAN, st.connected, "messages-published", G_TYPE_UINT64, st.published,
                            "bytes-published", G_TYPE_UINT64, st.bytes, "messages-dropped", G_TYPE_UINT64, st.dropped,
-                           "failures", G_TYPE_UINT64, st.failures, "outages", G_TYPE_UINT64, st.outages, "queue-bytes",
-                           G_TYPE_UINT64, st.queued_bytes, "last-error", G_TYPE_STRING, st.last_error.c_str(), nullptr);
+                           "failures", G_TYPE_UINT64, st.failures, "outages", G_TYPE_UINT64, st.outages, "failovers",
+                           G_TYPE_UINT64, st.failovers, "queue-bytes", G_TYPE_UINT64, st.queued_bytes, "url",
+                           G_TYPE_STRING, st.url.c_str(), "last-error", G_TYPE_STRING, st.last_error.c_str(), nullptr);
 }
 
 static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
@@ -927,7 +928,9 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
       g_param_spec_string("publish-url", "Publish URL",
                           "Also publish every event to this nchan publisher endpoint (http:// or https://, e.g. "
                           "http://127.0.0.1:8081/pub/cam1), one POST per event over a kept-alive connection, so a "
-                          "cluster of nginx nodes can serve the viewers. NULL = do not publish. See docs/scaling.md",
+                          "cluster of nginx nodes can serve the viewers. Several URLs separated by commas (nodes of "
+                          "one cluster): when a POST fails the next is used. NULL = do not publish. See "
+                          "docs/scaling.md",
                           nullptr, rw));
   g_object_class_install_property(
       gobject_class, PROP_PUBLISH_AUTHORIZATION,
@@ -957,7 +960,7 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
       g_param_spec_boxed("publish-stats", "Publish statistics",
                          "Publishing to publish-url: active, connected (the last POST succeeded), "
                          "messages-published, bytes-published, messages-dropped, failures (POSTs retried), outages, "
-                         "queue-bytes, last-error",
+                         "failovers (switches to the next URL), queue-bytes, url (in use), last-error",
                          GST_TYPE_STRUCTURE, ro));
 
   /**

@@ -14,6 +14,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "event-encoder.h"
 #include "publish-queue.h"
@@ -40,7 +41,8 @@ struct Item {
 struct NchanPublisher::Impl {
   PublisherConfig cfg;
   StateFn on_state;
-  GUri *uri = nullptr;
+  std::vector<GUri *> uris;      /* publish-url, split at commas */
+  std::vector<std::string> urls; /* the same, as text */
 
   GMainContext *context = nullptr;
   GMainLoop *loop = nullptr;
@@ -61,6 +63,8 @@ struct NchanPublisher::Impl {
   GSource *wake = nullptr;
   GSource *retry = nullptr;
   unsigned retry_delay_ms = 0;
+  size_t current = 0;       /* index in uris of the endpoint in use */
+  size_t fail_streak = 0;   /* consecutive failed POSTs */
   bool state_known = false; /* on_state was called at least once */
   bool last_up = false;     /* what it was told last */
   Item in_flight;
@@ -78,11 +82,12 @@ struct NchanPublisher::Impl {
   void set_state(bool up, const std::string &detail);
 };
 
-std::unique_ptr<NchanPublisher> NchanPublisher::start(PublisherConfig config, StateFn on_state, GError **error) {
+/* Parses one publish URL; nullptr and @error unless it is http(s) with a host. */
+static GUri *parse_url(const std::string &url, GError **error) {
   GError *err = nullptr;
-  GUri *uri = g_uri_parse(config.url.c_str(), static_cast<GUriFlags>(SOUP_HTTP_URI_FLAGS), &err);
+  GUri *uri = g_uri_parse(url.c_str(), static_cast<GUriFlags>(SOUP_HTTP_URI_FLAGS), &err);
   if (!uri) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Invalid publish URL \"%s\": %s", config.url.c_str(),
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Invalid publish URL \"%s\": %s", url.c_str(),
                 err->message);
     g_error_free(err);
     return nullptr;
@@ -91,15 +96,43 @@ std::unique_ptr<NchanPublisher> NchanPublisher::start(PublisherConfig config, St
   if ((g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) || !g_uri_get_host(uri) ||
       !*g_uri_get_host(uri)) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                "Invalid publish URL \"%s\": need http:// or https:// and a host", config.url.c_str());
+                "Invalid publish URL \"%s\": need http:// or https:// and a host", url.c_str());
     g_uri_unref(uri);
+    return nullptr;
+  }
+  return uri;
+}
+
+std::unique_ptr<NchanPublisher> NchanPublisher::start(PublisherConfig config, StateFn on_state, GError **error) {
+  std::vector<GUri *> uris;
+  std::vector<std::string> urls;
+  gchar **parts = g_strsplit(config.url.c_str(), ",", -1);
+  for (gchar **part = parts; *part; part++) {
+    const std::string url = g_strstrip(*part);
+    if (url.empty())
+      continue;
+    GUri *uri = parse_url(url, error);
+    if (!uri) {
+      for (GUri *u : uris)
+        g_uri_unref(u);
+      g_strfreev(parts);
+      return nullptr;
+    }
+    uris.push_back(uri);
+    urls.push_back(url);
+  }
+  g_strfreev(parts);
+  if (uris.empty()) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "No publish URL in \"%s\"", config.url.c_str());
     return nullptr;
   }
 
   std::unique_ptr<NchanPublisher> p(new NchanPublisher());
   p->impl_ = std::make_unique<Impl>(std::move(config));
   Impl *impl = p->impl_.get();
-  impl->uri = uri;
+  impl->uris = std::move(uris);
+  impl->urls = std::move(urls);
+  impl->stats.url = impl->urls[0];
   impl->on_state = std::move(on_state);
   impl->context = g_main_context_new();
   impl->loop = g_main_loop_new(impl->context, FALSE);
@@ -121,7 +154,8 @@ NchanPublisher::~NchanPublisher() {
   impl_->thread.join();
   g_main_loop_unref(impl_->loop);
   g_main_context_unref(impl_->context);
-  g_uri_unref(impl_->uri);
+  for (GUri *uri : impl_->uris)
+    g_uri_unref(uri);
 }
 
 void NchanPublisher::Impl::run(std::promise<void> &started) {
@@ -258,7 +292,7 @@ void NchanPublisher::Impl::pump() {
     in_flight_bytes = in_flight.size;
     sending = true;
   }
-  message = soup_message_new_from_uri(SOUP_METHOD_POST, uri);
+  message = soup_message_new_from_uri(SOUP_METHOD_POST, uris[current]);
   SoupMessageHeaders *headers = soup_message_get_request_headers(message);
   if (!cfg.authorization.empty())
     soup_message_headers_replace(headers, "Authorization", cfg.authorization.c_str());
@@ -309,6 +343,7 @@ void NchanPublisher::Impl::succeeded() {
   }
   in_flight = Item();
   retry_delay_ms = 0;
+  fail_streak = 0;
   set_state(true, "");
   pump();
 }
@@ -326,7 +361,7 @@ void NchanPublisher::Impl::failed(const std::string &why, bool retry_it) {
     if (stats.connected)
       stats.outages++;
     stats.connected = false;
-    stats.last_error = why;
+    stats.last_error = urls[current] + ": " + why;
     if (retry_it) {
       queue.put_back(std::move(in_flight));
     } else {
@@ -338,14 +373,28 @@ void NchanPublisher::Impl::failed(const std::string &why, bool retry_it) {
   }
   in_flight = Item();
   if (!retry_it) {
-    GST_WARNING("publisher: %s refused a message (%s); dropped it", cfg.url.c_str(), why.c_str());
+    GST_WARNING("publisher: %s refused a message (%s); dropped it", urls[current].c_str(), why.c_str());
     pump();
     return;
   }
-  retry_delay_ms = retry_delay_ms ? std::min(cfg.retry_max_ms, retry_delay_ms * 2) : cfg.retry_min_ms;
-  GST_DEBUG("publisher: %s failed (%s); retrying in %u ms", cfg.url.c_str(), why.c_str(), retry_delay_ms);
-  set_state(false, why);
-  retry = g_timeout_source_new(retry_delay_ms);
+  /* The next endpoint at once; the backoff only once all of them failed. */
+  const std::string failed_url = urls[current];
+  fail_streak++;
+  if (urls.size() > 1) {
+    current = (current + 1) % urls.size();
+    std::lock_guard<std::mutex> lock(mutex);
+    stats.url = urls[current];
+    stats.failovers++;
+  }
+  unsigned delay_ms = 0;
+  if (fail_streak % urls.size() == 0) {
+    retry_delay_ms = retry_delay_ms ? std::min(cfg.retry_max_ms, retry_delay_ms * 2) : cfg.retry_min_ms;
+    delay_ms = retry_delay_ms;
+    set_state(false, failed_url + ": " + why);
+  }
+  GST_DEBUG("publisher: %s failed (%s); trying %s in %u ms", failed_url.c_str(), why.c_str(), urls[current].c_str(),
+            delay_ms);
+  retry = g_timeout_source_new(delay_ms);
   g_source_set_callback(
       retry,
       [](gpointer data) -> gboolean {

@@ -9,7 +9,8 @@
  *
  * When the endpoint is slow or down, events wait in a PublishQueue bounded
  * in bytes and age (older ones are dropped up to the next key event), and
- * the failed POST is retried with exponential backoff. */
+ * the failed POST is retried: at once on the next URL when several are
+ * given (nodes of one cluster), with exponential backoff once all failed. */
 #pragma once
 
 #include <gio/gio.h>
@@ -24,7 +25,7 @@
 namespace gstsse {
 
 struct PublisherConfig {
-  std::string url;           /* http:// or https://; the POST target */
+  std::string url;           /* http(s) POST target, or several separated by commas (failover) */
   std::string authorization; /* value of an Authorization header; empty: none */
   std::string path;          /* the stream's path, for the stream event */
   uint64_t epoch = 0;        /* first id of the run, for the stream event */
@@ -42,8 +43,10 @@ struct PublisherStats {
   uint64_t dropped = 0;      /* media events dropped: over the buffer limits or refused as too large */
   uint64_t failures = 0;     /* POSTs that failed (each is retried) */
   uint64_t outages = 0;      /* times the endpoint went from working to failing */
+  uint64_t failovers = 0;    /* switches to the next of several URLs after a failure */
   uint64_t queued_bytes = 0; /* waiting, including the POST in flight */
-  std::string last_error;
+  std::string url;           /* the URL in use */
+  std::string last_error;    /* "<url>: <reason>" of the last failure */
 };
 
 class NchanPublisher {
@@ -53,7 +56,8 @@ class NchanPublisher {
   using StateFn = std::function<void(bool up, const std::string &detail)>;
 
   /* Starts the publisher thread. Returns nullptr and sets @error
-   * (G_IO_ERROR_INVALID_ARGUMENT) if @config.url is not an http(s) URL. */
+   * (G_IO_ERROR_INVALID_ARGUMENT) unless every URL in @config.url is an
+   * http(s) URL with a host. */
   static std::unique_ptr<NchanPublisher> start(PublisherConfig config, StateFn on_state, GError **error);
 
   /* Stops at once: what is still queued is dropped; drain() first to wait. */

@@ -217,8 +217,9 @@ GST_END_TEST;
 GST_START_TEST(test_failover_resumes_with_last_event_id) {
   Cluster c;
   c.start();
-  /* Published through node 2, which stays up. */
-  Pipe p(noisy_pipeline(15, "publish-only=true publish-url=" + c.publish_url(1, "fo")));
+  /* Published through node 1, then node 2 when node 1 goes. */
+  Pipe p(noisy_pipeline(
+      15, "publish-only=true publish-url=\"" + c.publish_url(0, "fo") + ", " + c.publish_url(1, "fo") + "\""));
   play(p.pipeline);
   std::unique_ptr<SseClient> a(subscribe(c, 0, "fo"));
   Received before = read_nchan(*a, 20);
@@ -245,6 +246,16 @@ GST_START_TEST(test_failover_resumes_with_last_event_id) {
     before = std::move(after);
   }
   expect_decodable(all);
+
+  /* The publisher moved on to node 2 without a gap (checked above) and says so. */
+  std::string url;
+  GstStructure *st = nullptr;
+  g_object_get(p.sink, "publish-stats", &st, nullptr);
+  guint64 failovers = 0;
+  fail_unless(gst_structure_get_uint64(st, "failovers", &failovers) && failovers >= 1);
+  url = gst_structure_get_string(st, "url");
+  fail_unless(url == c.publish_url(1, "fo"), "publishing to %s", url.c_str());
+  gst_structure_free(st);
   p.release();
 }
 GST_END_TEST;
