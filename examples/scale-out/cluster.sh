@@ -97,10 +97,17 @@ node_port() {
   echo "${ps[$i]}"
 }
 
-# Waits until "$@" succeeds, polling; fails after $timeout seconds.
+# Polls "$@" until it succeeds (0) or gives up (2: the process died), for
+# at most $timeout seconds.
 wait_for() {
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
+  local deadline=$((SECONDS + timeout)) rc
+  while :; do
+    rc=0
+    "$@" >/dev/null 2>&1 || rc=$?
+    case $rc in
+      0) return 0 ;;
+      2) return 1 ;;
+    esac
     ((SECONDS < deadline)) || return 1
     sleep 0.02
   done
@@ -174,8 +181,14 @@ live_pid() {
 redis_pidfile() { echo "$dir/redis/redis.pid"; }
 node_pidfile() { echo "$dir/$1/nginx.pid"; }
 
-redis_ping() {
-  [ "$("$REDIS_CLI" -h "$HOST" -p "$redis_port" ping 2>/dev/null)" = PONG ]
+redis_cli() {
+  # redis-cli waits forever for an answer that may never come.
+  timeout 1 "$REDIS_CLI" -h "$HOST" -p "$redis_port" "$@"
+}
+
+redis_up() {
+  live_pid "$(redis_pidfile)" redis-server >/dev/null || return 2
+  [ "$(redis_cli ping 2>/dev/null)" = PONG ]
 }
 
 # Prints the last lines of a log to stderr, to explain a failure.
@@ -192,19 +205,23 @@ start_redis() {
   fi
   mkdir -p "$dir/redis"
   local log="$dir/redis/redis.log"
-  # No persistence: the channel buffers are short-lived by design.
-  if ! "$REDIS_SERVER" --bind "$HOST" --port "$redis_port" --daemonize yes \
-    --dir "$dir/redis" --pidfile "$dir/redis/redis.pid" --logfile "$log" \
-    --save '' --appendonly no; then
-    echo "cluster.sh: redis-server failed to start" >&2
+  # In the background rather than --daemonize, to know its pid at once and
+  # see it exit (a taken port) without waiting for the timeout. setsid: its
+  # own session, away from the caller's terminal and signals. No
+  # persistence: the channel buffers are short-lived by design.
+  setsid "$REDIS_SERVER" --bind "$HOST" --port "$redis_port" --daemonize no \
+    --dir "$dir/redis" --logfile "$log" --save '' --appendonly no \
+    </dev/null >/dev/null 2>&1 &
+  echo $! >"$(redis_pidfile)"
+  if ! wait_for redis_up; then
+    echo "cluster.sh: redis on port $redis_port not ready" >&2
     show_log "$log"
+    stop_redis
     return 1
   fi
-  if ! wait_for redis_ping; then
-    echo "cluster.sh: redis on port $redis_port not ready after ${timeout}s" >&2
-    show_log "$log"
-    return 1
-  fi
+  # The pid Redis reports, in case setsid had to fork.
+  redis_cli info server |
+    sed -n 's/^process_id:\([0-9]*\).*/\1/p' >"$(redis_pidfile)"
 }
 
 write_node_conf() {
@@ -235,12 +252,14 @@ write_node_conf() {
 # publisher location answers the channel's state: 200, or 404 for a channel
 # nobody published to; 5xx while Redis is not connected).
 node_ready() {
-  local port=$1 code
+  local node=$1 port=$2 code
   local auth=()
   [ -z "$publish_token" ] || auth=(-H "Authorization: Bearer $publish_token")
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "${auth[@]}" \
-    "http://$HOST:$port/pub/$channel") || return 1
-  [ "$code" = 200 ] || [ "$code" = 404 ]
+    "http://$HOST:$port/pub/$channel") || code=000
+  [ "$code" = 200 ] || [ "$code" = 404 ] && return 0
+  live_pid "$(node_pidfile "$node")" nginx >/dev/null || return 2
+  return 1
 }
 
 start_node() {
@@ -258,8 +277,8 @@ start_node() {
     show_log "$log"
     return 1
   fi
-  if ! wait_for node_ready "$port"; then
-    echo "cluster.sh: $node on port $port not ready after ${timeout}s" >&2
+  if ! wait_for node_ready "$node" "$port"; then
+    echo "cluster.sh: $node on port $port not ready" >&2
     show_log "$log"
     return 1
   fi
@@ -325,6 +344,11 @@ cmd_start() {
       dir=$(mktemp -d "${TMPDIR:-/tmp}/sse-cluster.XXXXXX")
     fi
     mkdir -p "$dir"
+    if live_pid "$(redis_pidfile)" redis-server >/dev/null ||
+      live_pid "$(node_pidfile node1)" nginx >/dev/null ||
+      live_pid "$(node_pidfile node2)" nginx >/dev/null; then
+      die "a cluster is running in $dir: stop it first, or start one part with --only"
+    fi
     [ -n "$redis_port" ] || redis_port=$(free_port)
     if [ -z "$ports" ]; then
       local a b
@@ -333,6 +357,10 @@ cmd_start() {
       ports="$a,$b"
     fi
     save_env
+    local p
+    for p in "$redis_port" ${ports//,/ }; do
+      ! port_in_use "$p" || die "port $p is in use"
+    done
     # All or nothing: a failed start leaves no process behind.
     if ! { start_redis && start_node 0 && start_node 1; }; then
       stop_all
@@ -411,7 +439,7 @@ done
 [[ $buffer_length =~ ^[0-9]+$ ]] || die "--buffer-length takes a number"
 [[ $message_timeout =~ ^[0-9]+[smhd]?$ ]] || die "--message-timeout takes an nginx time (30s, 5m)"
 [[ $first_message =~ ^(-?[0-9]+|oldest|newest)$ ]] || die "--first-message takes -N, N, oldest or newest"
-[[ $allow_origin =~ ^[^\"\|\\]+$ ]] || die "--allow-origin: no quotes, | or backslashes"
+[[ $allow_origin =~ ^[^\"\|\\\&]+$ ]] || die "--allow-origin: no quotes, |, & or backslashes"
 [[ $publish_token =~ ^[A-Za-z0-9._~+/=-]*$ ]] || die "--publish-token: token68 characters only"
 [[ $workers =~ ^([1-9][0-9]*|auto)$ ]] || die "--workers takes a number or auto"
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout takes whole seconds"
