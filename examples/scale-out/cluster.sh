@@ -13,7 +13,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 template="$here/nchan-node.conf.in"
-NGINX=${NGINX:-nginx}
+# Not $NGINX: nginx reads that variable as a list of inherited sockets.
+NGINX_BIN=${NGINX_BIN:-nginx}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
 NCHAN_MODULE=${NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}
@@ -272,7 +273,7 @@ start_node() {
   fi
   write_node_conf "$node" "$port"
   # With `daemon on`, nginx returns once it has bound its port (or failed).
-  if ! "$NGINX" -p "$dir/$node/" -c nginx.conf -e error.log 2>>"$log"; then
+  if ! env -u NGINX "$NGINX_BIN" -p "$dir/$node/" -c nginx.conf -e error.log 2>>"$log"; then
     echo "cluster.sh: $node failed to start on port $port" >&2
     show_log "$log"
     return 1

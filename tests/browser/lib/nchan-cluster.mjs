@@ -43,12 +43,8 @@ export function clusterMissing() {
 }
 
 function clusterEnv() {
-  const env = { ...process.env, PATH };
-  // cluster.sh takes the nginx binary from $NGINX, but nginx itself reads
-  // $NGINX as a list of inherited sockets (binary upgrade) and then does not
-  // daemonize: cluster.sh would hang. Find nginx on PATH instead.
-  delete env.NGINX;
-  return env;
+  // nginx lives in /usr/sbin, which a user's PATH may lack.
+  return { ...process.env, PATH };
 }
 
 /**

@@ -32,6 +32,17 @@ bool cluster_available(std::string *missing) {
   return true;
 }
 
+/* Made by main() in the parent process: every cluster's state directory is
+ * in it, so main() can stop what a failed (forked) test left running. */
+std::string g_base_dir;
+
+void run_cluster_sh(std::vector<std::string> args, bool check);
+
+void remove_tree(const std::string &dir) {
+  gchar *argv[] = {const_cast<gchar *>("rm"), const_cast<gchar *>("-rf"), const_cast<gchar *>(dir.c_str()), nullptr};
+  g_spawn_sync(nullptr, argv, nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+}
+
 /* Two nginx + nchan nodes and a Redis, run by examples/scale-out/cluster.sh
  * in a state directory of their own. */
 struct Cluster {
@@ -40,18 +51,16 @@ struct Cluster {
   int redis = 0;
 
   Cluster() {
-    gchar *d = g_dir_make_tmp("sse-nchan-XXXXXX", nullptr);
-    fail_unless(d != nullptr);
-    dir = d;
-    g_free(d);
+    std::string templ = g_base_dir + "/cluster-XXXXXX";
+    fail_unless(g_mkdtemp(&templ[0]) != nullptr);
+    dir = templ;
     ports[0] = free_port();
     ports[1] = free_port();
     redis = free_port();
   }
   ~Cluster() {
     run({"stop", "--dir", dir}, false);
-    gchar *argv[] = {const_cast<gchar *>("rm"), const_cast<gchar *>("-rf"), const_cast<gchar *>(dir.c_str()), nullptr};
-    g_spawn_sync(nullptr, argv, nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+    remove_tree(dir);
   }
 
   void start() {
@@ -64,28 +73,41 @@ struct Cluster {
     return "http://127.0.0.1:" + std::to_string(ports[n]) + "/pub/" + channel;
   }
 
-  void run(std::vector<std::string> args, bool check = true) {
-    const char *script = g_getenv("SSE_CLUSTER_SH");
-    fail_unless(script != nullptr, "SSE_CLUSTER_SH is not set");
-    std::vector<gchar *> argv{const_cast<gchar *>("bash"), const_cast<gchar *>(script)};
-    for (auto &a : args)
-      argv.push_back(const_cast<gchar *>(a.c_str()));
-    argv.push_back(nullptr);
-    gchar *out = nullptr, *err = nullptr;
-    gint status = 0;
-    GError *error = nullptr;
-    const gboolean ok =
-        g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out, &err, &status, &error);
-    if (check) {
-      fail_unless(ok, "cluster.sh: %s", error ? error->message : "");
-      fail_unless(g_spawn_check_wait_status(status, nullptr), "cluster.sh %s failed: %s%s", args[0].c_str(), out, err);
-    }
-    if (error)
-      g_error_free(error);
-    g_free(out);
-    g_free(err);
-  }
+  void run(std::vector<std::string> args, bool check = true) { run_cluster_sh(std::move(args), check); }
 };
+
+void run_cluster_sh(std::vector<std::string> args, bool check) {
+  const char *script = g_getenv("SSE_CLUSTER_SH");
+  fail_unless(script != nullptr, "SSE_CLUSTER_SH is not set");
+  std::vector<gchar *> argv{const_cast<gchar *>("bash"), const_cast<gchar *>(script)};
+  for (auto &a : args)
+    argv.push_back(const_cast<gchar *>(a.c_str()));
+  argv.push_back(nullptr);
+  gchar *out = nullptr, *err = nullptr;
+  gint status = 0;
+  GError *error = nullptr;
+  const gboolean ok =
+      g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out, &err, &status, &error);
+  if (check) {
+    fail_unless(ok, "cluster.sh: %s", error ? error->message : "");
+    fail_unless(g_spawn_check_wait_status(status, nullptr), "cluster.sh %s failed: %s%s", args[0].c_str(), out, err);
+  }
+  if (error)
+    g_error_free(error);
+  g_free(out);
+  g_free(err);
+}
+
+/* Parent process, after the suite: stops the clusters of tests that failed
+ * before their destructor ran, and removes every state directory. */
+void clean_up_clusters() {
+  if (GDir *d = g_dir_open(g_base_dir.c_str(), 0, nullptr)) {
+    while (const gchar *name = g_dir_read_name(d))
+      run_cluster_sh({"stop", "--dir", g_base_dir + "/" + name}, false);
+    g_dir_close(d);
+  }
+  remove_tree(g_base_dir);
+}
 
 /* A subscriber on node @n of @c: EventSource's request, as nchan wants it. */
 SseClient *subscribe(const Cluster &c, int n, const std::string &channel,
@@ -389,6 +411,10 @@ int main(int argc, char **argv) {
     }
     g_print("SKIP: the nchan cluster tests need %s\n", missing.c_str());
   }
+  gchar *base = g_dir_make_tmp("sse-nchan-XXXXXX", nullptr);
+  g_base_dir = base;
+  g_free(base);
   const int failed = gst_check_run_suite(nchan_suite(available), "ssesink-nchan", __FILE__);
+  clean_up_clusters();
   return failed ? 1 : (available ? 0 : 77);
 }
