@@ -343,14 +343,14 @@ def viewers_per_cpu(r):
 
 def main_table(results, idle):
     head = ("N", "setup", "ok", "CPU s/s", "gst", "nginx", "redis", "viewers/CPU-s", "b/a", "lost", "lat p50 ms",
-            "p99", "max", "join p99 ms", "load")
+            "p99", "max", "join p99 ms", "RSS MiB", "load")
     rows = []
     for s in SETUPS:
         i = idle.get(s)
         if i:
             sp = i["cpu_split"]
             rows.append(("0", LABEL[s], "-", fmt(i["cpu_per_s"], "%.3f"), fmt(sp.get("gst"), "%.3f"),
-                         fmt(sp.get("nginx"), "%.3f"), fmt(sp.get("redis"), "%.3f")) + ("-",) * 8)
+                         fmt(sp.get("nginx"), "%.3f"), fmt(sp.get("redis"), "%.3f")) + ("-",) * 9)
     by = {(r["setup"], r["n"]): r for r in results}
     for n in sorted({r["n"] for r in results}):
         for s in SETUPS:
@@ -368,6 +368,7 @@ def main_table(results, idle):
                          "%d" % (L["events_lost"] + L["out_of_order"]),
                          fmt(L["latency_ms"]["p50"], "%.2f"), fmt(L["latency_ms"]["p99"], "%.2f"),
                          fmt(L["latency_ms"]["max"], "%.1f"), fmt(L["join_ms"]["p99"], "%.1f"),
+                         fmt(L["rss_kib"] / 1024 if L["rss_kib"] is not None else None, "%.1f"),
                          fmt(r["loadavg"], "%.1f")))
     return render(head, rows)
 
@@ -495,14 +496,17 @@ def main():
         args.size, args.fps, rate * 8 / 1000, args.duration, args.connect_rate))
     log("CPU = utime+stime per second of stream of the whole server side (b: gst-launch + both nginx masters and "
         "workers + redis),\nsplit by process group; viewers/CPU-s = N / CPU s/s; b/a = its ratio; lost = events "
-        "missing or out of order (seq);\nlatency = receipt - `ts` (encode time in ssesink), live events only\n")
+        "missing or out of order (seq);\nlatency = receipt - `ts` (encode time in ssesink), live events only; RSS = "
+        "of those processes together at the end\n")
     log(text)
     if htext.count("\n") > 0:
         log("\nthe hop side by side: one ssesink serves half the clients and publishes the same events to node1, "
             "the other half are on node1/node2;\nhop adds = nchan - direct percentile; paired = per event, receipt "
             "on the first nchan client (node1) - on the first direct client\n")
         log(htext)
-    out = {"args": vars(args), "results": results, "idle": idle, "failures": failures,
+    commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True).stdout.strip()
+    out = {"args": vars(args), "commit": commit, "results": results, "idle": idle, "failures": failures,
            "stream_kbps": rate * 8 / 1000, "when": time.strftime("%Y-%m-%d %H:%M:%S")}
     res_path = os.path.join(args.work, "results.json")
     with open(res_path, "w") as f:
