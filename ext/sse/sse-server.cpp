@@ -13,6 +13,7 @@
 #include <map>
 #include <thread>
 
+#include "body-frame.h"
 #include "client-queue.h"
 #include "event-encoder.h"
 #include "resume.h"
@@ -24,9 +25,13 @@ GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
 namespace gstsse {
 namespace {
 
-/* Bytes handed to libsoup at once per client. Small enough that the queue,
- * where policy can still act, holds most of a slow client's backlog. */
+/* Bytes taken from a client's queue for one write. Small enough that the
+ * queue, where policy can still act, holds most of a slow client's backlog. */
 constexpr size_t kInFlightMax = 128 * 1024;
+
+/* Vectors per write: a frame's head and tail plus its events; a frame with
+ * more events goes out in several writes. */
+constexpr size_t kMaxVectors = 64;
 
 /* Runs @fn on the thread that owns @ctx and waits for it. */
 void run_on(GMainContext *ctx, const std::function<void()> &fn) {
@@ -64,39 +69,47 @@ uint64_t next_run_first_seq() {
 }
 
 Event::Event(Kind k, uint64_t s, bool is_key, std::string wire)
-    : kind(k), seq(s), key(is_key), made_us(g_get_monotonic_time()) {
-  size_ = wire.size();
-  auto *owned = new std::string(std::move(wire));
-  bytes = g_bytes_new_with_free_func(
-      owned->data(), owned->size(), [](gpointer p) { delete static_cast<std::string *>(p); }, owned);
-}
-
-Event::~Event() {
-  g_bytes_unref(bytes);
-}
+    : kind(k), seq(s), key(is_key), made_us(g_get_monotonic_time()), wire_(std::move(wire)) {}
 
 /* ------------------------------------------------------------------------ */
 
 struct Stream::Client : std::enable_shared_from_this<Stream::Client> {
   Stream::Impl *owner = nullptr;
   uint32_t id = 0;
+  /* Until libsoup has written the response headers: the request. */
   SoupServerMessage *msg = nullptr;
+  gulong headers_id = 0, finished_id = 0;
+  /* Then the connection, taken from libsoup; the body is written here. */
+  GIOStream *conn = nullptr;
+  GPollableOutputStream *out = nullptr;
+  GSocket *sock = nullptr;
+  GSource *writable = nullptr; /* armed while the socket takes nothing */
+  bool chunked = true;         /* HTTP/1.1: chunked body; HTTP/1.0: close-delimited */
+  BodyFrame frame;             /* the write in progress */
   std::string remote;
   ClientQueue<Event> queue;
   bool started = false;    /* has its first key chunk (or resumed) */
   std::string stream_json; /* the stream event it got last; empty: none yet */
-  bool closing = false;
-  bool ended = false; /* body completed (EOS or closing) */
+  bool closing = false;    /* nothing more is written; removal is under way */
+  bool ended = false;      /* the eos event is taken for writing */
+  bool removed = false;
   RemoveReason reason = RemoveReason::kClosed;
-  gulong wrote_id = 0, finished_id = 0;
   int64_t connected_us = 0;
-  int64_t last_write_us = 0;    /* last time something was handed to libsoup */
-  int64_t last_progress_us = 0; /* last time libsoup wrote something */
-  /* Written on the server thread, read by get-stats under Impl::mutex. */
-  uint64_t bytes_sent = 0, events_sent = 0, events_dropped = 0;
+  int64_t last_write_us = 0;    /* last time a write of new events began */
+  int64_t last_progress_us = 0; /* last time the socket took something, or data began to wait */
+  /* Written on the server thread only; get-stats reads them (relaxed) while
+   * Impl::mutex keeps the client alive. */
+  std::atomic<uint64_t> bytes_sent{0}, events_sent{0}, events_dropped{0}, unsent_bytes{0};
 
   Client(QueueLimits limits, ClientQueue<Event>::GapFactory gap) : queue(limits, kInFlightMax, std::move(gap)) {}
 };
+
+namespace {
+/* Adds @n to a counter that only the server thread writes. */
+inline void bump(std::atomic<uint64_t> &counter, uint64_t n) {
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+}  // namespace
 
 struct Stream::Impl {
   Stream *self;
@@ -133,11 +146,13 @@ struct Stream::Impl {
   void join(const std::shared_ptr<Client> &c, const char *last_event_id);
   void dispatch();
   void add_to_backlog(const EventPtr &ev);
-  void deliver(const std::shared_ptr<Client> &c, const EventPtr &ev);
+  void deliver(const std::shared_ptr<Client> &c, const EventPtr &ev, int64_t now);
   void pump(const std::shared_ptr<Client> &c);
+  void wait_writable(const std::shared_ptr<Client> &c);
   void close_client(const std::shared_ptr<Client> &c, RemoveReason reason);
-  void on_wrote(const std::shared_ptr<Client> &c, guint size);
+  void on_headers_written(const std::shared_ptr<Client> &c);
   void on_finished(const std::shared_ptr<Client> &c);
+  void finish(const std::shared_ptr<Client> &c, RemoveReason reason);
   void forget(const std::shared_ptr<Client> &c);
   std::vector<std::shared_ptr<Client>> snapshot();
   void tick();
@@ -188,10 +203,10 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
   const Client &c = *it->second;
   out->id = c.id;
   out->remote_address = c.remote;
-  out->bytes_sent = c.bytes_sent;
-  out->events_sent = c.events_sent;
-  out->events_dropped = c.events_dropped;
-  out->queued_bytes = c.queue.unsent_bytes();
+  out->bytes_sent = c.bytes_sent.load(std::memory_order_relaxed);
+  out->events_sent = c.events_sent.load(std::memory_order_relaxed);
+  out->events_dropped = c.events_dropped.load(std::memory_order_relaxed);
+  out->queued_bytes = c.unsent_bytes.load(std::memory_order_relaxed);
   out->connected_us = c.connected_us;
   return true;
 }
@@ -334,11 +349,11 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   if (method == SOUP_METHOD_HEAD)
     return;
 
-  /* The stream never ends by itself; when it does end, close. */
+  /* The stream never ends by itself; when it does end, close. libsoup
+   * writes these headers; the body is written here (pump()). */
+  const bool chunked = soup_server_message_get_http_version(msg) != SOUP_HTTP_1_0;
   soup_message_headers_replace(headers, "Connection", "close");
-  soup_message_headers_set_encoding(
-      headers, soup_server_message_get_http_version(msg) == SOUP_HTTP_1_0 ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
-  soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
+  soup_message_headers_set_encoding(headers, chunked ? SOUP_ENCODING_CHUNKED : SOUP_ENCODING_EOF);
 
   if (GSocket *sock = soup_server_message_get_socket(msg))
     g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
@@ -351,14 +366,16 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   });
   c->owner = this;
   c->msg = SOUP_SERVER_MESSAGE(g_object_ref(msg));
+  c->chunked = chunked;
   c->remote = soup_server_message_get_remote_host(msg) ? soup_server_message_get_remote_host(msg) : "";
   c->connected_us = c->last_write_us = c->last_progress_us = g_get_monotonic_time();
-  /* The handlers are disconnected in forget() before the client can go. */
-  c->wrote_id = g_signal_connect(msg, "wrote-body-data", G_CALLBACK(+[](SoupServerMessage *, guint n, gpointer d) {
-                                   auto *cl = static_cast<Client *>(d);
-                                   cl->owner->on_wrote(cl->shared_from_this(), n);
-                                 }),
-                                 c.get());
+  /* The handlers are disconnected when the connection is taken, or in
+   * forget(), before the client can go. */
+  c->headers_id = g_signal_connect(msg, "wrote-headers", G_CALLBACK(+[](SoupServerMessage *, gpointer d) {
+                                     auto *cl = static_cast<Client *>(d);
+                                     cl->owner->on_headers_written(cl->shared_from_this());
+                                   }),
+                                   c.get());
   c->finished_id = g_signal_connect(msg, "finished", G_CALLBACK(+[](SoupServerMessage *, gpointer d) {
                                       auto *cl = static_cast<Client *>(d);
                                       cl->owner->on_finished(cl->shared_from_this());
@@ -402,12 +419,13 @@ void Stream::Impl::join(const std::shared_ptr<Client> &c, const char *last_event
     std::lock_guard<std::mutex> lock(caps_mutex);
     have_caps = !caps.empty();
   }
+  const int64_t now = g_get_monotonic_time();
   if (have_caps) {
     c->stream_json = stream_event_json();
-    deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", c->stream_json)));
+    deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", c->stream_json)), now);
   }
   if (eos) {
-    deliver(c, eos_event);
+    deliver(c, eos_event, now);
     return;
   }
 
@@ -428,16 +446,16 @@ void Stream::Impl::join(const std::shared_ptr<Client> &c, const char *last_event
     const std::string given = last_event_id;
     json_append_string(json, given.size() > 64 ? given.substr(0, 64) : given);
     json += ",\"epoch\":" + std::to_string(self->first_seq_) + "}";
-    deliver(c, control_event(encode_named_event("reset", json)));
+    deliver(c, control_event(encode_named_event("reset", json)), now);
     GST_INFO("client %u: Last-Event-ID %.40s: %s, joining at the latest key chunk", c->id, last_event_id, d.reason);
   }
   if (from == 0 || backlog.empty() || from > backlog.back()->seq)
     return;
   for (size_t i = from - backlog.front()->seq; i < backlog.size() && !c->closing; i++)
-    deliver(c, backlog[i]);
+    deliver(c, backlog[i], now);
 }
 
-void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev) {
+void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev, int64_t now) {
   if (c->closing || c->ended)
     return;
   if (ev->kind == Event::Kind::kStream) {
@@ -445,7 +463,7 @@ void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev)
       return;
     if (c->stream_json.empty()) {
       c->stream_json = ev->note;
-      deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", ev->note)));
+      deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", ev->note)), now);
       return;
     }
     c->stream_json = ev->note;
@@ -454,11 +472,9 @@ void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev)
       return; /* joins start at a key chunk */
     c->started = true;
   }
-  const auto result = c->queue.push(ev, g_get_monotonic_time());
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    c->events_dropped = c->queue.dropped_events();
-  }
+  const auto result = c->queue.push(ev, now);
+  c->events_dropped.store(c->queue.dropped_events(), std::memory_order_relaxed);
+  c->unsent_bytes.store(c->queue.unsent_bytes(), std::memory_order_relaxed);
   if (result == ClientQueue<Event>::Result::kOverHardLimit) {
     GST_INFO("client %u (%s): %" G_GSIZE_FORMAT " bytes unsent, over the hard limit; disconnecting", c->id,
              c->remote.c_str(), c->queue.unsent_bytes());
@@ -466,31 +482,103 @@ void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev)
   }
 }
 
+/* Writes what the client has queued until its socket takes no more: each
+ * run of queued events (up to kInFlightMax) is one frame, written with one
+ * writev of the shared event bytes plus, for a chunked body, the frame's
+ * size line and CRLF. */
 void Stream::Impl::pump(const std::shared_ptr<Client> &c) {
-  if (c->closing || c->ended)
+  if (c->closing || !c->conn || c->writable)
     return;
-  SoupMessageBody *body = soup_server_message_get_response_body(c->msg);
-  bool appended = false;
-  uint64_t sent = 0;
-  while (EventPtr ev = c->queue.pop_for_write()) {
-    soup_message_body_append_bytes(body, ev->bytes);
-    appended = true;
-    sent++;
-    if (ev->kind == Event::Kind::kEos) {
-      c->ended = true;
-      c->reason = RemoveReason::kEos;
-      soup_message_body_complete(body);
+  for (;;) {
+    if (!c->frame.active()) {
+      size_t payload = 0;
+      uint64_t events = 0;
+      bool last = false;
+      while (EventPtr ev = c->queue.pop_for_write()) {
+        payload += ev->size();
+        events++;
+        if (ev->kind == Event::Kind::kEos) {
+          last = true;
+          break;
+        }
+      }
+      if (events == 0)
+        break;
+      if (last) {
+        c->ended = true;
+        c->reason = RemoveReason::kEos;
+      }
+      /* The write timeout counts from when data starts to wait. */
+      c->last_write_us = c->last_progress_us = g_get_monotonic_time();
+      bump(c->events_sent, events);
+      c->frame.start(payload, c->chunked, last);
+    }
+
+    GOutputVector v[kMaxVectors];
+    const size_t n = c->frame.gather(c->queue.in_flight_events(), c->queue.front_written(), v, kMaxVectors);
+    gsize written = 0;
+    GError *error = nullptr;
+    const GPollableReturn r = g_pollable_output_stream_writev_nonblocking(c->out, v, n, &written, nullptr, &error);
+    if (r == G_POLLABLE_RETURN_WOULD_BLOCK) {
+      wait_writable(c);
       break;
     }
-  }
-  if (appended) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      c->events_sent += sent;
+    if (r == G_POLLABLE_RETURN_FAILED) {
+      GST_INFO("client %u (%s): write failed: %s", c->id, c->remote.c_str(), error ? error->message : "?");
+      g_clear_error(&error);
+      finish(c, c->ended ? c->reason : RemoveReason::kClosed);
+      return;
     }
-    c->last_write_us = g_get_monotonic_time();
-    soup_server_message_unpause(c->msg);
+    const size_t payload = c->frame.advance(written);
+    c->queue.wrote(payload);
+    c->last_progress_us = g_get_monotonic_time();
+    bump(c->bytes_sent, payload);
+    bump(self->bytes_served_, payload);
+    if (!c->frame.active() && c->frame.last()) {
+      c->unsent_bytes.store(0, std::memory_order_relaxed);
+      finish(c, RemoveReason::kEos);
+      return;
+    }
   }
+  c->unsent_bytes.store(c->queue.unsent_bytes(), std::memory_order_relaxed);
+}
+
+void Stream::Impl::wait_writable(const std::shared_ptr<Client> &c) {
+  c->writable = g_pollable_output_stream_create_source(c->out, nullptr);
+  /* The source goes (finish()) before the client can. */
+  g_source_set_callback(c->writable, G_SOURCE_FUNC(+[](GObject *, gpointer d) -> gboolean {
+                          auto *cl = static_cast<Client *>(d);
+                          g_source_unref(cl->writable);
+                          cl->writable = nullptr;
+                          cl->owner->pump(cl->shared_from_this());
+                          return G_SOURCE_REMOVE;
+                        }),
+                        c.get(), nullptr);
+  g_source_attach(c->writable, g_main_context_get_thread_default());
+}
+
+/* libsoup has written the response headers: the connection is ours from
+ * here on, and the body is written by pump(). */
+void Stream::Impl::on_headers_written(const std::shared_ptr<Client> &c) {
+  SoupServerMessage *msg = c->msg;
+  g_signal_handler_disconnect(msg, c->headers_id);
+  g_signal_handler_disconnect(msg, c->finished_id);
+  c->headers_id = c->finished_id = 0;
+  if (GSocket *sock = soup_server_message_get_socket(msg))
+    c->sock = G_SOCKET(g_object_ref(sock));
+  c->conn = soup_server_message_steal_connection(msg);
+  c->msg = nullptr;
+  g_object_unref(msg); /* libsoup holds its own while it emits */
+  if (!c->conn) {
+    finish(c, RemoveReason::kClosed);
+    return;
+  }
+  c->out = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(c->conn));
+  if (c->closing) { /* closed while the headers were being written */
+    finish(c, c->reason);
+    return;
+  }
+  pump(c);
 }
 
 void Stream::Impl::add_to_backlog(const EventPtr &ev) {
@@ -527,6 +615,7 @@ void Stream::Impl::dispatch() {
   if (batch.empty())
     return;
   auto targets = snapshot();
+  const int64_t now = g_get_monotonic_time();
   for (const auto &ev : batch) {
     if (ev->is_media()) {
       add_to_backlog(ev);
@@ -535,21 +624,10 @@ void Stream::Impl::dispatch() {
       eos_event = ev;
     }
     for (auto &c : targets)
-      deliver(c, ev);
+      deliver(c, ev, now);
   }
   for (auto &c : targets)
     pump(c);
-}
-
-void Stream::Impl::on_wrote(const std::shared_ptr<Client> &c, guint size) {
-  c->queue.wrote(size);
-  c->last_progress_us = g_get_monotonic_time();
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    c->bytes_sent += size;
-  }
-  self->bytes_served_ += size;
-  pump(c);
 }
 
 void Stream::Impl::close_client(const std::shared_ptr<Client> &c, RemoveReason reason) {
@@ -557,31 +635,63 @@ void Stream::Impl::close_client(const std::shared_ptr<Client> &c, RemoveReason r
     return;
   c->closing = true;
   c->reason = reason;
-  /* Make the pending write fail now rather than when the peer drains. */
-  if (GSocket *sock = soup_server_message_get_socket(c->msg))
-    g_socket_shutdown(sock, TRUE, TRUE, nullptr);
-  if (!c->ended) {
-    c->ended = true;
-    soup_message_body_complete(soup_server_message_get_response_body(c->msg));
+  if (c->conn) {
+    finish(c, reason);
+    return;
   }
-  soup_server_message_unpause(c->msg);
+  /* libsoup still has the connection (its headers are not written yet):
+   * make that write fail now, and on_finished() removes the client. */
+  if (GSocket *sock = c->msg ? soup_server_message_get_socket(c->msg) : nullptr)
+    g_socket_shutdown(sock, TRUE, TRUE, nullptr);
+}
+
+/* Closes a client's connection and removes it: client-removed (@reason). */
+void Stream::Impl::finish(const std::shared_ptr<Client> &c, RemoveReason reason) {
+  if (c->removed)
+    return;
+  c->closing = true;
+  if (c->writable) {
+    g_source_destroy(c->writable);
+    g_source_unref(c->writable);
+    c->writable = nullptr;
+  }
+  if (c->conn) {
+    /* Anything but a complete body: cut the connection now, whatever the
+     * peer has left unread. */
+    if (reason != RemoveReason::kEos && c->sock)
+      g_socket_shutdown(c->sock, TRUE, TRUE, nullptr);
+    g_io_stream_close(c->conn, nullptr, nullptr);
+    g_clear_object(&c->conn);
+    c->out = nullptr;
+  }
+  g_clear_object(&c->sock);
+  GST_INFO("client %u (%s) removed, reason %d, %" G_GUINT64_FORMAT " bytes sent", c->id, c->remote.c_str(),
+           static_cast<int>(reason), c->bytes_sent.load(std::memory_order_relaxed));
+  forget(c);
+  if (self->on_client_removed)
+    self->on_client_removed(c->id, reason);
 }
 
 void Stream::Impl::forget(const std::shared_ptr<Client> &c) {
+  c->removed = true;
   {
     std::lock_guard<std::mutex> lock(mutex);
     clients.erase(c->id);
   }
   self->num_clients_--;
-  g_signal_handler_disconnect(c->msg, c->wrote_id);
-  g_signal_handler_disconnect(c->msg, c->finished_id);
-  g_clear_object(&c->msg);
+  if (c->msg) {
+    g_signal_handler_disconnect(c->msg, c->headers_id);
+    g_signal_handler_disconnect(c->msg, c->finished_id);
+    g_clear_object(&c->msg);
+  }
 }
 
+/* libsoup finished a request whose connection we never took: the client
+ * went before its headers were written, or was closed then. */
 void Stream::Impl::on_finished(const std::shared_ptr<Client> &c) {
-  const RemoveReason reason = c->closing || c->ended ? c->reason : RemoveReason::kClosed;
-  GST_INFO("client %u (%s) removed, reason %d, %" G_GUINT64_FORMAT " bytes sent", c->id, c->remote.c_str(),
-           static_cast<int>(reason), c->bytes_sent);
+  const RemoveReason reason = c->closing ? c->reason : RemoveReason::kClosed;
+  GST_INFO("client %u (%s) removed before its headers were written, reason %d", c->id, c->remote.c_str(),
+           static_cast<int>(reason));
   forget(c);
   if (self->on_client_removed)
     self->on_client_removed(c->id, reason);
@@ -594,8 +704,7 @@ void Stream::Impl::tick() {
   for (auto &c : snapshot()) {
     if (c->closing || c->ended)
       continue;
-    if (cfg.write_timeout_ms && c->queue.in_flight_bytes() > 0 &&
-        now - c->last_progress_us > int64_t{cfg.write_timeout_ms} * 1000) {
+    if (cfg.write_timeout_ms && c->frame.active() && now - c->last_progress_us > int64_t{cfg.write_timeout_ms} * 1000) {
       GST_INFO("client %u (%s): nothing written for %u ms; disconnecting", c->id, c->remote.c_str(),
                cfg.write_timeout_ms);
       close_client(c, RemoveReason::kSlow);
@@ -605,9 +714,9 @@ void Stream::Impl::tick() {
       close_client(c, RemoveReason::kSlow);
       continue;
     }
-    if (cfg.keepalive_interval && c->queue.unsent_bytes() == 0 &&
+    if (cfg.keepalive_interval && c->queue.unsent_bytes() == 0 && !c->frame.active() &&
         now - c->last_write_us >= int64_t{cfg.keepalive_interval} * G_USEC_PER_SEC) {
-      deliver(c, control_event(keepalive));
+      deliver(c, control_event(keepalive), now);
       pump(c);
     }
   }
@@ -615,10 +724,12 @@ void Stream::Impl::tick() {
 
 void Stream::Impl::shutdown_all() {
   for (auto &c : snapshot()) {
-    SoupServerMessage *msg = SOUP_SERVER_MESSAGE(g_object_ref(c->msg));
+    if (c->conn) {
+      finish(c, RemoveReason::kShutdown);
+      continue;
+    }
     close_client(c, RemoveReason::kShutdown);
     forget(c);
-    g_object_unref(msg);
     if (self->on_client_removed)
       self->on_client_removed(c->id, RemoveReason::kShutdown);
   }
