@@ -74,8 +74,25 @@ Event::Event(Kind k, uint64_t s, bool is_key, std::string wire)
 /* ------------------------------------------------------------------------ */
 
 struct Stream::Client : std::enable_shared_from_this<Stream::Client> {
+  /* What every event touches first, together: a client costs cache misses
+   * before it costs instructions. */
+  bool closing = false;         /* nothing more is written; removal is under way */
+  bool ended = false;           /* the eos event is taken for writing */
+  bool started = false;         /* has its first key chunk (or resumed) */
+  bool chunked = true;          /* HTTP/1.1: chunked body; HTTP/1.0: close-delimited */
+  GSource *writable = nullptr;  /* armed while the socket takes nothing */
+  int64_t last_write_us = 0;    /* last time a write of new events began */
+  int64_t last_progress_us = 0; /* last time the socket took something, or data began to wait */
+  /* Written on the server thread only; get-stats reads them (relaxed) while
+   * Impl::mutex keeps the client alive. */
+  std::atomic<uint64_t> bytes_sent{0}, events_sent{0}, events_dropped{0}, unsent_bytes{0};
+  BodyFrame frame; /* the write in progress */
+  ClientQueue<Event> queue;
+
   Stream::Impl *owner = nullptr;
   uint32_t id = 0;
+  bool removed = false;
+  RemoveReason reason = RemoveReason::kClosed;
   /* Until libsoup has written the response headers: the request. */
   SoupServerMessage *msg = nullptr;
   gulong headers_id = 0, finished_id = 0;
@@ -83,23 +100,9 @@ struct Stream::Client : std::enable_shared_from_this<Stream::Client> {
   GIOStream *conn = nullptr;
   GPollableOutputStream *out = nullptr;
   GSocket *sock = nullptr;
-  GSource *writable = nullptr; /* armed while the socket takes nothing */
-  bool chunked = true;         /* HTTP/1.1: chunked body; HTTP/1.0: close-delimited */
-  BodyFrame frame;             /* the write in progress */
   std::string remote;
-  ClientQueue<Event> queue;
-  bool started = false;    /* has its first key chunk (or resumed) */
   std::string stream_json; /* the stream event it got last; empty: none yet */
-  bool closing = false;    /* nothing more is written; removal is under way */
-  bool ended = false;      /* the eos event is taken for writing */
-  bool removed = false;
-  RemoveReason reason = RemoveReason::kClosed;
   int64_t connected_us = 0;
-  int64_t last_write_us = 0;    /* last time a write of new events began */
-  int64_t last_progress_us = 0; /* last time the socket took something, or data began to wait */
-  /* Written on the server thread only; get-stats reads them (relaxed) while
-   * Impl::mutex keeps the client alive. */
-  std::atomic<uint64_t> bytes_sent{0}, events_sent{0}, events_dropped{0}, unsent_bytes{0};
 
   Client(QueueLimits limits, ClientQueue<Event>::GapFactory gap) : queue(limits, kInFlightMax, std::move(gap)) {}
 };
@@ -120,10 +123,16 @@ struct Stream::Impl {
   GSource *wake = nullptr;
   GSource *ticker = nullptr;
 
-  /* Guards the clients map and the stats fields in it, for get-stats. */
+  /* Guards the clients map, which get-stats looks clients up in. */
   mutable std::mutex mutex;
   std::map<uint32_t, std::shared_ptr<Client>> clients;
   uint32_t next_id = 1;
+
+  /* Server thread only: the same clients in a vector, walked for every
+   * event without a lock. Removed clients are pruned before the next walk. */
+  std::vector<std::shared_ptr<Client>> live;
+  size_t live_removed = 0;
+  bool walking = false; /* dispatch() is walking live: do not prune */
 
   std::mutex caps_mutex;
   std::string caps;
@@ -147,13 +156,15 @@ struct Stream::Impl {
   void dispatch();
   void add_to_backlog(const EventPtr &ev);
   void deliver(const std::shared_ptr<Client> &c, const EventPtr &ev, int64_t now);
-  void pump(const std::shared_ptr<Client> &c);
+  void pump(const std::shared_ptr<Client> &c, int64_t now);
+  bool write_nonblocking(Client *c, const GOutputVector *v, size_t n, gsize *written);
   void wait_writable(const std::shared_ptr<Client> &c);
   void close_client(const std::shared_ptr<Client> &c, RemoveReason reason);
   void on_headers_written(const std::shared_ptr<Client> &c);
   void on_finished(const std::shared_ptr<Client> &c);
   void finish(const std::shared_ptr<Client> &c, RemoveReason reason);
   void forget(const std::shared_ptr<Client> &c);
+  void prune();
   std::vector<std::shared_ptr<Client>> snapshot();
   void tick();
   void shutdown_all();
@@ -240,13 +251,18 @@ QueueLimits Stream::Impl::limits() const {
   return l;
 }
 
+void Stream::Impl::prune() {
+  if (live_removed == 0 || walking)
+    return;
+  live.erase(std::remove_if(live.begin(), live.end(), [](const std::shared_ptr<Client> &c) { return c->removed; }),
+             live.end());
+  live_removed = 0;
+}
+
+/* The clients, for a walk that may remove some (server thread). */
 std::vector<std::shared_ptr<Stream::Client>> Stream::Impl::snapshot() {
-  std::lock_guard<std::mutex> lock(mutex);
-  std::vector<std::shared_ptr<Client>> v;
-  v.reserve(clients.size());
-  for (auto &kv : clients)
-    v.push_back(kv.second);
-  return v;
+  prune();
+  return live;
 }
 
 namespace {
@@ -386,6 +402,7 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
     c->id = next_id++;
     clients[c->id] = c;
   }
+  live.push_back(c);
   self->num_clients_++;
 
   /* Last-Event-ID: the header EventSource sends, or a query parameter for
@@ -396,7 +413,7 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   GST_INFO("client %u (%s) connected to %s%s%.40s", c->id, c->remote.c_str(), cfg.path.c_str(),
            last_id ? ", Last-Event-ID " : "", last_id ? last_id : "");
   join(c, last_id);
-  pump(c);
+  pump(c, c->connected_us);
 
   if (self->on_client_added)
     self->on_client_added(c->id, c->remote);
@@ -486,7 +503,7 @@ void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev,
  * run of queued events (up to kInFlightMax) is one frame, written with one
  * writev of the shared event bytes plus, for a chunked body, the frame's
  * size line and CRLF. */
-void Stream::Impl::pump(const std::shared_ptr<Client> &c) {
+void Stream::Impl::pump(const std::shared_ptr<Client> &c, int64_t now) {
   if (c->closing || !c->conn || c->writable)
     return;
   for (;;) {
@@ -509,29 +526,30 @@ void Stream::Impl::pump(const std::shared_ptr<Client> &c) {
         c->reason = RemoveReason::kEos;
       }
       /* The write timeout counts from when data starts to wait. */
-      c->last_write_us = c->last_progress_us = g_get_monotonic_time();
+      c->last_write_us = c->last_progress_us = now;
       bump(c->events_sent, events);
       c->frame.start(payload, c->chunked, last);
     }
 
     GOutputVector v[kMaxVectors];
     const size_t n = c->frame.gather(c->queue.in_flight_events(), c->queue.front_written(), v, kMaxVectors);
-    gsize written = 0;
-    GError *error = nullptr;
-    const GPollableReturn r = g_pollable_output_stream_writev_nonblocking(c->out, v, n, &written, nullptr, &error);
-    if (r == G_POLLABLE_RETURN_WOULD_BLOCK) {
-      wait_writable(c);
-      break;
+    if (n == 0) { /* the frame and the queue disagree: a bug, not the client's fault */
+      GST_ERROR("client %u (%s): nothing to write for an unfinished frame", c->id, c->remote.c_str());
+      finish(c, RemoveReason::kError);
+      return;
     }
-    if (r == G_POLLABLE_RETURN_FAILED) {
-      GST_INFO("client %u (%s): write failed: %s", c->id, c->remote.c_str(), error ? error->message : "?");
-      g_clear_error(&error);
+    gsize written = 0;
+    if (!write_nonblocking(c.get(), v, n, &written)) {
       finish(c, c->ended ? c->reason : RemoveReason::kClosed);
       return;
     }
+    if (written == 0) {
+      wait_writable(c);
+      break;
+    }
     const size_t payload = c->frame.advance(written);
     c->queue.wrote(payload);
-    c->last_progress_us = g_get_monotonic_time();
+    c->last_progress_us = now;
     bump(c->bytes_sent, payload);
     bump(self->bytes_served_, payload);
     if (!c->frame.active() && c->frame.last()) {
@@ -543,6 +561,21 @@ void Stream::Impl::pump(const std::shared_ptr<Client> &c) {
   c->unsent_bytes.store(c->queue.unsent_bytes(), std::memory_order_relaxed);
 }
 
+/* One non-blocking write of @n vectors; false on error (logged). */
+bool Stream::Impl::write_nonblocking(Client *c, const GOutputVector *v, size_t n, gsize *written) {
+  *written = 0;
+  GError *error = nullptr;
+  const GPollableReturn r = g_pollable_output_stream_writev_nonblocking(c->out, v, n, written, nullptr, &error);
+  if (r == G_POLLABLE_RETURN_FAILED) {
+    GST_INFO("client %u (%s): write failed: %s", c->id, c->remote.c_str(), error ? error->message : "?");
+    g_clear_error(&error);
+    return false;
+  }
+  if (r == G_POLLABLE_RETURN_WOULD_BLOCK)
+    *written = 0;
+  return true;
+}
+
 void Stream::Impl::wait_writable(const std::shared_ptr<Client> &c) {
   c->writable = g_pollable_output_stream_create_source(c->out, nullptr);
   /* The source goes (finish()) before the client can. */
@@ -550,7 +583,7 @@ void Stream::Impl::wait_writable(const std::shared_ptr<Client> &c) {
                           auto *cl = static_cast<Client *>(d);
                           g_source_unref(cl->writable);
                           cl->writable = nullptr;
-                          cl->owner->pump(cl->shared_from_this());
+                          cl->owner->pump(cl->shared_from_this(), g_get_monotonic_time());
                           return G_SOURCE_REMOVE;
                         }),
                         c.get(), nullptr);
@@ -578,7 +611,7 @@ void Stream::Impl::on_headers_written(const std::shared_ptr<Client> &c) {
     finish(c, c->reason);
     return;
   }
-  pump(c);
+  pump(c, g_get_monotonic_time());
 }
 
 void Stream::Impl::add_to_backlog(const EventPtr &ev) {
@@ -614,8 +647,6 @@ void Stream::Impl::dispatch() {
   }
   if (batch.empty())
     return;
-  auto targets = snapshot();
-  const int64_t now = g_get_monotonic_time();
   for (const auto &ev : batch) {
     if (ev->is_media()) {
       add_to_backlog(ev);
@@ -623,11 +654,21 @@ void Stream::Impl::dispatch() {
       eos = true;
       eos_event = ev;
     }
-    for (auto &c : targets)
-      deliver(c, ev, now);
   }
-  for (auto &c : targets)
-    pump(c);
+  /* One pass over the clients, each queued and written while its state is
+   * in cache. No client joins during the walk; some may be removed, and stay
+   * in live (skipped: they are closing) until the next prune. */
+  prune();
+  walking = true;
+  const size_t n = live.size();
+  const int64_t now = g_get_monotonic_time();
+  for (size_t i = 0; i < n; i++) {
+    const std::shared_ptr<Client> &c = live[i];
+    for (const auto &ev : batch)
+      deliver(c, ev, now);
+    pump(c, now);
+  }
+  walking = false;
 }
 
 void Stream::Impl::close_client(const std::shared_ptr<Client> &c, RemoveReason reason) {
@@ -674,6 +715,7 @@ void Stream::Impl::finish(const std::shared_ptr<Client> &c, RemoveReason reason)
 
 void Stream::Impl::forget(const std::shared_ptr<Client> &c) {
   c->removed = true;
+  live_removed++;
   {
     std::lock_guard<std::mutex> lock(mutex);
     clients.erase(c->id);
@@ -717,7 +759,7 @@ void Stream::Impl::tick() {
     if (cfg.keepalive_interval && c->queue.unsent_bytes() == 0 && !c->frame.active() &&
         now - c->last_write_us >= int64_t{cfg.keepalive_interval} * G_USEC_PER_SEC) {
       deliver(c, control_event(keepalive), now);
-      pump(c);
+      pump(c, now);
     }
   }
 }
