@@ -28,7 +28,9 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # port=0: the element picks a free port and notifies current-port, which
-# gst-launch -v prints.
+# gst-launch -v prints. The log exists before the background job opens it,
+# so the poll below never reads a missing file (set -e would end the test).
+: >"$work/gst.log"
 gst-launch-1.0 -v -e \
   videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 \
   ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 \

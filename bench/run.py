@@ -33,8 +33,8 @@ SEED_PYTHON = "/usr/bin/python3"  # Debian's, with python3-flask
 # setting for TS over sockets, so it writes 1316 bytes per send; tcp188: fed
 # the muxer's default 188-byte buffers, one send per packet per client.
 # ssesink10 (not run by default): ssesink with clients asking HTTP/1.0, so the
-# body is close-delimited instead of chunked (one send per event instead of
-# three); see "Profile" in docs/performance.md.
+# body is close-delimited instead of chunked: what the chunk framing costs;
+# see "Optimisations" in docs/performance.md.
 SERVERS = ["ssesink", "tcp", "tcp188", "seed", "ssesink10"]
 DEFAULT_SERVERS = SERVERS[:4]
 LABEL = {"ssesink": "ssesink", "tcp": "tcpserversink", "tcp188": "tcpserversink/188", "seed": "seed (Flask)",

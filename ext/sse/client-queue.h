@@ -111,6 +111,11 @@ class ClientQueue {
     }
   }
 
+  /* What pop_for_write() handed out and is not yet written, oldest first;
+   * front_written() bytes of the first one are written. */
+  const std::deque<EventPtr> &in_flight_events() const { return inflight_; }
+  size_t front_written() const { return front_written_; }
+
   size_t unsent_bytes() const { return queued_bytes_ + in_flight_; }
   size_t queued_bytes() const { return queued_bytes_; }
   size_t in_flight_bytes() const { return in_flight_; }

@@ -208,9 +208,7 @@ void NchanPublisher::publish(const EventPtr &event) {
     case Event::Kind::kEos: item.name = "eos"; break;
     default: return;
   }
-  gsize size = 0;
-  const auto *wire = static_cast<const char *>(g_bytes_get_data(event->bytes, &size));
-  if (!find_data_field(std::string_view(wire, size), &item.offset, &item.size))
+  if (!find_data_field(std::string_view(event->data(), event->size()), &item.offset, &item.size))
     return;
   item.event = event;
   item.key = event->key;
@@ -298,7 +296,10 @@ void NchanPublisher::Impl::pump() {
     soup_message_headers_replace(headers, "Authorization", cfg.authorization.c_str());
   if (in_flight.name)
     soup_message_headers_replace(headers, "X-EventSource-Event", in_flight.name);
-  GBytes *body = g_bytes_new_from_bytes(in_flight.event->bytes, in_flight.offset, in_flight.size);
+  /* A view into the shared event, which the GBytes keeps alive: no copy. */
+  GBytes *body = g_bytes_new_with_free_func(
+      in_flight.event->data() + in_flight.offset, in_flight.size,
+      [](gpointer ref) { delete static_cast<EventPtr *>(ref); }, new EventPtr(in_flight.event));
   soup_message_set_request_body_from_bytes(message, "application/json", body);
   g_bytes_unref(body);
   soup_session_send_and_read_async(

@@ -5,14 +5,18 @@
 #include <libsoup/soup.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <future>
 #include <map>
 #include <thread>
 
+#include "body-frame.h"
 #include "client-queue.h"
 #include "event-encoder.h"
 #include "resume.h"
@@ -24,9 +28,13 @@ GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
 namespace gstsse {
 namespace {
 
-/* Bytes handed to libsoup at once per client. Small enough that the queue,
- * where policy can still act, holds most of a slow client's backlog. */
+/* Bytes taken from a client's queue for one write. Small enough that the
+ * queue, where policy can still act, holds most of a slow client's backlog. */
 constexpr size_t kInFlightMax = 128 * 1024;
+
+/* Vectors per write: a frame's head and tail plus its events; a frame with
+ * more events goes out in several writes. */
+constexpr size_t kMaxVectors = 64;
 
 /* Runs @fn on the thread that owns @ctx and waits for it. */
 void run_on(GMainContext *ctx, const std::function<void()> &fn) {
@@ -64,39 +72,51 @@ uint64_t next_run_first_seq() {
 }
 
 Event::Event(Kind k, uint64_t s, bool is_key, std::string wire)
-    : kind(k), seq(s), key(is_key), made_us(g_get_monotonic_time()) {
-  size_ = wire.size();
-  auto *owned = new std::string(std::move(wire));
-  bytes = g_bytes_new_with_free_func(
-      owned->data(), owned->size(), [](gpointer p) { delete static_cast<std::string *>(p); }, owned);
-}
-
-Event::~Event() {
-  g_bytes_unref(bytes);
-}
+    : kind(k), seq(s), key(is_key), made_us(g_get_monotonic_time()), wire_(std::move(wire)) {}
 
 /* ------------------------------------------------------------------------ */
 
 struct Stream::Client : std::enable_shared_from_this<Stream::Client> {
+  /* What every event touches first, together: a client costs cache misses
+   * before it costs instructions. */
+  bool closing = false;         /* nothing more is written; removal is under way */
+  bool ended = false;           /* the eos event is taken for writing */
+  bool started = false;         /* has its first key chunk (or resumed) */
+  bool chunked = true;          /* HTTP/1.1: chunked body; HTTP/1.0: close-delimited */
+  int fd = -1;                  /* plain HTTP: written with sendmsg(); -1: through out (TLS) */
+  GSource *writable = nullptr;  /* armed while the socket takes nothing */
+  int64_t last_write_us = 0;    /* last time a write of new events began */
+  int64_t last_progress_us = 0; /* last time the socket took something, or data began to wait */
+  /* Written on the server thread only; get-stats reads them (relaxed) while
+   * Impl::mutex keeps the client alive. */
+  std::atomic<uint64_t> bytes_sent{0}, events_sent{0}, events_dropped{0}, unsent_bytes{0};
+  BodyFrame frame; /* the write in progress */
+  ClientQueue<Event> queue;
+
   Stream::Impl *owner = nullptr;
   uint32_t id = 0;
-  SoupServerMessage *msg = nullptr;
-  std::string remote;
-  ClientQueue<Event> queue;
-  bool started = false;    /* has its first key chunk (or resumed) */
-  std::string stream_json; /* the stream event it got last; empty: none yet */
-  bool closing = false;
-  bool ended = false; /* body completed (EOS or closing) */
+  bool removed = false;
   RemoveReason reason = RemoveReason::kClosed;
-  gulong wrote_id = 0, finished_id = 0;
+  /* Until libsoup has written the response headers: the request. */
+  SoupServerMessage *msg = nullptr;
+  gulong headers_id = 0, finished_id = 0;
+  /* Then the connection, taken from libsoup; the body is written here. */
+  GIOStream *conn = nullptr;
+  GPollableOutputStream *out = nullptr;
+  GSocket *sock = nullptr;
+  std::string remote;
+  std::string stream_json; /* the stream event it got last; empty: none yet */
   int64_t connected_us = 0;
-  int64_t last_write_us = 0;    /* last time something was handed to libsoup */
-  int64_t last_progress_us = 0; /* last time libsoup wrote something */
-  /* Written on the server thread, read by get-stats under Impl::mutex. */
-  uint64_t bytes_sent = 0, events_sent = 0, events_dropped = 0;
 
   Client(QueueLimits limits, ClientQueue<Event>::GapFactory gap) : queue(limits, kInFlightMax, std::move(gap)) {}
 };
+
+namespace {
+/* Adds @n to a counter that only the server thread writes. */
+inline void bump(std::atomic<uint64_t> &counter, uint64_t n) {
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+}  // namespace
 
 struct Stream::Impl {
   Stream *self;
@@ -107,10 +127,16 @@ struct Stream::Impl {
   GSource *wake = nullptr;
   GSource *ticker = nullptr;
 
-  /* Guards the clients map and the stats fields in it, for get-stats. */
+  /* Guards the clients map, which get-stats looks clients up in. */
   mutable std::mutex mutex;
   std::map<uint32_t, std::shared_ptr<Client>> clients;
   uint32_t next_id = 1;
+
+  /* Server thread only: the same clients in a vector, walked for every
+   * event without a lock. Removed clients are pruned before the next walk. */
+  std::vector<std::shared_ptr<Client>> live;
+  size_t live_removed = 0;
+  bool walking = false; /* dispatch() is walking live: do not prune */
 
   std::mutex caps_mutex;
   std::string caps;
@@ -124,6 +150,7 @@ struct Stream::Impl {
   EventPtr eos_event;
   int64_t last_keyframe_request_us = 0;
   CorsPolicy cors_policy;
+  bool tls = false; /* the server speaks HTTPS; set before the first client */
 
   explicit Impl(Stream *s) : self(s) {}
 
@@ -133,12 +160,16 @@ struct Stream::Impl {
   void join(const std::shared_ptr<Client> &c, const char *last_event_id);
   void dispatch();
   void add_to_backlog(const EventPtr &ev);
-  void deliver(const std::shared_ptr<Client> &c, const EventPtr &ev);
-  void pump(const std::shared_ptr<Client> &c);
+  void deliver(const std::shared_ptr<Client> &c, const EventPtr &ev, int64_t now);
+  void pump(const std::shared_ptr<Client> &c, int64_t now);
+  bool write_nonblocking(Client *c, const GOutputVector *v, size_t n, gsize *written);
+  void wait_writable(const std::shared_ptr<Client> &c);
   void close_client(const std::shared_ptr<Client> &c, RemoveReason reason);
-  void on_wrote(const std::shared_ptr<Client> &c, guint size);
+  void on_headers_written(const std::shared_ptr<Client> &c);
   void on_finished(const std::shared_ptr<Client> &c);
+  void finish(const std::shared_ptr<Client> &c, RemoveReason reason);
   void forget(const std::shared_ptr<Client> &c);
+  void prune();
   std::vector<std::shared_ptr<Client>> snapshot();
   void tick();
   void shutdown_all();
@@ -188,10 +219,10 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
   const Client &c = *it->second;
   out->id = c.id;
   out->remote_address = c.remote;
-  out->bytes_sent = c.bytes_sent;
-  out->events_sent = c.events_sent;
-  out->events_dropped = c.events_dropped;
-  out->queued_bytes = c.queue.unsent_bytes();
+  out->bytes_sent = c.bytes_sent.load(std::memory_order_relaxed);
+  out->events_sent = c.events_sent.load(std::memory_order_relaxed);
+  out->events_dropped = c.events_dropped.load(std::memory_order_relaxed);
+  out->queued_bytes = c.unsent_bytes.load(std::memory_order_relaxed);
   out->connected_us = c.connected_us;
   return true;
 }
@@ -212,13 +243,18 @@ QueueLimits Stream::Impl::limits() const {
   return l;
 }
 
+void Stream::Impl::prune() {
+  if (live_removed == 0 || walking)
+    return;
+  live.erase(std::remove_if(live.begin(), live.end(), [](const std::shared_ptr<Client> &c) { return c->removed; }),
+             live.end());
+  live_removed = 0;
+}
+
+/* The clients, for a walk that may remove some (server thread). */
 std::vector<std::shared_ptr<Stream::Client>> Stream::Impl::snapshot() {
-  std::lock_guard<std::mutex> lock(mutex);
-  std::vector<std::shared_ptr<Client>> v;
-  v.reserve(clients.size());
-  for (auto &kv : clients)
-    v.push_back(kv.second);
-  return v;
+  prune();
+  return live;
 }
 
 namespace {
@@ -321,11 +357,11 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   if (method == SOUP_METHOD_HEAD)
     return;
 
-  /* The stream never ends by itself; when it does end, close. */
+  /* The stream never ends by itself; when it does end, close. libsoup
+   * writes these headers; the body is written here (pump()). */
+  const bool chunked = soup_server_message_get_http_version(msg) != SOUP_HTTP_1_0;
   soup_message_headers_replace(headers, "Connection", "close");
-  soup_message_headers_set_encoding(
-      headers, soup_server_message_get_http_version(msg) == SOUP_HTTP_1_0 ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
-  soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
+  soup_message_headers_set_encoding(headers, chunked ? SOUP_ENCODING_CHUNKED : SOUP_ENCODING_EOF);
 
   if (GSocket *sock = soup_server_message_get_socket(msg))
     g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
@@ -338,14 +374,16 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   });
   c->owner = this;
   c->msg = SOUP_SERVER_MESSAGE(g_object_ref(msg));
+  c->chunked = chunked;
   c->remote = soup_server_message_get_remote_host(msg) ? soup_server_message_get_remote_host(msg) : "";
   c->connected_us = c->last_write_us = c->last_progress_us = g_get_monotonic_time();
-  /* The handlers are disconnected in forget() before the client can go. */
-  c->wrote_id = g_signal_connect(msg, "wrote-body-data", G_CALLBACK(+[](SoupServerMessage *, guint n, gpointer d) {
-                                   auto *cl = static_cast<Client *>(d);
-                                   cl->owner->on_wrote(cl->shared_from_this(), n);
-                                 }),
-                                 c.get());
+  /* The handlers are disconnected when the connection is taken, or in
+   * forget(), before the client can go. */
+  c->headers_id = g_signal_connect(msg, "wrote-headers", G_CALLBACK(+[](SoupServerMessage *, gpointer d) {
+                                     auto *cl = static_cast<Client *>(d);
+                                     cl->owner->on_headers_written(cl->shared_from_this());
+                                   }),
+                                   c.get());
   c->finished_id = g_signal_connect(msg, "finished", G_CALLBACK(+[](SoupServerMessage *, gpointer d) {
                                       auto *cl = static_cast<Client *>(d);
                                       cl->owner->on_finished(cl->shared_from_this());
@@ -356,6 +394,7 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
     c->id = next_id++;
     clients[c->id] = c;
   }
+  live.push_back(c);
   self->num_clients_++;
 
   /* Last-Event-ID: the header EventSource sends, or a query parameter for
@@ -366,7 +405,7 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   GST_INFO("client %u (%s) connected to %s%s%.40s", c->id, c->remote.c_str(), cfg.path.c_str(),
            last_id ? ", Last-Event-ID " : "", last_id ? last_id : "");
   join(c, last_id);
-  pump(c);
+  pump(c, c->connected_us);
 
   if (self->on_client_added)
     self->on_client_added(c->id, c->remote);
@@ -389,12 +428,13 @@ void Stream::Impl::join(const std::shared_ptr<Client> &c, const char *last_event
     std::lock_guard<std::mutex> lock(caps_mutex);
     have_caps = !caps.empty();
   }
+  const int64_t now = g_get_monotonic_time();
   if (have_caps) {
     c->stream_json = stream_event_json();
-    deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", c->stream_json)));
+    deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", c->stream_json)), now);
   }
   if (eos) {
-    deliver(c, eos_event);
+    deliver(c, eos_event, now);
     return;
   }
 
@@ -415,16 +455,16 @@ void Stream::Impl::join(const std::shared_ptr<Client> &c, const char *last_event
     const std::string given = last_event_id;
     json_append_string(json, given.size() > 64 ? given.substr(0, 64) : given);
     json += ",\"epoch\":" + std::to_string(self->first_seq_) + "}";
-    deliver(c, control_event(encode_named_event("reset", json)));
+    deliver(c, control_event(encode_named_event("reset", json)), now);
     GST_INFO("client %u: Last-Event-ID %.40s: %s, joining at the latest key chunk", c->id, last_event_id, d.reason);
   }
   if (from == 0 || backlog.empty() || from > backlog.back()->seq)
     return;
   for (size_t i = from - backlog.front()->seq; i < backlog.size() && !c->closing; i++)
-    deliver(c, backlog[i]);
+    deliver(c, backlog[i], now);
 }
 
-void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev) {
+void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev, int64_t now) {
   if (c->closing || c->ended)
     return;
   if (ev->kind == Event::Kind::kStream) {
@@ -432,7 +472,7 @@ void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev)
       return;
     if (c->stream_json.empty()) {
       c->stream_json = ev->note;
-      deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", ev->note)));
+      deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", ev->note)), now);
       return;
     }
     c->stream_json = ev->note;
@@ -441,11 +481,9 @@ void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev)
       return; /* joins start at a key chunk */
     c->started = true;
   }
-  const auto result = c->queue.push(ev, g_get_monotonic_time());
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    c->events_dropped = c->queue.dropped_events();
-  }
+  const auto result = c->queue.push(ev, now);
+  c->events_dropped.store(c->queue.dropped_events(), std::memory_order_relaxed);
+  c->unsent_bytes.store(c->queue.unsent_bytes(), std::memory_order_relaxed);
   if (result == ClientQueue<Event>::Result::kOverHardLimit) {
     GST_INFO("client %u (%s): %" G_GSIZE_FORMAT " bytes unsent, over the hard limit; disconnecting", c->id,
              c->remote.c_str(), c->queue.unsent_bytes());
@@ -453,31 +491,145 @@ void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev)
   }
 }
 
-void Stream::Impl::pump(const std::shared_ptr<Client> &c) {
-  if (c->closing || c->ended)
+/* Writes what the client has queued until its socket takes no more: each
+ * run of queued events (up to kInFlightMax) is one frame, written with one
+ * writev of the shared event bytes plus, for a chunked body, the frame's
+ * size line and CRLF. */
+void Stream::Impl::pump(const std::shared_ptr<Client> &c, int64_t now) {
+  if (c->closing || !c->conn || c->writable)
     return;
-  SoupMessageBody *body = soup_server_message_get_response_body(c->msg);
-  bool appended = false;
-  uint64_t sent = 0;
-  while (EventPtr ev = c->queue.pop_for_write()) {
-    soup_message_body_append_bytes(body, ev->bytes);
-    appended = true;
-    sent++;
-    if (ev->kind == Event::Kind::kEos) {
-      c->ended = true;
-      c->reason = RemoveReason::kEos;
-      soup_message_body_complete(body);
+  for (;;) {
+    if (!c->frame.active()) {
+      size_t payload = 0;
+      uint64_t events = 0;
+      bool last = false;
+      while (EventPtr ev = c->queue.pop_for_write()) {
+        payload += ev->size();
+        events++;
+        if (ev->kind == Event::Kind::kEos) {
+          last = true;
+          break;
+        }
+      }
+      if (events == 0)
+        break;
+      if (last) {
+        c->ended = true;
+        c->reason = RemoveReason::kEos;
+      }
+      /* The write timeout counts from when data starts to wait. */
+      c->last_write_us = c->last_progress_us = now;
+      bump(c->events_sent, events);
+      c->frame.start(payload, c->chunked, last);
+    }
+
+    GOutputVector v[kMaxVectors];
+    const size_t n = c->frame.gather(c->queue.in_flight_events(), c->queue.front_written(), v, kMaxVectors);
+    if (n == 0) { /* the frame and the queue disagree: a bug, not the client's fault */
+      GST_ERROR("client %u (%s): nothing to write for an unfinished frame", c->id, c->remote.c_str());
+      finish(c, RemoveReason::kError);
+      return;
+    }
+    gsize written = 0;
+    if (!write_nonblocking(c.get(), v, n, &written)) {
+      finish(c, c->ended ? c->reason : RemoveReason::kClosed);
+      return;
+    }
+    if (written == 0) {
+      wait_writable(c);
       break;
     }
-  }
-  if (appended) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      c->events_sent += sent;
+    const size_t payload = c->frame.advance(written);
+    c->queue.wrote(payload);
+    c->last_progress_us = now;
+    bump(c->bytes_sent, payload);
+    bump(self->bytes_served_, payload);
+    if (!c->frame.active() && c->frame.last()) {
+      c->unsent_bytes.store(0, std::memory_order_relaxed);
+      finish(c, RemoveReason::kEos);
+      return;
     }
-    c->last_write_us = g_get_monotonic_time();
-    soup_server_message_unpause(c->msg);
   }
+  c->unsent_bytes.store(c->queue.unsent_bytes(), std::memory_order_relaxed);
+}
+
+/* One non-blocking write of @n vectors; false on error (logged). Plain TCP
+ * goes straight to sendmsg(): GIO's pollable writev costs as much again in
+ * user space for the same system call. */
+bool Stream::Impl::write_nonblocking(Client *c, const GOutputVector *v, size_t n, gsize *written) {
+  *written = 0;
+  if (c->fd >= 0) {
+    struct iovec iov[kMaxVectors];
+    for (size_t i = 0; i < n; i++) {
+      iov[i].iov_base = const_cast<void *>(v[i].buffer);
+      iov[i].iov_len = v[i].size;
+    }
+    struct msghdr m = {};
+    m.msg_iov = iov;
+    m.msg_iovlen = n;
+    ssize_t sent;
+    do
+      sent = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (sent < 0 && errno == EINTR);
+    if (sent >= 0) {
+      *written = static_cast<gsize>(sent);
+      return true;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return true;
+    GST_INFO("client %u (%s): write failed: %s", c->id, c->remote.c_str(), g_strerror(errno));
+    return false;
+  }
+  GError *error = nullptr;
+  const GPollableReturn r = g_pollable_output_stream_writev_nonblocking(c->out, v, n, written, nullptr, &error);
+  if (r == G_POLLABLE_RETURN_FAILED) {
+    GST_INFO("client %u (%s): write failed: %s", c->id, c->remote.c_str(), error ? error->message : "?");
+    g_clear_error(&error);
+    return false;
+  }
+  if (r == G_POLLABLE_RETURN_WOULD_BLOCK)
+    *written = 0;
+  return true;
+}
+
+void Stream::Impl::wait_writable(const std::shared_ptr<Client> &c) {
+  c->writable = g_pollable_output_stream_create_source(c->out, nullptr);
+  /* The source goes (finish()) before the client can. */
+  g_source_set_callback(c->writable, G_SOURCE_FUNC(+[](GObject *, gpointer d) -> gboolean {
+                          auto *cl = static_cast<Client *>(d);
+                          g_source_unref(cl->writable);
+                          cl->writable = nullptr;
+                          cl->owner->pump(cl->shared_from_this(), g_get_monotonic_time());
+                          return G_SOURCE_REMOVE;
+                        }),
+                        c.get(), nullptr);
+  g_source_attach(c->writable, g_main_context_get_thread_default());
+}
+
+/* libsoup has written the response headers: the connection is ours from
+ * here on, and the body is written by pump(). */
+void Stream::Impl::on_headers_written(const std::shared_ptr<Client> &c) {
+  SoupServerMessage *msg = c->msg;
+  g_signal_handler_disconnect(msg, c->headers_id);
+  g_signal_handler_disconnect(msg, c->finished_id);
+  c->headers_id = c->finished_id = 0;
+  if (GSocket *sock = soup_server_message_get_socket(msg))
+    c->sock = G_SOCKET(g_object_ref(sock));
+  c->conn = soup_server_message_steal_connection(msg);
+  c->msg = nullptr;
+  g_object_unref(msg); /* libsoup holds its own while it emits */
+  if (!c->conn) {
+    finish(c, RemoveReason::kClosed);
+    return;
+  }
+  c->out = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(c->conn));
+  if (!tls && c->sock)
+    c->fd = g_socket_get_fd(c->sock);
+  if (c->closing) { /* closed while the headers were being written */
+    finish(c, c->reason);
+    return;
+  }
+  pump(c, g_get_monotonic_time());
 }
 
 void Stream::Impl::add_to_backlog(const EventPtr &ev) {
@@ -513,7 +665,6 @@ void Stream::Impl::dispatch() {
   }
   if (batch.empty())
     return;
-  auto targets = snapshot();
   for (const auto &ev : batch) {
     if (ev->is_media()) {
       add_to_backlog(ev);
@@ -521,22 +672,21 @@ void Stream::Impl::dispatch() {
       eos = true;
       eos_event = ev;
     }
-    for (auto &c : targets)
-      deliver(c, ev);
   }
-  for (auto &c : targets)
-    pump(c);
-}
-
-void Stream::Impl::on_wrote(const std::shared_ptr<Client> &c, guint size) {
-  c->queue.wrote(size);
-  c->last_progress_us = g_get_monotonic_time();
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    c->bytes_sent += size;
+  /* One pass over the clients, each queued and written while its state is
+   * in cache. No client joins during the walk; some may be removed, and stay
+   * in live (skipped: they are closing) until the next prune. */
+  prune();
+  walking = true;
+  const size_t n = live.size();
+  const int64_t now = g_get_monotonic_time();
+  for (size_t i = 0; i < n; i++) {
+    const std::shared_ptr<Client> &c = live[i];
+    for (const auto &ev : batch)
+      deliver(c, ev, now);
+    pump(c, now);
   }
-  self->bytes_served_ += size;
-  pump(c);
+  walking = false;
 }
 
 void Stream::Impl::close_client(const std::shared_ptr<Client> &c, RemoveReason reason) {
@@ -544,31 +694,65 @@ void Stream::Impl::close_client(const std::shared_ptr<Client> &c, RemoveReason r
     return;
   c->closing = true;
   c->reason = reason;
-  /* Make the pending write fail now rather than when the peer drains. */
-  if (GSocket *sock = soup_server_message_get_socket(c->msg))
-    g_socket_shutdown(sock, TRUE, TRUE, nullptr);
-  if (!c->ended) {
-    c->ended = true;
-    soup_message_body_complete(soup_server_message_get_response_body(c->msg));
+  if (c->conn) {
+    finish(c, reason);
+    return;
   }
-  soup_server_message_unpause(c->msg);
+  /* libsoup still has the connection (its headers are not written yet):
+   * make that write fail now, and on_finished() removes the client. */
+  if (GSocket *sock = c->msg ? soup_server_message_get_socket(c->msg) : nullptr)
+    g_socket_shutdown(sock, TRUE, TRUE, nullptr);
+}
+
+/* Closes a client's connection and removes it: client-removed (@reason). */
+void Stream::Impl::finish(const std::shared_ptr<Client> &c, RemoveReason reason) {
+  if (c->removed)
+    return;
+  c->closing = true;
+  if (c->writable) {
+    g_source_destroy(c->writable);
+    g_source_unref(c->writable);
+    c->writable = nullptr;
+  }
+  if (c->conn) {
+    /* Anything but a complete body: cut the connection now, whatever the
+     * peer has left unread. */
+    if (reason != RemoveReason::kEos && c->sock)
+      g_socket_shutdown(c->sock, TRUE, TRUE, nullptr);
+    g_io_stream_close(c->conn, nullptr, nullptr);
+    g_clear_object(&c->conn);
+    c->out = nullptr;
+    c->fd = -1;
+  }
+  g_clear_object(&c->sock);
+  GST_INFO("client %u (%s) removed, reason %d, %" G_GUINT64_FORMAT " bytes sent", c->id, c->remote.c_str(),
+           static_cast<int>(reason), c->bytes_sent.load(std::memory_order_relaxed));
+  forget(c);
+  if (self->on_client_removed)
+    self->on_client_removed(c->id, reason);
 }
 
 void Stream::Impl::forget(const std::shared_ptr<Client> &c) {
+  c->removed = true;
+  live_removed++;
   {
     std::lock_guard<std::mutex> lock(mutex);
     clients.erase(c->id);
   }
   self->num_clients_--;
-  g_signal_handler_disconnect(c->msg, c->wrote_id);
-  g_signal_handler_disconnect(c->msg, c->finished_id);
-  g_clear_object(&c->msg);
+  if (c->msg) {
+    g_signal_handler_disconnect(c->msg, c->headers_id);
+    g_signal_handler_disconnect(c->msg, c->finished_id);
+    g_clear_object(&c->msg);
+  }
 }
 
+/* libsoup finished a request whose connection we never took: the client
+ * went before its headers were written, or was closed then. */
 void Stream::Impl::on_finished(const std::shared_ptr<Client> &c) {
-  const RemoveReason reason = c->closing || c->ended ? c->reason : RemoveReason::kClosed;
-  GST_INFO("client %u (%s) removed, reason %d, %" G_GUINT64_FORMAT " bytes sent", c->id, c->remote.c_str(),
-           static_cast<int>(reason), c->bytes_sent);
+  const RemoveReason reason = c->closing ? c->reason : RemoveReason::kClosed;
+  GST_INFO("client %u (%s) removed before its headers were written, reason %d", c->id, c->remote.c_str(),
+           static_cast<int>(reason));
   forget(c);
   if (self->on_client_removed)
     self->on_client_removed(c->id, reason);
@@ -581,8 +765,7 @@ void Stream::Impl::tick() {
   for (auto &c : snapshot()) {
     if (c->closing || c->ended)
       continue;
-    if (cfg.write_timeout_ms && c->queue.in_flight_bytes() > 0 &&
-        now - c->last_progress_us > int64_t{cfg.write_timeout_ms} * 1000) {
+    if (cfg.write_timeout_ms && c->frame.active() && now - c->last_progress_us > int64_t{cfg.write_timeout_ms} * 1000) {
       GST_INFO("client %u (%s): nothing written for %u ms; disconnecting", c->id, c->remote.c_str(),
                cfg.write_timeout_ms);
       close_client(c, RemoveReason::kSlow);
@@ -592,20 +775,22 @@ void Stream::Impl::tick() {
       close_client(c, RemoveReason::kSlow);
       continue;
     }
-    if (cfg.keepalive_interval && c->queue.unsent_bytes() == 0 &&
+    if (cfg.keepalive_interval && c->queue.unsent_bytes() == 0 && !c->frame.active() &&
         now - c->last_write_us >= int64_t{cfg.keepalive_interval} * G_USEC_PER_SEC) {
-      deliver(c, control_event(keepalive));
-      pump(c);
+      deliver(c, control_event(keepalive), now);
+      pump(c, now);
     }
   }
 }
 
 void Stream::Impl::shutdown_all() {
   for (auto &c : snapshot()) {
-    SoupServerMessage *msg = SOUP_SERVER_MESSAGE(g_object_ref(c->msg));
+    if (c->conn) {
+      finish(c, RemoveReason::kShutdown);
+      continue;
+    }
     close_client(c, RemoveReason::kShutdown);
     forget(c);
-    g_object_unref(msg);
     if (self->on_client_removed)
       self->on_client_removed(c->id, RemoveReason::kShutdown);
   }
@@ -948,6 +1133,7 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
     }
     impl_->streams[path] = stream;
     Stream::Impl *si = stream->impl_.get();
+    si->tls = config_.cert != nullptr || !config_.cert_file.empty();
     {
       std::lock_guard<std::mutex> lock(si->pending_mutex);
       si->wake = make_fn_source(

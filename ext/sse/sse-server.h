@@ -3,8 +3,11 @@
  * own path.
  *
  * Threads:
- *  - The server thread owns the SoupServer, every SoupServerMessage and all
- *    per-client state. Nothing else touches them.
+ *  - The server thread owns the SoupServer, every SoupServerMessage, every
+ *    client connection and all per-client state. Nothing else touches them.
+ *    libsoup reads a stream request and writes the response headers; then
+ *    the connection is taken from it and the body is written here, one
+ *    non-blocking write per run of events (body-frame.h).
  *  - The streaming thread calls Stream::publish() and Stream::set_caps():
  *    they queue under a short lock and wake the server thread; they never wait
  *    for a client.
@@ -31,26 +34,27 @@ namespace gstsse {
 /* Why a client went away; mirrors GstSseSinkClientRemoveReason. */
 enum class RemoveReason { kClosed = 0, kSlow = 1, kError = 2, kShutdown = 3, kEos = 4 };
 
-/* An encoded SSE frame, immutable and shared by every client that gets it. */
+/* An encoded SSE frame, immutable and shared by every client that gets it:
+ * every client's write points into the same bytes. */
 struct Event {
   /* kMedia: a TS chunk; kStream: the stream description; kEos: end of
    * stream; kControl: anything else (prelude, keepalive, gap, reset). */
   enum class Kind { kMedia, kStream, kEos, kControl };
   Event(Kind k, uint64_t s, bool is_key, std::string wire);
-  ~Event();
   Event(const Event &) = delete;
   Event &operator=(const Event &) = delete;
-  size_t size() const { return size_; }
+  /* The SSE text; HTTP framing, when a client needs it, is added per write. */
+  const char *data() const { return wire_.data(); }
+  size_t size() const { return wire_.size(); }
   bool is_media() const { return kind == Kind::kMedia; }
 
   Kind kind;
   uint64_t seq;
   bool key;
   int64_t made_us;  /* monotonic time of creation, for lag and backlog age */
-  GBytes *bytes;    /* the wire text, handed to libsoup without copying */
   std::string note; /* kStream: the JSON, to skip sending a client the same twice */
  private:
-  size_t size_;
+  const std::string wire_;
 };
 using EventPtr = std::shared_ptr<const Event>;
 

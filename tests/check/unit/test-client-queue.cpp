@@ -62,8 +62,13 @@ GST_START_TEST(test_hard_limit_counts_unsent) {
   fail_unless(q.push(media(300), 0) == Q::Result::kOverHardLimit); /* in-flight bytes count */
   q.wrote(150);
   fail_unless_equals_int(q.in_flight_bytes(), 250);
+  fail_unless_equals_int(q.in_flight_events().size(), 1); /* what a writer resumes from */
+  fail_unless(q.in_flight_events().front() == first);
+  fail_unless_equals_int(q.front_written(), 150);
   q.wrote(250);
   fail_unless_equals_int(q.in_flight_bytes(), 0);
+  fail_unless(q.in_flight_events().empty());
+  fail_unless_equals_int(q.front_written(), 0);
   fail_unless(q.check(0) == Q::Result::kOk);
   q.wrote(5000); /* more than handed out: never negative */
   fail_unless_equals_int(q.unsent_bytes(), 700);
