@@ -20,13 +20,7 @@ WIDTH="${WIDTH:-640}" HEIGHT="${HEIGHT:-480}" FRAMERATE="${FRAMERATE:-30}"
 AUDIO="${AUDIO:-auto}"
 ALSA_DEVICE="${ALSA_DEVICE:-default}"
 
-pick_source
-if ((use_camera)); then
-  vsrc=(v4l2src device="$DEVICE" ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" ! videoconvert)
-else
-  test_pattern ball
-  vsrc=("${test_src[@]}")
-fi
+raw_video_source
 
 if [ "$AUDIO" = auto ]; then
   AUDIO="test"
@@ -47,7 +41,7 @@ echo "AAC encoder: ${aacenc[0]}"
 print_urls "$STREAM_PATH"
 
 exec gst-launch-1.0 -e "${verbose[@]}" \
-  "${vsrc[@]}" ! "${h264enc[@]}" ! queue ! mux. \
+  "${raw_src[@]}" ! "${h264enc[@]}" ! queue ! mux. \
   "${asrc[@]}" ! audioconvert ! audioresample ! "audio/x-raw,rate=48000,channels=2" \
   ! "${aacenc[@]}" ! aacparse ! queue ! mux. \
   mpegtsmux name=mux \

@@ -15,19 +15,11 @@
 source "$(dirname "$0")/common.sh"
 WIDTH="${WIDTH:-640}" HEIGHT="${HEIGHT:-480}" FRAMERATE="${FRAMERATE:-30}"
 
-pick_source
-if ((use_camera)); then
-  src=(v4l2src device="$DEVICE"
-    ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1"
-    ! videoconvert)
-else
-  test_pattern ball
-  src=("${test_src[@]}")
-fi
+raw_video_source
 h264_encoder
 print_urls "$STREAM_PATH"
 
-exec gst-launch-1.0 -e "${verbose[@]}" "${src[@]}" \
+exec gst-launch-1.0 -e "${verbose[@]}" "${raw_src[@]}" \
   ! "${h264enc[@]}" \
   ! mpegtsmux \
   ! ssesink address="$ADDRESS" port="$PORT" path="$STREAM_PATH"

@@ -84,6 +84,18 @@ test_pattern() {
     ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" "${overlay[@]}")
 }
 
+# Raw video of WIDTH x HEIGHT at FRAMERATE in raw_src: the camera when
+# pick_source chose it, else the ball test pattern with a clock.
+raw_video_source() {
+  pick_source
+  if ((use_camera)); then
+    raw_src=(v4l2src device="$DEVICE" ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" ! videoconvert)
+  else
+    test_pattern ball
+    raw_src=("${test_src[@]}")
+  fi
+}
+
 # H.264 for live viewing: no B-frames or lookahead (tune=zerolatency), and a
 # keyframe every second, which is where new clients start.
 h264_encoder() {

@@ -27,15 +27,9 @@ TCP_HOST="${TCP_HOST:-127.0.0.1}"
 TCP_PORT="${TCP_PORT:-5000}"
 
 producer_cmd() {
-  pick_source
-  if ((use_camera)); then
-    src=(v4l2src device="$DEVICE" ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" ! videoconvert)
-  else
-    test_pattern ball
-    src=("${test_src[@]}")
-  fi
+  raw_video_source
   h264_encoder
-  cmd=(gst-launch-1.0 -e "${src[@]}" ! "${h264enc[@]}" ! mpegtsmux
+  cmd=(gst-launch-1.0 -e "${raw_src[@]}" ! "${h264enc[@]}" ! mpegtsmux
     ! tcpserversink host="$TCP_HOST" port="$TCP_PORT")
 }
 

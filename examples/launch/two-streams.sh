@@ -16,20 +16,14 @@ CAMERA_PATH="${CAMERA_PATH:-/camera}"
 PATTERN_PATH="${PATTERN_PATH:-/pattern}"
 [ "$PORT" != 0 ] || die "PORT=0 cannot be shared: the two ssesinks need the same fixed port"
 
-pick_source
-if ((use_camera)); then
-  src1=(v4l2src device="$DEVICE" ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" ! videoconvert)
-else
-  test_pattern ball
-  src1=("${test_src[@]}")
-fi
+raw_video_source
 test_pattern smpte
 src2=("${test_src[@]}")
 h264_encoder
 print_urls "$CAMERA_PATH" "$PATTERN_PATH"
 
 exec gst-launch-1.0 -e \
-  "${src1[@]}" ! "${h264enc[@]}" ! mpegtsmux \
+  "${raw_src[@]}" ! "${h264enc[@]}" ! mpegtsmux \
   ! ssesink name=camera address="$ADDRESS" port="$PORT" path="$CAMERA_PATH" \
   "${src2[@]}" ! "${h264enc[@]}" ! mpegtsmux \
   ! ssesink name=pattern address="$ADDRESS" port="$PORT" path="$PATTERN_PATH"

@@ -26,13 +26,7 @@ while IFS='=' read -r k v; do cluster[$k]=$v; done <"$env_file"
 pub1=${cluster[NODE1_PUBLISH]} pub2=${cluster[NODE2_PUBLISH]}
 sub1=${cluster[NODE1_SUBSCRIBE]} sub2=${cluster[NODE2_SUBSCRIBE]}
 
-pick_source
-if ((use_camera)); then
-  src=(v4l2src device="$DEVICE" ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" ! videoconvert)
-else
-  test_pattern ball
-  src=("${test_src[@]}")
-fi
+raw_video_source
 h264_encoder
 
 sink=(ssesink publish-url="$pub1, $pub2")
@@ -58,4 +52,4 @@ echo "  Ctrl-C stops (EOS first: subscribers get 'event: eos')"
 echo
 
 exec gst-launch-1.0 -e "${verbose[@]}" \
-  "${src[@]}" ! "${h264enc[@]}" ! mpegtsmux ! "${sink[@]}"
+  "${raw_src[@]}" ! "${h264enc[@]}" ! mpegtsmux ! "${sink[@]}"

@@ -124,6 +124,15 @@ inline std::vector<uint8_t> concat(const std::vector<MediaFields> &events) {
   return ts;
 }
 
+/* @events decode without an ffmpeg error, starting with an I frame. */
+inline void expect_decodable(const std::vector<MediaFields> &events) {
+  int status = 0;
+  const std::string errors = ffmpeg_decode_errors(concat(events), &status);
+  fail_unless(status == 0 && errors.empty(), "ffmpeg: %d: %s", status, errors.c_str());
+  const std::string types = ffprobe_pict_types(concat(events));
+  fail_unless(!types.empty() && types[0] == 'I', "first frame %s", types.substr(0, 1).c_str());
+}
+
 inline int free_port() {
   GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
   GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);

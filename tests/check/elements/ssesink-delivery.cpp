@@ -21,14 +21,6 @@ std::vector<SseEvent> named(const SseClient &c, const std::string &name) {
   return out;
 }
 
-void expect_decodable(const std::vector<MediaFields> &events) {
-  int status = 0;
-  const std::string errors = ffmpeg_decode_errors(concat(events), &status);
-  fail_unless(status == 0 && errors.empty(), "ffmpeg: %d: %s", status, errors.c_str());
-  const std::string types = ffprobe_pict_types(concat(events));
-  fail_unless(!types.empty() && types[0] == 'I', "first frame %s", types.substr(0, 1).c_str());
-}
-
 uint64_t rss_kib() {
   gchar *status = nullptr;
   uint64_t kib = 0;

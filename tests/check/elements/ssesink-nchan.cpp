@@ -148,14 +148,6 @@ Received read_nchan(SseClient &client, int n, bool from_key = true) {
   return r;
 }
 
-void expect_decodable(const std::vector<MediaFields> &events) {
-  int status = 0;
-  const std::string errors = ffmpeg_decode_errors(concat(events), &status);
-  fail_unless(status == 0 && errors.empty(), "ffmpeg: %d: %s", status, errors.c_str());
-  const std::string types = ffprobe_pict_types(concat(events));
-  fail_unless(!types.empty() && types[0] == 'I', "first frame %s", types.substr(0, 1).c_str());
-}
-
 /* publish-stats of @sink, as a map of the fields tests look at. */
 std::map<std::string, uint64_t> publish_stats(GstElement *sink, bool *connected = nullptr,
                                               std::string *last_error = nullptr) {
