@@ -188,7 +188,11 @@ redis_cli() {
 }
 
 redis_up() {
-  live_pid "$(redis_pidfile)" redis-server >/dev/null || return 2
+  # Only whether the process is alive: right after the start it may still be
+  # setsid, not yet redis-server, and that must not count as "exited".
+  local pid
+  pid=$(<"$(redis_pidfile)") || return 2
+  alive "$pid" || return 2
   [ "$(redis_cli ping 2>/dev/null)" = PONG ]
 }
 
