@@ -6,19 +6,12 @@
 # and results stay in the build directory). See docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${BUILD_DIR:-build}
-quick=0
-for a in "$@"; do
-  [ "$a" = --quick ] && quick=1
-done
-if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
-  [ -f "$build/build.ninja" ] || meson setup "$build"
-  targets=(bench/sse-load ext/sse/libgstsse.so)
-  if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^bench/encode-bench:'; then
-    targets+=(bench/encode-bench)
-  fi
-  ninja -C "$build" "${targets[@]}"
+bench_targets=(bench/sse-load ext/sse/libgstsse.so)
+if ninja -C "${BUILD_DIR:-build}" -t targets all 2>/dev/null | grep -q '^bench/encode-bench:'; then
+  bench_targets+=(bench/encode-bench)
 fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
 work="$build/bench/results"
 [ "$quick" = 1 ] && work="$build/bench/quick"
 plot=()

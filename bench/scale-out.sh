@@ -9,15 +9,9 @@
 # Exits 77 (skipped) when nginx, the nchan module or Redis is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${BUILD_DIR:-build}
-quick=0
-for a in "$@"; do
-  [ "$a" = --quick ] && quick=1
-done
-if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
-  [ -f "$build/build.ninja" ] || meson setup "$build"
-  ninja -C "$build" bench/sse-load ext/sse/libgstsse.so
-fi
+bench_targets=(bench/sse-load ext/sse/libgstsse.so)
+# shellcheck source=bench/common.sh
+source bench/common.sh
 work="$build/bench/scale-out"
 [ "$quick" = 1 ] && work="$build/bench/scale-out/quick"
 exec python3 bench/scale-out.py --sse-load "$build/bench/sse-load" --plugin-dir "$build/ext/sse" \
