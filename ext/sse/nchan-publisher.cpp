@@ -54,6 +54,7 @@ struct NchanPublisher::Impl {
   PublishQueue<Item> queue;
   bool sending = false; /* a POST is in flight */
   uint64_t in_flight_bytes = 0;
+  uint64_t refused = 0; /* events the endpoint can never take (413), dropped */
   std::string last_caps;
   PublisherStats stats;
 
@@ -232,7 +233,6 @@ void NchanPublisher::Impl::enqueue(Item item) {
   {
     std::lock_guard<std::mutex> lock(mutex);
     dropped = queue.push(std::move(item), g_get_monotonic_time());
-    stats.dropped = queue.dropped();
   }
   if (dropped)
     GST_DEBUG("publisher: dropped %" G_GUINT64_FORMAT " events over the buffer limits", dropped);
@@ -251,6 +251,7 @@ PublisherStats NchanPublisher::stats() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   PublisherStats s = impl_->stats;
   s.queued_bytes = impl_->queue.bytes() + impl_->in_flight_bytes;
+  s.dropped = impl_->queue.dropped() + impl_->refused;
   return s;
 }
 
@@ -281,7 +282,6 @@ void NchanPublisher::Impl::pump() {
   {
     std::lock_guard<std::mutex> lock(mutex);
     queue.trim(g_get_monotonic_time());
-    stats.dropped = queue.dropped();
     if (queue.empty()) {
       idle.notify_all();
       return;
@@ -366,7 +366,7 @@ void NchanPublisher::Impl::failed(const std::string &why, bool retry_it) {
     if (retry_it) {
       queue.put_back(std::move(in_flight));
     } else {
-      stats.dropped++;
+      refused++;
     }
     in_flight_bytes = 0;
     sending = false;
