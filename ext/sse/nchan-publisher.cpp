@@ -260,18 +260,7 @@ GMainContext *NchanPublisher::context() const {
 }
 
 void NchanPublisher::sync() {
-  if (g_main_context_is_owner(impl_->context))
-    return;
-  std::promise<void> done;
-  auto fut = done.get_future();
-  g_main_context_invoke_full(
-      impl_->context, G_PRIORITY_HIGH,
-      [](gpointer data) -> gboolean {
-        static_cast<std::promise<void> *>(data)->set_value();
-        return G_SOURCE_REMOVE;
-      },
-      &done, nullptr);
-  fut.wait();
+  run_on(impl_->context, [] {});
 }
 
 /* Publisher thread: sends the oldest queued message unless one is in flight

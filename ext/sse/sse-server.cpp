@@ -36,7 +36,11 @@ constexpr size_t kInFlightMax = 128 * 1024;
  * more events goes out in several writes. */
 constexpr size_t kMaxVectors = 64;
 
-/* Runs @fn on the thread that owns @ctx and waits for it. */
+std::mutex g_seq_mutex;
+uint64_t g_last_first_seq = 0;
+
+}  // namespace
+
 void run_on(GMainContext *ctx, const std::function<void()> &fn) {
   if (g_main_context_is_owner(ctx)) {
     fn();
@@ -58,11 +62,6 @@ void run_on(GMainContext *ctx, const std::function<void()> &fn) {
       &call, nullptr);
   fut.wait();
 }
-
-std::mutex g_seq_mutex;
-uint64_t g_last_first_seq = 0;
-
-}  // namespace
 
 uint64_t next_run_first_seq() {
   std::lock_guard<std::mutex> lock(g_seq_mutex);

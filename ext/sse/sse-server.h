@@ -175,6 +175,10 @@ class Server {
   int port_ = 0;
 };
 
+/* Runs @fn on the thread that owns @ctx and waits for it (at once when
+ * called on that thread). */
+void run_on(GMainContext *ctx, const std::function<void()> &fn);
+
 /* First id for a new run of a stream: never below the wall clock in
  * microseconds and always above every id this process issued before, so ids
  * do not collide across pipeline restarts, in this process or the next. */
