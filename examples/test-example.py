@@ -21,8 +21,16 @@ For an example:
 4. sends SIGINT to the example's process group and requires it to exit with
    status 0 within STOP_TIMEOUT seconds, after every client got `event: eos`;
 5. for each client, Base64-decodes the media events from the first one on
-   into a .ts file and requires `ffmpeg -v error` to print nothing for it and
-   ffprobe to count video frames (and find an AAC stream where one is sent).
+   into a .ts file and requires `ffmpeg -v error` to print nothing for it,
+   ffprobe to count video frames (and find an AAC stream where one is sent),
+   and the video to be H.264 that every browser decodes: 4:2:0, 8-bit
+   (yuv420p, or yuvj420p in full range), progressive, Constrained Baseline, Main or High profile;
+6. requires that ssesink posted no warning (it warns about profiles that
+   browsers cannot decode).
+
+The test pattern stands in for cameras of several raw formats (TEST_FORMAT:
+YUY2, NV12, Y444, ...; see TEST_FORMATS), so each example shows that it
+serves 4:2:0 8-bit H.264 whatever the camera gives.
 
 The embedded examples must also report the client (client-added), its
 statistics (get-stats) and its removal (client-removed).
@@ -54,6 +62,14 @@ START_TIMEOUT = 20.0  # seconds until the port is open
 EVENTS_TIMEOUT = 25.0  # seconds until every client has MIN_FRAME_EVENTS
 STOP_TIMEOUT = 10.0  # seconds from SIGINT to exit
 SKIP = 77
+# The test pattern's raw format per example, standing in for a camera's:
+# 4:2:2 (YUY2, the usual USB camera format), 4:2:0 (NV12), 4:4:4 (Y444).
+TEST_FORMATS = {"demo": "YUY2", "camera": "NV12", "camera-h264": "YUY2", "camera-mjpeg": "YUY2",
+                "audio-aac": "Y444", "two-streams": "YUY2", "tcp-bridge": "Y42B"}
+# What ffprobe must report for the video of every example.
+BROWSER_PROFILES = ("Constrained Baseline", "Baseline", "Main", "High")
+# 4:2:0 8-bit; yuvj420p is the same in full range (JPEG's, from MJPEG cameras).
+BROWSER_PIX_FMTS = ("yuv420p", "yuvj420p")
 
 # Settings for every example: the test pattern, small and quick to encode.
 COMMON_ENV = {
@@ -106,6 +122,8 @@ class Example:
         self.env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
         self.env.update(COMMON_ENV)
         self.env["BUILD_DIR"] = build_dir
+        if name in TEST_FORMATS:
+            self.env["TEST_FORMAT"] = TEST_FORMATS[name]
         # Marks every process the example starts, to find any left behind.
         self.env["SSE_EXAMPLE_TEST_ID"] = self.marker = uuid.uuid4().hex
         plugin_dir = os.path.join(build_dir, "ext", "sse")
@@ -363,7 +381,8 @@ def check_stream(client, workdir, audio):
     if ff.returncode != 0 or ff.stdout.strip() or ff.stderr.strip():
         problems.append("%s: ffmpeg (status %d) says: %s" % (tag, ff.returncode, (ff.stdout + ff.stderr).strip()))
     probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-show_entries",
-                            "stream=codec_type,codec_name,nb_read_frames", "-of", "json", ts_file],
+                            "stream=codec_type,codec_name,nb_read_frames,profile,pix_fmt,field_order",
+                            "-of", "json", ts_file],
                            capture_output=True, text=True)
     streams = json.loads(probe.stdout or "{}").get("streams", [])
     log("%s: ffprobe: %s" % (tag, streams))
@@ -371,6 +390,12 @@ def check_stream(client, workdir, audio):
     frames = int(video[0].get("nb_read_frames", 0)) if video else 0
     if frames < MIN_FRAMES:
         problems.append("%s: ffprobe counts %d H.264 frames, wanted %d" % (tag, frames, MIN_FRAMES))
+    for v in video:
+        if v.get("profile") not in BROWSER_PROFILES or v.get("pix_fmt") not in BROWSER_PIX_FMTS or \
+                v.get("field_order", "progressive") not in ("progressive", "unknown"):
+            problems.append("%s: H.264 %s, %s, %s: not what every browser decodes (%s, %s, progressive)"
+                            % (tag, v.get("profile"), v.get("pix_fmt"), v.get("field_order"),
+                               "/".join(BROWSER_PROFILES), "/".join(BROWSER_PIX_FMTS)))
     if audio and not any(s.get("codec_type") == "audio" and s.get("codec_name") == "aac" for s in streams):
         problems.append("%s: no AAC audio stream" % tag)
     return problems
@@ -491,6 +516,10 @@ def run(example):
 
     for c in clients:
         problems += check_stream(c, example.workdir, example.audio)
+    # gst-launch-1.0 prints the bus's warnings: "WARNING: from element .../GstSseSink:..."
+    warnings = [line for line in proc.output().splitlines() if "WARNING" in line and "GstSseSink" in line]
+    if warnings:
+        problems.append("ssesink warned: %s" % " / ".join(warnings))
     if example.embedded:
         problems += check_embedded_output(proc)
     return problems

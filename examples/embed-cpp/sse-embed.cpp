@@ -181,10 +181,8 @@ Pipeline build_pipeline(const Options &o) {
 
   if (p.camera) {
     g_object_set(add("v4l2src"), "device", o.device.c_str(), nullptr);
-    // The caps choose the camera's mode; videoconvert turns its pixel format
-    // into one the encoder takes.
+    // The caps choose the camera's mode (its pixel format is converted below).
     add_raw_caps();
-    add("videoconvert");
   } else {
     GstElement *src = add("videotestsrc");
     g_object_set(src, "is-live", TRUE, nullptr);
@@ -197,6 +195,12 @@ Pipeline build_pipeline(const Options &o) {
     }
   }
 
+  // Any raw format to I420, so that x264enc encodes 4:2:0 8-bit, which every
+  // browser decodes: given a camera's YUY2 as it is, it would pick High 4:2:2.
+  add("videoconvert");
+  GstCaps *i420 = gst_caps_from_string("video/x-raw,format=I420");
+  g_object_set(add("capsfilter"), "caps", i420, nullptr);
+  gst_caps_unref(i420);
   // Live H.264: no B-frames or lookahead, a keyframe every second (where new
   // clients start).
   GstElement *enc = add("x264enc");

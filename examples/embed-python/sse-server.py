@@ -92,13 +92,15 @@ def build_pipeline(args, camera):
     raw_caps = Gst.Caps.from_string(
         "video/x-raw,width=%d,height=%d,framerate=%d/1" % (args.width, args.height, args.framerate))
     if camera:
-        # The caps choose the camera's mode; videoconvert turns its pixel
-        # format into one the encoder takes.
-        chain = [make("v4l2src", device=args.device), make("capsfilter", caps=raw_caps), make("videoconvert")]
+        # The caps choose the camera's mode (its pixel format is converted below).
+        chain = [make("v4l2src", device=args.device), make("capsfilter", caps=raw_caps)]
     else:
         chain = [make("videotestsrc", is_live=True, pattern="ball"), make("capsfilter", caps=raw_caps)]
         if Gst.ElementFactory.find("timeoverlay"):  # a running clock, when gstreamer1.0-x is there
             chain.append(make("timeoverlay"))
+    # Any raw format to I420, so that x264enc encodes 4:2:0 8-bit, which every
+    # browser decodes: given a camera's YUY2 as it is, it would pick High 4:2:2.
+    chain += [make("videoconvert"), make("capsfilter", caps=Gst.Caps.from_string("video/x-raw,format=I420"))]
     # Live H.264: no B-frames or lookahead, a keyframe every second (where new
     # clients start).
     chain.append(make("x264enc", tune="zerolatency", speed_preset="veryfast", bitrate=args.bitrate,

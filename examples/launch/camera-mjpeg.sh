@@ -25,7 +25,6 @@ print_urls "$STREAM_PATH"
 
 exec gst-launch-1.0 -e "${verbose[@]}" "${src[@]}" \
   ! jpegdec \
-  ! videoconvert \
   ! "${h264enc[@]}" \
   ! mpegtsmux \
   ! ssesink address="$ADDRESS" port="$PORT" path="$STREAM_PATH"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A USB camera (raw video) to the browser; a test pattern when there is no
-# camera. The camera's raw format goes through videoconvert to what the H.264
-# encoder takes.
+# camera. Whatever raw format the camera gives (YUYV, NV12, ...) is converted
+# to I420 before the H.264 encoder (h264_encoder in common.sh), so that every
+# browser can decode what is served.
 #
 #   bash examples/launch/camera.sh
 #   DEVICE=/dev/video2 WIDTH=1280 HEIGHT=720 FRAMERATE=10 bash examples/launch/camera.sh

@@ -13,6 +13,8 @@
 #   DEVICE       V4L2 device of the camera (/dev/video0)
 #   WIDTH, HEIGHT, FRAMERATE   picture size and rate (per script defaults)
 #   BITRATE      H.264 bitrate in kbit/s (2000)
+#   TEST_FORMAT  raw format of the test pattern (unset: GStreamer picks), to
+#                stand in for a camera's: YUY2, NV12, ... (the tests use it)
 #   BUILD_DIR    meson build directory whose uninstalled ssesink is used when
 #                it has one (the repository's build/)
 
@@ -81,7 +83,8 @@ clock_overlay() {
 test_pattern() {
   clock_overlay
   test_src=(videotestsrc is-live=true pattern="${1:-ball}"
-    ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" "${overlay[@]}")
+    ! "video/x-raw,${TEST_FORMAT:+format=$TEST_FORMAT,}width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1"
+    "${overlay[@]}")
 }
 
 # Raw video of WIDTH x HEIGHT at FRAMERATE in raw_src: the camera when
@@ -89,17 +92,22 @@ test_pattern() {
 raw_video_source() {
   pick_source
   if ((use_camera)); then
-    raw_src=(v4l2src device="$DEVICE" ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1" ! videoconvert)
+    raw_src=(v4l2src device="$DEVICE" ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FRAMERATE/1")
   else
     test_pattern ball
     raw_src=("${test_src[@]}")
   fi
 }
 
-# H.264 for live viewing: no B-frames or lookahead (tune=zerolatency), and a
-# keyframe every second, which is where new clients start.
+# H.264 for live viewing, from raw video in any format: converted to I420
+# first, so that x264enc encodes 4:2:0 8-bit (High profile at most), which
+# every browser decodes. Given a camera's YUY2 (4:2:2) or a 4:4:4 format as it
+# is, x264enc would pick High 4:2:2 or High 4:4:4 Predictive, which Firefox,
+# Safari and hardware decoders cannot play. No B-frames or lookahead
+# (tune=zerolatency), and a keyframe every second, where new clients start.
 h264_encoder() {
-  h264enc=(x264enc tune=zerolatency speed-preset=veryfast bitrate="$BITRATE" key-int-max="$FRAMERATE")
+  h264enc=(videoconvert ! video/x-raw,format=I420
+    ! x264enc tune=zerolatency speed-preset=veryfast bitrate="$BITRATE" key-int-max="$FRAMERATE")
 }
 
 # The first AAC encoder GStreamer has: fdkaacenc (plugins-bad built with

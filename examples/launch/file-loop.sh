@@ -23,7 +23,9 @@
 # The segments are kept in ${XDG_CACHE_HOME:-~/.cache}/gst-sse/ and used again
 # while the file and the settings stay the same. TRANSCODE=no keeps the
 # file's own H.264 (MP4, Matroska, MPEG-TS, ...: parsebin): no encoding at all,
-# but then the file's keyframe interval is how long a new viewer waits.
+# but then the file's keyframe interval is how long a new viewer waits, and its
+# profile is what browsers get: a High 4:2:2, High 4:4:4 or 10-bit file plays
+# only in some of them (ssesink posts a warning that says so).
 #
 # FRAMERATE (30) is the rate the file is converted to, WIDTH and HEIGHT (unset:
 # the file's size) its picture size. See common.sh for the other variables.
