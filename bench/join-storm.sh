@@ -32,7 +32,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # so the poll below never reads a missing file (set -e would end the test).
 : >"$work/gst.log"
 gst-launch-1.0 -v -e \
-  videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 \
+  videotestsrc is-live=true ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 \
   ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 \
   ! mpegtsmux ! ssesink port=0 address=127.0.0.1 >"$work/gst.log" 2>&1 &
 gst_pid=$!

@@ -75,7 +75,7 @@ def make_clip(args, gop_s, seconds, clip_dir):
     run_checked(
         ["gst-launch-1.0", "-q", "videotestsrc", "pattern=smpte", "horizontal-speed=4",
          "num-buffers=%d" % (seconds * args.fps), "!",
-         "video/x-raw,width=%s,height=%s,framerate=%d/1" % (w, h, args.fps), "!",
+         "video/x-raw,format=I420,width=%s,height=%s,framerate=%d/1" % (w, h, args.fps), "!",
          "timeoverlay", "font-desc=Sans 48", "!",
          "x264enc", "tune=zerolatency", "speed-preset=superfast", "bitrate=%d" % args.kbps,
          "key-int-max=%d" % (gop_s * args.fps), "!", "mpegtsmux", "!", "filesink", "location=" + tmp])
