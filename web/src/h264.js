@@ -18,7 +18,15 @@ export const NalType = Object.freeze({
  * @returns {Uint8Array[]} views into `data`
  */
 export function splitNalUnits(data) {
-  const units = [];
+  return [...nalUnits(data)];
+}
+
+/**
+ * The NAL units of an Annex B byte stream one by one, so that a caller
+ * looking for the parameter sets can stop at the first slice.
+ * @returns {Generator<Uint8Array>} non-empty views into `data`
+ */
+export function* nalUnits(data) {
   let start = -1;
   let i = 0;
   const n = data.length;
@@ -29,15 +37,20 @@ export function splitNalUnits(data) {
       continue;
     }
     if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
-      if (start >= 0) units.push(data.subarray(start, trimZeros(data, start, i)));
+      if (start >= 0) {
+        const end = trimZeros(data, start, i);
+        if (end > start) yield data.subarray(start, end);
+      }
       start = i + 3;
       i += 3;
       continue;
     }
     i++;
   }
-  if (start >= 0 && start < n) units.push(data.subarray(start, trimZeros(data, start, n)));
-  return units.filter((u) => u.length > 0);
+  if (start >= 0 && start < n) {
+    const end = trimZeros(data, start, n);
+    if (end > start) yield data.subarray(start, end);
+  }
 }
 
 function trimZeros(data, start, end) {
@@ -213,4 +226,41 @@ export function inspectAccessUnit(data) {
     else if (type === NalType.PPS) pps ??= nal;
   }
   return { nals, isIdr, sps, pps, hasSlice };
+}
+
+const PROFILE_NAMES = new Map([
+  [44, 'CAVLC 4:4:4 Intra'], [77, 'Main'], [88, 'Extended'], [100, 'High'],
+  [83, 'Scalable Baseline'], [86, 'Scalable High'], [118, 'Multiview High'], [128, 'Stereo High'],
+  [134, 'MFC High'], [138, 'Multiview Depth High'], [139, 'Enhanced Multiview Depth High'],
+]);
+
+/**
+ * The profile's name (H.264 Annex A) from profile_idc and the constraint
+ * flags byte (constraint_set1 marks Constrained Baseline, constraint_set3 the
+ * Intra profiles).
+ */
+export function profileName(profileIdc, constraintFlags = 0) {
+  const intra = (constraintFlags & 0x10) !== 0;
+  switch (profileIdc) {
+    case 66: return constraintFlags & 0x40 ? 'Constrained Baseline' : 'Baseline';
+    case 110: return intra ? 'High 10 Intra' : 'High 10';
+    case 122: return intra ? 'High 4:2:2 Intra' : 'High 4:2:2';
+    case 244: return intra ? 'High 4:4:4 Intra' : 'High 4:4:4 Predictive';
+    default: return PROFILE_NAMES.get(profileIdc) ?? `profile ${profileIdc}`;
+  }
+}
+
+/** level_idc as written: 31 -> "3.1", 40 -> "4". */
+export function levelName(levelIdc) {
+  return levelIdc % 10 === 0 ? String(levelIdc / 10) : (levelIdc / 10).toFixed(1);
+}
+
+/** The first SPS of an access unit, without scanning past its first slice. */
+export function findSps(data) {
+  for (const nal of nalUnits(data)) {
+    const type = nalType(nal);
+    if (type === NalType.SPS) return nal;
+    if (type >= NalType.SLICE && type <= NalType.IDR) return null;
+  }
+  return null;
 }

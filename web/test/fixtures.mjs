@@ -1,5 +1,5 @@
 // Test fixtures: MPEG-TS files made by GStreamer at test time (nothing binary
-// is committed). Each fixture is generated once per process into a temp dir.
+// is committed; needs x264enc, x265enc, voaacenc, mpegtsmux). Each fixture is generated once per process into a temp dir.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +23,19 @@ const PIPELINES = {
   av: 'videotestsrc num-buffers=60 ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ' +
     '! x264enc key-int-max=30 bframes=2 ! mpegtsmux name=mux ! filesink location=OUT ' +
     'audiotestsrc num-buffers=90 ! voaacenc ! aacparse ! mux.',
+  // The profiles browsers differ on: x264enc follows the raw format.
+  h264_444: 'videotestsrc num-buffers=2 ! video/x-raw,format=Y444,width=320,height=240 ' +
+    '! x264enc tune=zerolatency ! mpegtsmux ! filesink location=OUT',
+  h264_422_10: 'videotestsrc num-buffers=2 ! video/x-raw,format=I422_10LE,width=320,height=240 ' +
+    '! x264enc tune=zerolatency ! mpegtsmux ! filesink location=OUT',
+  // H.265 (x265enc): Main, Main 10 and Range Extensions 4:4:4; 30 frames with
+  // an IRAP picture every 10.
+  h265: 'videotestsrc num-buffers=30 ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ' +
+    '! x265enc tune=zerolatency key-int-max=10 ! h265parse ! mpegtsmux ! filesink location=OUT',
+  h265_10: 'videotestsrc num-buffers=2 ! video/x-raw,format=I420_10LE,width=352,height=288 ' +
+    '! x265enc tune=zerolatency ! h265parse ! mpegtsmux ! filesink location=OUT',
+  h265_444: 'videotestsrc num-buffers=2 ! video/x-raw,format=Y444,width=320,height=180 ' +
+    '! x265enc tune=zerolatency ! h265parse ! mpegtsmux ! filesink location=OUT',
 };
 
 const cache = new Map();

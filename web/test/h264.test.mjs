@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   splitNalUnits, nalType, unescapeRbsp, BitReader, parseSps, avcCodecString, inspectAccessUnit, NalType,
+  profileName, levelName, findSps,
 } from '../src/h264.js';
 import { TsDemuxer } from '../src/tsdemux.js';
 import { fixture } from './fixtures.mjs';
@@ -86,4 +87,33 @@ test('inspectAccessUnit tells IDR from delta frames', () => {
   assert.ok(aus.every((a) => a.hasSlice));
   assert.ok(aus.slice(1, 30).every((a) => a.sps === null));
   assert.throws(() => parseSps(aus[0].pps), TypeError);
+});
+
+test('High 4:4:4 Predictive from x264enc fed Y444', () => {
+  const au = firstAccessUnit('h264_444');
+  const sps = parseSps(au.sps);
+  assert.deepEqual([sps.profileIdc, sps.chromaFormatIdc, sps.bitDepthLuma], [244, 3, 8]);
+  assert.equal(profileName(sps.profileIdc, sps.constraintFlags), 'High 4:4:4 Predictive');
+  assert.match(avcCodecString(au.sps), /^avc1\.F400[0-9A-F]{2}$/);
+});
+
+test('High 4:2:2 10-bit from x264enc fed I422_10LE', () => {
+  const sps = parseSps(firstAccessUnit('h264_422_10').sps);
+  assert.deepEqual([sps.profileIdc, sps.chromaFormatIdc, sps.bitDepthLuma, sps.bitDepthChroma], [122, 2, 10, 10]);
+  assert.equal(profileName(sps.profileIdc, sps.constraintFlags), 'High 4:2:2');
+});
+
+test('profile and level names, findSps stops at the first slice', () => {
+  assert.equal(profileName(66, 0x40), 'Constrained Baseline');
+  assert.equal(profileName(66, 0), 'Baseline');
+  assert.equal(profileName(77), 'Main');
+  assert.equal(profileName(100), 'High');
+  assert.equal(profileName(110), 'High 10');
+  assert.equal(profileName(110, 0x10), 'High 10 Intra');
+  assert.equal(profileName(244), 'High 4:4:4 Predictive');
+  assert.equal(profileName(7), 'profile 7');
+  assert.deepEqual([30, 31, 40, 51].map(levelName), ['3', '3.1', '4', '5.1']);
+  const idr = new Uint8Array([0, 0, 1, 0x65, 0x88, 0, 0, 1, 0x67, 0x42]);
+  assert.equal(findSps(idr), null);
+  assert.deepEqual([...findSps(new Uint8Array([0, 0, 1, 0x09, 0xf0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x65]))], [0x67, 0x42]);
 });
