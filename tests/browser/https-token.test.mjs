@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launchBrowser } from './lib/browser.mjs';
+import { launch } from './lib/browser.mjs';
 import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
 import { waitForStats, screenSamples, isPicture } from './lib/player-page.mjs';
 
@@ -24,7 +24,7 @@ before(async () => {
   pipeline = await startPipeline(videoPipeline({
     sink: `tls-certificate-file=${dir}/cert.pem tls-key-file=${dir}/key.pem auth-token=${TOKEN}`,
   }));
-  browser = await launchBrowser({ ignoreHTTPSErrors: true });
+  browser = await launch({ ignoreHTTPSErrors: true });
 });
 
 after(async () => {
@@ -34,18 +34,17 @@ after(async () => {
 });
 
 test('over HTTPS the served player plays with the token from its own URL', async () => {
-  const { page } = browser;
   const origin = `https://127.0.0.1:${pipeline.port}`;
   /* Without the token the stream answers 401, with no events. */
-  const denied = await page.evaluate(async (u) => (await fetch(u)).status, `${origin}/stream`).catch(() => null);
-  await page.goto(`${origin}/?token=${TOKEN}`);
-  const s = await waitForStats(page, (st) => st.framesDecoded >= 45);
+  const denied = await browser.evaluate(async (u) => (await fetch(u)).status, `${origin}/stream`).catch(() => null);
+  await browser.goto(`${origin}/?token=${TOKEN}`);
+  const s = await waitForStats(browser, (st) => st.framesDecoded >= 45);
   assert.equal(s.path, 'webcodecs');
   assert.equal(s.errors, 0, s.lastError);
   assert.match(s.src, new RegExp(`^${origin}/stream\\?token=`));
-  const samples = await screenSamples(page, 3, 300);
+  const samples = await screenSamples(browser, 3, 300);
   assert.ok(samples.every(isPicture));
-  const status = await page.evaluate(async (u) => (await fetch(u)).status, `${origin}/stream`);
+  const status = await browser.evaluate(async (u) => (await fetch(u)).status, `${origin}/stream`);
   assert.equal(status, 401);
   assert.ok(denied === null || denied === 401);
 });

@@ -6,7 +6,7 @@
 // id it received, without a gap.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from './lib/browser.mjs';
+import { launch } from './lib/browser.mjs';
 import { startStaticServer } from './lib/static-server.mjs';
 import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
 import { clusterMissing, startCluster } from './lib/nchan-cluster.mjs';
@@ -21,7 +21,7 @@ let pipeline;
 before(async () => {
   if (missing) return;
   web = await startStaticServer();
-  browser = await launchBrowser();
+  browser = await launch();
   cluster = await startCluster();
   // Published through node 2, the node that stays up: ssesink has one
   // publish-url, so stopping the node it publishes to stops the stream.
@@ -58,9 +58,8 @@ test('plays from one nchan subscriber URL: nchan ids, replayed mid-GOP start, no
     // (30, about one GOP here), so the replay starts where it falls: mid-GOP
     // but for one time in 30.
     await poll(async () => (await cluster.channel(1))?.messages >= 45, 'messages in the channel');
-    const { page } = browser;
-    await page.goto(playerUrl([cluster.env.NODE1_SUBSCRIBE]));
-    const s = await waitForStats(page, (st) => st.framesDecoded >= 90 && st.state === 'playing', 30000);
+      await browser.goto(playerUrl([cluster.env.NODE1_SUBSCRIBE]));
+    const s = await waitForStats(browser, (st) => st.framesDecoded >= 90 && st.state === 'playing', 30000);
     assert.equal(s.path, 'webcodecs');
     assert.equal(s.errors, 0, s.lastError);
     assert.match(s.lastEventId, NCHAN_ID, 'ids are nchan\'s');
@@ -69,7 +68,7 @@ test('plays from one nchan subscriber URL: nchan ids, replayed mid-GOP start, no
     assert.equal(s.failovers, 0);
     assert.ok(s.framesDecoded >= 0.9 * s.eventsAfterFirstKey,
       `${s.framesDecoded} frames decoded for ${s.eventsAfterFirstKey} media events after the first key`);
-    assert.ok(isPicture(await screenSample(page)), 'a picture');
+    assert.ok(isPicture(await screenSample(browser)), 'a picture');
     t.diagnostic(`joined through nchan: ${s.eventsSkipped} replayed events before the first key skipped, ` +
       `first frame at ${s.firstFrameMs} ms, ${s.framesDecoded} frames decoded, ` +
       `latency p50 ${s.latencyMs.p50} ms p95 ${s.latencyMs.p95} ms, last id ${s.lastEventId}`);
@@ -78,15 +77,14 @@ test('plays from one nchan subscriber URL: nchan ids, replayed mid-GOP start, no
 test('node stopped: the player continues on the other node from its last id, without a gap', { skip: missing ?? false },
   async (t) => {
     const { NODE1_SUBSCRIBE: node1, NODE2_SUBSCRIBE: node2 } = cluster.env;
-    const { page } = browser;
-    await page.goto(playerUrl([node1, node2]));
-    const was = await waitForStats(page, (st) => st.framesDecoded >= 90 && st.state === 'playing', 30000);
+      await browser.goto(playerUrl([node1, node2]));
+    const was = await waitForStats(browser, (st) => st.framesDecoded >= 90 && st.state === 'playing', 30000);
     assert.equal(was.src, node1);
     assert.deepEqual(was.sources, [node1, node2]);
     assert.equal(was.failovers, 0);
 
     // Longest time without a new frame on screen, sampled in the page.
-    await page.evaluate(() => {
+    await browser.evaluate(() => {
       const player = window.ssePlayer;
       const g = { last: performance.now(), drawn: player.statsData.framesDrawn, maxMs: 0 };
       window.frameGaps = g;
@@ -103,11 +101,11 @@ test('node stopped: the player continues on the other node from its last id, wit
     const stopStart = performance.now();
     await cluster.stop('node1');
     const stoppedMs = performance.now() - stopStart;
-    const moved = await waitForStats(page, (st) => st.failovers >= 1, 20000);
+    const moved = await waitForStats(browser, (st) => st.failovers >= 1, 20000);
     const failoverMs = performance.now() - stopStart;
-    const later = await waitForStats(page,
+    const later = await waitForStats(browser,
       new Function('st', `return st.framesDecoded >= ${moved.framesDecoded + 90} && st.state === 'playing'`), 30000);
-    const gap = await page.evaluate(() => window.frameGaps.maxMs);
+    const gap = await browser.evaluate(() => window.frameGaps.maxMs);
 
     assert.equal(later.failovers, 1);
     assert.equal(later.src, node2);
@@ -119,14 +117,14 @@ test('node stopped: the player continues on the other node from its last id, wit
     assert.equal(later.errors, 0, later.lastError);
     assert.ok(later.framesDecoded >= was.framesDecoded + 90);
     assert.match(later.lastEventId, NCHAN_ID);
-    assert.ok(isPicture(await screenSample(page)), 'a picture');
-    await page.keyboard.press('s'); // the overlay names the node in use
-    await page.waitForFunction(() => /source +2 of 2: /.test(document.querySelector('.overlay').textContent));
-    t.diagnostic(`screenshot: ${await screenshot(page, 'nchan-failover')}`);
+    assert.ok(isPicture(await screenSample(browser)), 'a picture');
+    await browser.press('s'); // the overlay names the node in use
+    await browser.waitFor("/source +2 of 2: /.test(document.querySelector('.overlay').textContent)");
+    t.diagnostic(`screenshot: ${await screenshot(browser, 'nchan-failover')}`);
 
     // The subscription on node 2 named the last id node 1 gave. nginx logs a
     // request when it ends: end it by leaving the page, then poll the log.
-    await page.goto('about:blank');
+    await browser.goto('about:blank');
     const subscriptions = () => cluster.accessLog('node2').split('\n').filter((l) => l.includes('/sub/'));
     const resumedRequest = () => subscriptions()
       .map((l) => /GET \/sub\/live\?lastEventId=(\d+)%3A(\d+)/.exec(l)).find(Boolean);

@@ -3,7 +3,7 @@
 // them, since the element does not produce these on demand.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from './lib/browser.mjs';
+import { launch } from './lib/browser.mjs';
 import { startStaticServer } from './lib/static-server.mjs';
 import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
 import { startSseProxy } from './lib/sse-proxy.mjs';
@@ -15,7 +15,7 @@ let pipeline;
 
 before(async () => {
   web = await startStaticServer();
-  browser = await launchBrowser();
+  browser = await launch();
   pipeline = await startPipeline(videoPipeline({ keyInt: 30 }));
 });
 
@@ -32,14 +32,13 @@ const isKey = (e) => isMedia(e) && JSON.parse(e.data).key === true;
 async function playThrough(t, mode, edit, settled) {
   const proxy = await startSseProxy(`http://127.0.0.1:${pipeline.port}/stream`, edit);
   t.after(() => proxy.close());
-  const { page } = browser;
-  await page.goto(playerUrl(web.url, proxy.port, { mode }));
-  await waitForStats(page, settled, 20000);
-  const before = await stats(page);
+  await browser.goto(playerUrl(web.url, proxy.port, { mode }));
+  await waitForStats(browser, settled, 20000);
+  const before = await stats(browser);
   // Still playing afterwards: more frames, a live picture, no decoder errors.
-  await waitForStats(page, new Function('st', `return st.framesDecoded >= ${before.framesDecoded + 30}`), 20000);
-  const s = await waitForStats(page, (st) => st.state === 'playing' && st.fps > 20, 20000);
-  assert.ok(isPicture(await screenSample(page)));
+  await waitForStats(browser, new Function('st', `return st.framesDecoded >= ${before.framesDecoded + 30}`), 20000);
+  const s = await waitForStats(browser, (st) => st.state === 'playing' && st.fps > 20, 20000);
+  assert.ok(isPicture(await screenSample(browser)));
   assert.equal(s.errors, 0, s.lastError);
   assert.equal(s.path, mode);
   t.diagnostic(JSON.stringify({

@@ -2,11 +2,11 @@
 // is going on and plays again by itself, without a reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from './lib/browser.mjs';
+import { launch } from './lib/browser.mjs';
 import { startStaticServer } from './lib/static-server.mjs';
 import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
 import {
-  playerUrl, stats, waitForStats, screenSample, isPicture, screenshot,
+  playerUrl, stats, waitForStats, screenSample, isPicture, screenshot, text, isVisible,
 } from './lib/player-page.mjs';
 
 let web;
@@ -14,7 +14,7 @@ let browser;
 
 before(async () => {
   web = await startStaticServer();
-  browser = await launchBrowser();
+  browser = await launch();
 });
 
 after(async () => {
@@ -34,13 +34,13 @@ async function restartOn(port, options) {
   }
 }
 
-async function playingAgain(t, page, before) {
-  const s = await waitForStats(page, (st) => st.state === 'playing' && st.fps > 20, 30000);
+async function playingAgain(t, browser, before) {
+  const s = await waitForStats(browser, (st) => st.state === 'playing' && st.fps > 20, 30000);
   assert.ok(s.framesDrawn > before.framesDrawn + 20, 'new frames drawn');
-  assert.equal(await page.evaluate(() => window.notReloaded), true, 'same page, no reload');
-  const sample = await screenSample(page);
+  assert.equal(await browser.evaluate(() => window.notReloaded), true, 'same page, no reload');
+  const sample = await screenSample(browser);
   assert.ok(isPicture(sample));
-  assert.equal(await page.locator('.message').isVisible(), false, 'no message over the picture');
+  assert.equal(await isVisible(browser, '.message'), false, 'no message over the picture');
   return s;
 }
 
@@ -48,21 +48,20 @@ test('pipeline killed and started again on the same port: the page recovers', as
   let pipeline = await startPipeline(videoPipeline());
   const port = pipeline.port;
   t.after(() => pipeline.stop());
-  const { page } = browser;
-  await page.goto(playerUrl(web.url, port));
-  await page.evaluate(() => (window.notReloaded = true));
-  const before = await waitForStats(page, (st) => st.framesDecoded >= 30);
+  await browser.goto(playerUrl(web.url, port));
+  await browser.evaluate(() => (window.notReloaded = true));
+  const before = await waitForStats(browser, (st) => st.framesDecoded >= 30);
 
   await pipeline.stop('SIGKILL');
-  const lost = await waitForStats(page, (st) => st.state === 'retrying' || st.state === 'connecting');
-  const message = await page.locator('.message').textContent();
+  const lost = await waitForStats(browser, (st) => st.state === 'retrying' || st.state === 'connecting');
+  const message = await text(browser, '.message');
   t.diagnostic(`while down: state ${lost.state}, message "${message}"`);
   assert.match(message, /Reconnecting|Retrying/);
-  t.diagnostic(`screenshot: ${await screenshot(page, 'server-down')}`);
+  t.diagnostic(`screenshot: ${await screenshot(browser, 'server-down')}`);
   await new Promise((r) => setTimeout(r, 2500)); // a retry or two against a closed port
 
   pipeline = await restartOn(port);
-  const s = await playingAgain(t, page, before);
+  const s = await playingAgain(t, browser, before);
   assert.ok(s.reconnects >= 1, `reconnects ${s.reconnects}`);
   assert.equal(s.path, 'webcodecs');
   t.diagnostic(`recovered: reconnects ${s.reconnects}, errors ${s.errors} (${s.lastError})`);
@@ -72,17 +71,16 @@ test('stream ended (EOS) and started again: the page says so, then plays', async
   let pipeline = await startPipeline(videoPipeline(), { eos: true });
   const port = pipeline.port;
   t.after(() => pipeline.stop());
-  const { page } = browser;
-  await page.goto(playerUrl(web.url, port));
-  await page.evaluate(() => (window.notReloaded = true));
-  const before = await waitForStats(page, (st) => st.framesDecoded >= 30);
+  await browser.goto(playerUrl(web.url, port));
+  await browser.evaluate(() => (window.notReloaded = true));
+  const before = await waitForStats(browser, (st) => st.framesDecoded >= 30);
 
   await pipeline.stop('SIGINT'); // gst-launch -e: EOS, then the element sends `event: eos`
-  await waitForStats(page, (st) => st.state === 'ended');
-  assert.match(await page.locator('.message').textContent(), /stream has ended/);
-  t.diagnostic(`screenshot: ${await screenshot(page, 'stream-ended')}`);
+  await waitForStats(browser, (st) => st.state === 'ended');
+  assert.match(await text(browser, '.message'), /stream has ended/);
+  t.diagnostic(`screenshot: ${await screenshot(browser, 'stream-ended')}`);
 
   pipeline = await restartOn(port, { eos: true });
-  await playingAgain(t, page, before);
-  assert.equal((await stats(page)).errors, 0);
+  await playingAgain(t, browser, before);
+  assert.equal((await stats(browser)).errors, 0);
 });

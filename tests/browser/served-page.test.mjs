@@ -2,7 +2,7 @@
 // copy of web/): same origin as the stream, no ?src needed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from './lib/browser.mjs';
+import { launch } from './lib/browser.mjs';
 import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
 import { waitForStats, screenSamples, isPicture, screenshot } from './lib/player-page.mjs';
 
@@ -13,7 +13,7 @@ let origin;
 before(async () => {
   pipeline = await startPipeline(videoPipeline({ audio: false }));
   origin = `http://127.0.0.1:${pipeline.port}`;
-  browser = await launchBrowser();
+  browser = await launch();
 });
 
 after(async () => {
@@ -40,25 +40,23 @@ test('GET / serves the player, which plays ./stream with WebCodecs', async (t) =
     assert.equal(r.status, 200, file);
     assert.match(r.headers.get('content-type'), file.endsWith('.js') ? /javascript/ : /^text\/css/, file);
   }
-  const { page } = browser;
-  await page.goto(`${origin}/`);
-  const s = await waitForStats(page, (st) => st.framesDecoded >= 60);
+  await browser.goto(`${origin}/`);
+  const s = await waitForStats(browser, (st) => st.framesDecoded >= 60);
   assert.equal(s.path, 'webcodecs');
   assert.equal(s.src, `${origin}/stream`);
   assert.equal(s.errors, 0, s.lastError);
-  const samples = await screenSamples(page, 3, 400);
+  const samples = await screenSamples(browser, 3, 400);
   assert.ok(samples.every(isPicture));
   assert.equal(new Set(samples.map((x) => x.hash)).size, samples.length);
-  t.diagnostic(`screenshot: ${await screenshot(page, 'served-page')}`);
+  t.diagnostic(`screenshot: ${await screenshot(browser, 'served-page')}`);
 });
 
 test('the served page falls back to MSE with the vendored mpegts.js', async (t) => {
   const res = await served(t, '/vendor/mpegts.js');
   if (!res) return;
   assert.match(res.headers.get('content-type'), /javascript/);
-  const { page } = browser;
-  await page.goto(`${origin}/?mode=mse`);
-  const s = await waitForStats(page, (st) => st.framesDecoded >= 60, 30000);
+  await browser.goto(`${origin}/?mode=mse`);
+  const s = await waitForStats(browser, (st) => st.framesDecoded >= 60, 30000);
   assert.equal(s.path, 'mse');
   assert.equal(s.errors, 0, s.lastError);
 });

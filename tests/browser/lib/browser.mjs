@@ -1,41 +1,28 @@
-// Headless Chromium from the Debian package, driven by playwright-core.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+// One way for the tests to drive a browser, whichever engine it is:
+//   const browser = await launch();          // engine from SSE_BROWSER
+//   await browser.goto(url);
+//   await browser.evaluate((arg) => ..., arg); // runs in the page
+//   await browser.waitFor('window.ssePlayer?.stats.state === "playing"');
+//   await browser.click('[data-action=pause]'); await browser.press('s');
+//   await browser.screenshot(file); await browser.logs(); await browser.close();
+// Pages that need a script before the player's own get it from the test
+// server (lib/static-server.mjs `withInitScript`), which works the same in
+// every engine. Drivers: engine-chromium.mjs (playwright-core, DevTools),
+// engine-firefox.mjs (puppeteer-core, WebDriver BiDi), engine-webkit.mjs
+// (WebKitWebDriver, WebDriver classic, under Xvfb).
 
-export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const ENGINES = ['chromium', 'firefox', 'webkit'];
 
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
+/** The engine under test: SSE_BROWSER=chromium|firefox|webkit (default chromium). */
+export const ENGINE = process.env.SSE_BROWSER || 'chromium';
+if (!ENGINES.includes(ENGINE)) throw new Error(`SSE_BROWSER=${ENGINE}: expected one of ${ENGINES.join(', ')}`);
 
 /**
- * Launches Chromium with a fresh profile; resolves to {context, page, close()}.
- * `ignoreHTTPSErrors` accepts the self-signed certificates tests make.
+ * Starts the engine with a fresh profile. `ignoreHTTPSErrors` accepts the
+ * self-signed certificates tests make.
  */
-export async function launchBrowser({ ignoreHTTPSErrors = false } = {}) {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gst-sse-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 960, height: 600 },
-    ignoreHTTPSErrors,
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  const logs = [];
-  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-  return {
-    context,
-    page,
-    logs,
-    async close() {
-      await context.close().catch(() => {});
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
-  };
+export async function launch({ engine = ENGINE, ignoreHTTPSErrors = false } = {}) {
+  if (engine === 'firefox') return (await import('./engine-firefox.mjs')).launchFirefox({ ignoreHTTPSErrors });
+  if (engine === 'webkit') return (await import('./engine-webkit.mjs')).launchWebKit({ ignoreHTTPSErrors });
+  return (await import('./engine-chromium.mjs')).launchChromium({ ignoreHTTPSErrors });
 }

@@ -9,11 +9,19 @@ export const BUILD_DIR = process.env.GST_SSE_BUILD_DIR ??
   fileURLToPath(new URL('../../../build/', import.meta.url));
 export const PLUGIN_DIR = path.join(BUILD_DIR, 'ext/sse');
 
-/** Live test video: videotestsrc with a clock overlay, low-latency H.264. */
-export function videoPipeline({ keyInt = 30, width = 640, height = 360, audio = false, sink = '' } = {}) {
+/**
+ * Live test video: videotestsrc with a clock overlay, low-latency H.264.
+ * `format` is the raw format x264enc gets, I420 so that it encodes High
+ * 4:2:0 8-bit, which every engine decodes (videotestsrc's own default
+ * would give High 4:4:4, which Firefox cannot); `encoder` replaces x264enc.
+ */
+export function videoPipeline({
+  keyInt = 30, width = 640, height = 360, audio = false, sink = '', format = 'I420',
+  encoder = `x264enc tune=zerolatency key-int-max=${keyInt}`,
+} = {}) {
   const video = `videotestsrc is-live=true ! video/x-raw,width=${width},height=${height},framerate=30/1 ` +
-    '! timeoverlay font-desc="Sans 36" ' +
-    `! x264enc tune=zerolatency key-int-max=${keyInt} ! mpegtsmux name=mux ` +
+    `! timeoverlay font-desc="Sans 36" ! videoconvert ! video/x-raw,format=${format} ` +
+    `! ${encoder} ! mpegtsmux name=mux ` +
     `! ssesink address=127.0.0.1 cors-origin=* ${sink}`;
   return audio ? `${video} audiotestsrc is-live=true wave=sine ! voaacenc ! aacparse ! mux.` : video;
 }

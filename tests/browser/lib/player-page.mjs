@@ -1,5 +1,6 @@
-// What the tests look at in the player page: its statistics, and hashes of
-// the pixels on screen (canvas for WebCodecs, the <video> for MSE).
+// What the tests look at in the player page: its statistics, hashes of the
+// pixels on screen (canvas for WebCodecs, the <video> for MSE), and its
+// elements. `browser` is what lib/browser.mjs launch() gives, any engine.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,25 +12,46 @@ export function playerUrl(webUrl, streamPort, params = {}) {
   return `${webUrl}?${query}`;
 }
 
-export const stats = (page) => page.evaluate(() => window.ssePlayer.stats);
+export const stats = (browser) => browser.evaluate(() => window.ssePlayer.stats);
 
-/** Waits until `predicate(stats)` holds; its source is evaluated in the page. */
-export async function waitForStats(page, predicate, timeout = 20000) {
-  try {
-    await page.waitForFunction(`(${predicate})(window.ssePlayer?.stats ?? {})`, null, { timeout, polling: 100 });
-  } catch (e) {
-    const s = await stats(page).catch(() => null);
-    throw new Error(`${predicate} not reached in ${timeout} ms; stats: ${JSON.stringify(s)}`, { cause: e });
-  }
-  return stats(page);
+/**
+ * Waits until `predicate(stats)` holds; its source is evaluated in the page.
+ * On timeout the error has the stats and the last console lines.
+ */
+export async function waitForStats(browser, predicate, timeout = 20000) {
+  await browser.waitFor(`(${predicate})(window.ssePlayer?.stats ?? {})`, timeout);
+  return stats(browser);
+}
+
+/** Text of the first element matching `selector` (null when there is none). */
+export const text = (browser, selector) =>
+  browser.evaluate((sel) => document.querySelector(sel)?.textContent ?? null, selector);
+
+/** An attribute of the first element matching `selector`. */
+export const attribute = (browser, selector, name) =>
+  browser.evaluate(([sel, attr]) => document.querySelector(sel)?.getAttribute(attr) ?? null, [selector, name]);
+
+/** The element exists, takes up room on the page and is not visibility:hidden. */
+export const isVisible = (browser, selector) => browser.evaluate((sel) => {
+  const el = document.querySelector(sel);
+  return Boolean(el) && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+}, selector);
+
+/**
+ * The uniform line the lead's performance table is filled from:
+ * `# perf engine=.. path=.. p50=.. p95=.. fps=.. dropped=.. decoded=..`.
+ */
+export function perfLine(t, engine, s, { dropped = s.framesDropped, decoded = s.framesDecoded } = {}) {
+  t.diagnostic(`perf engine=${engine} path=${s.path} p50=${s.latencyMs.p50} p95=${s.latencyMs.p95} ` +
+    `fps=${s.fps} dropped=${dropped} decoded=${decoded}`);
 }
 
 /**
  * Hash and brightness spread of what is on screen now: the visible canvas,
  * or the video element's current frame.
  */
-export function screenSample(page) {
-  return page.evaluate(() => {
+export function screenSample(browser) {
+  return browser.evaluate(() => {
     const canvas = document.querySelector('canvas:not([hidden])');
     const video = document.querySelector('video:not([hidden])');
     let pixels;
@@ -59,11 +81,11 @@ export function screenSample(page) {
 }
 
 /** Takes `count` screen samples `intervalMs` apart. */
-export async function screenSamples(page, count = 4, intervalMs = 400) {
+export async function screenSamples(browser, count = 4, intervalMs = 400) {
   const samples = [];
   for (let i = 0; i < count; i++) {
     if (i > 0) await new Promise((r) => setTimeout(r, intervalMs));
-    samples.push(await screenSample(page));
+    samples.push(await screenSample(browser));
   }
   return samples;
 }
@@ -71,9 +93,10 @@ export async function screenSamples(page, count = 4, intervalMs = 400) {
 /** A sample shows a picture: not missing and not one flat colour. */
 export const isPicture = (s) => s !== null && s.stddev > 10;
 
-export async function screenshot(page, name) {
+/** Saves a screenshot as out/<engine>-<name>.png; resolves to its path. */
+export async function screenshot(browser, name) {
   fs.mkdirSync(OUT_DIR, { recursive: true });
-  const file = path.join(OUT_DIR, `${name}.png`);
-  await page.screenshot({ path: file });
+  const file = path.join(OUT_DIR, `${browser.engine}-${name}.png`);
+  await browser.screenshot(file);
   return file;
 }

@@ -1,0 +1,42 @@
+// Headless Chromium from the Debian package, driven by playwright-core over
+// the DevTools protocol, with a fresh profile per launch.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { engineHooks } from './engine-common.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export async function launchChromium({ ignoreHTTPSErrors = false } = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gst-sse-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 960, height: 600 },
+    ignoreHTTPSErrors,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  const logs = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  return engineHooks('chromium', {
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    goto: (url) => page.goto(url),
+    click: (selector) => page.click(selector),
+    press: (key) => page.keyboard.press(key),
+    screenshot: (file) => page.screenshot({ path: file }),
+    logs: async () => logs.slice(),
+    async close() {
+      await context.close().catch(() => {});
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  });
+}
