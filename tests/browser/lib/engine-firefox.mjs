@@ -1,0 +1,42 @@
+// Headless Firefox ESR from the Debian package, driven by puppeteer-core
+// over WebDriver BiDi. puppeteer makes a fresh profile per launch (and
+// removes it on close) with its own prefs; ours allow autoplay.
+import fs from 'node:fs';
+import puppeteer from 'puppeteer-core';
+import { engineHooks } from './engine-common.mjs';
+
+export const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
+
+const PREFS = {
+  'media.autoplay.default': 0, // allowed, also with sound
+  'media.autoplay.blocking_policy': 0,
+  'browser.shell.checkDefaultBrowser': false,
+  'datareporting.policy.dataSubmissionEnabled': false,
+  'app.update.enabled': false,
+};
+
+export async function launchFirefox({ ignoreHTTPSErrors = false } = {}) {
+  if (!fs.existsSync(FIREFOX)) throw new Error(`${FIREFOX} is missing: install firefox-esr (or set FIREFOX)`);
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    protocol: 'webDriverBiDi',
+    executablePath: FIREFOX,
+    headless: true,
+    acceptInsecureCerts: ignoreHTTPSErrors,
+    defaultViewport: { width: 960, height: 600 },
+    extraPrefsFirefox: PREFS,
+  });
+  const page = (await browser.pages())[0] ?? await browser.newPage();
+  const logs = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  return engineHooks('firefox', {
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    goto: (url) => page.goto(url),
+    click: (selector) => page.click(selector),
+    press: (key) => page.keyboard.press(key),
+    screenshot: (file) => page.screenshot({ path: file }),
+    logs: async () => logs.slice(),
+    close: () => browser.close().catch(() => {}),
+  });
+}
