@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the pinned npm packages and runs the player's unit tests
-# (web/test) and the browser tests (tests/browser), one file at a time.
-# Output is TAP; the exit status is non-zero when anything failed.
-# Needs Node.js >= 18, /usr/bin/chromium and the element built in build/.
+# (web/test) and the browser tests (tests/browser), one file at a time, in
+# each engine of SSE_BROWSERS (default "chromium firefox webkit").
+# Output is TAP, a "# engine: E file: F" line before each file; the exit
+# status is non-zero when anything failed.
+# Needs Node.js >= 18, chromium, firefox-esr, webkit2gtk-driver + xvfb and
+# the element built in build/.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -14,10 +17,14 @@ rc=0
 echo "== web: unit tests"
 (cd "$root/web" && node --test --test-reporter=tap test/) || rc=1
 
-echo "== tests/browser"
 cd "$here"
-for f in *.test.mjs; do
-  echo "# file: $f"
-  node --test --test-reporter=tap "$f" || rc=1
+for engine in ${SSE_BROWSERS:-chromium firefox webkit}; do
+  echo "== tests/browser: $engine"
+  start=$SECONDS
+  for f in *.test.mjs; do
+    echo "# engine: $engine file: $f"
+    SSE_BROWSER="$engine" node --test --test-reporter=tap "$f" || rc=1
+  done
+  echo "# engine: $engine took $((SECONDS - start)) s"
 done
 exit $rc
