@@ -101,7 +101,7 @@ std::string encode_media_event(const MediaEventFields &f, const uint8_t *ts, siz
   return out;
 }
 
-std::string stream_event_json(std::string_view caps, uint64_t epoch, std::string_view path) {
+std::string stream_event_json(std::string_view caps, uint64_t epoch, std::string_view path, std::string_view fields) {
   std::string json = "{\"protocol\":1,\"caps\":";
   if (caps.empty())
     json += "null";
@@ -110,8 +110,26 @@ std::string stream_event_json(std::string_view caps, uint64_t epoch, std::string
   json += ",\"epoch\":" + std::to_string(epoch);
   json += ",\"path\":";
   json_append_string(json, path);
+  if (!fields.empty()) {
+    json += ',';
+    json += fields;
+  }
   json += "}";
   return json;
+}
+
+bool StreamDescription::set_caps(std::string_view c) {
+  if (caps == c)
+    return false;
+  caps = c;
+  return true;
+}
+
+bool StreamDescription::set_fields(std::string_view f) {
+  if (fields == f)
+    return false;
+  fields = f;
+  return true;
 }
 
 bool find_data_field(std::string_view wire, size_t *offset, size_t *length) {

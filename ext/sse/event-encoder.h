@@ -35,8 +35,23 @@ struct MediaEventFields {
 std::string encode_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size);
 
 /* The JSON of the `stream` event: protocol version, @caps (empty: null),
- * @epoch (first id of the run) and @path. */
-std::string stream_event_json(std::string_view caps, uint64_t epoch, std::string_view path);
+ * @epoch (first id of the run) and @path, then @fields when not empty: more
+ * members, without braces or a leading comma (StreamInfo::json_fields(),
+ * stream-info.h). */
+std::string stream_event_json(std::string_view caps, uint64_t epoch, std::string_view path,
+                              std::string_view fields = {});
+
+/* What an output said in its last `stream` event, so that it sends one only
+ * when something changed. Not thread-safe: the owner locks. */
+struct StreamDescription {
+  std::string caps;   /* empty: not known yet */
+  std::string fields; /* StreamInfo::json_fields() */
+
+  /* Each returns true when the value changed. */
+  bool set_caps(std::string_view c);
+  bool set_fields(std::string_view f);
+  std::string json(uint64_t epoch, std::string_view path) const { return stream_event_json(caps, epoch, path, fields); }
+};
 
 /* Where the value of the first `data:` field of the encoded event @wire is:
  * sets @offset and @length and returns true, or returns false when there is

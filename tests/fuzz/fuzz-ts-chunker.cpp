@@ -1,10 +1,12 @@
 /* libFuzzer target: TsChunker on arbitrary bytes, split at arbitrary
  * points. Chunks must be whole packets starting with the sync byte, and key
- * chunks must start with PAT, whatever the input. */
+ * chunks must start with PAT, whatever the input. Every chunk also goes
+ * through StreamProbe, as in ssesink, whose JSON must stay well formed. */
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
 
+#include "stream-info.h"
 #include "ts-chunker.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -19,7 +21,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     chunker.push(data + off, n, out, (data[off] & 1) ? gstsse::KeyHint::kKey : gstsse::KeyHint::kUnknown);
   }
   chunker.flush(out);
+  gstsse::StreamProbe probe;
   for (const auto &c : out) {
+    if (probe.feed(c.data.data(), c.data.size(), c.key)) {
+      const std::string &j = probe.json_fields();
+      if (!j.empty() && (j.front() != '"' || j.back() != '}' || j.find('\n') != std::string::npos))
+        abort();
+      probe.info().description();
+      probe.info().browser_warning();
+    }
     if (c.data.empty() || c.data.size() % gstsse::kTsPacketSize != 0)
       abort();
     for (size_t i = 0; i < c.data.size(); i += gstsse::kTsPacketSize)
