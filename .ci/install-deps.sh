@@ -20,6 +20,11 @@ packages=(
   python3-flask libbenchmark-dev gnuplot-nox
   # test clients and checks; clang and its runtime for the fuzz targets
   curl ffmpeg chromium clang libclang-rt-14-dev
+  # the browser tests' other engines: Firefox ESR (decodes H.264 with the
+  # libavcodec that ffmpeg brings), WebKitGTK's WebDriver + MiniBrowser
+  # (media through GStreamer: plugins-good/bad, libav above) on an X server
+  # of its own
+  firefox-esr webkit2gtk-driver xvfb
   # the scale-out example and its tests: nginx + nchan nodes sharing Redis
   # (examples/scale-out/cluster.sh runs its own on loopback ports)
   nginx libnginx-mod-nchan redis-server
