@@ -1,7 +1,7 @@
-// Fallback decode path: mpegts.js transmuxes the TS bytes to fragmented MP4
-// for Media Source Extensions and a <video> element plays them. It is used
-// where WebCodecs or its H.264 decoder is missing, and when the stream has
-// AAC audio to be heard. mpegts.js is not bundled: it is loaded on first use
+// Fallback decode path: mpegts.js transmuxes the TS bytes (H.264 or H.265,
+// AAC) to fragmented MP4 for Media Source Extensions and a <video> element
+// plays them. It is used where WebCodecs cannot decode the stream's video,
+// and when the stream has AAC audio to be heard. mpegts.js is not bundled: it is loaded on first use
 // from vendor/mpegts.js next to index.html (see web/README.md), and the bytes
 // reach it through a custom loader that we feed from the SSE events.
 
@@ -93,15 +93,6 @@ const AUDIO_LATENCY = { liveSyncMaxLatency: 0.5, liveSyncTargetLatency: 0.3 };
 
 export class MsePath {
   static id = 'mse';
-
-  static async probe() {
-    const MS = window.ManagedMediaSource ?? window.MediaSource;
-    if (!MS) return { ok: false, reason: 'Media Source Extensions are missing' };
-    if (!MS.isTypeSupported('video/mp4; codecs="avc1.42E01E"')) {
-      return { ok: false, reason: 'Media Source Extensions cannot play H.264 here' };
-    }
-    return { ok: true };
-  }
 
   /**
    * @param {{video:HTMLVideoElement, stats:import('./stats.js').PlayerStats,
@@ -201,9 +192,6 @@ export class MsePath {
         this.#createPlayer();
         this.waitForKeyframe();
       }
-    });
-    this.player.on(mpegts.Events.MEDIA_INFO, (info) => {
-      this.stats.codec = [info.videoCodec, info.audioCodec].filter(Boolean).join(', ') || null;
     });
     this.player.attachMediaElement(this.video);
     this.player.load();

@@ -1,14 +1,19 @@
-// The player: connects the SSE source to a decode path, picks the path,
-// and runs the controls, the status messages and the statistics overlay.
+// The player: connects the SSE source to a decode path, picks the path from
+// what the browser says it can decode (codec-support.js), and runs the
+// controls, the status messages (status.js) and the statistics overlay.
 
 import { SseSource, SourceState } from './sse-source.js';
-import { TsDemuxer } from './tsdemux.js';
 import { PlayerStats } from './stats.js';
 import { WebCodecsPath } from './webcodecs-path.js';
 import { MsePath } from './mse-path.js';
+import { StreamInspector } from './stream-inspector.js';
+import {
+  DEFAULT_AAC, PATH_LABELS, VIDEO_CODECS, choosePath, describeVideo, pathAvailability, probeCodecs,
+  supportSummary, videoInfoFromStream,
+} from './codec-support.js';
+import { playerStatus } from './status.js';
+import { bindControls, overlayText } from './controls.js';
 
-const PATH_LABELS = { webcodecs: 'WebCodecs', mse: 'MSE (mpegts.js)' };
-const STALL_MS = 2000; // no frame for this long while connected: say so
 const MAX_PENDING_CHUNKS = 300; // held while a path is starting
 const UI_INTERVAL_MS = 250;
 
@@ -33,21 +38,35 @@ export class SsePlayer {
       fullscreen: root.querySelector('[data-action=fullscreen]'),
     };
     this.statsData = new PlayerStats();
-    this.support = null; // {webcodecs, mse} probe results
     this.path = null;
     this.pathId = null;
     this.pathWhy = '';
+    this.pathAudio = false; // the path plays the stream's audio
     this.pathStarting = null; // promise while a path starts
     this.program = null;
-    this.probeDemuxer = null;
+    this.video = null; // VideoInfo in use: from the SPS, or the stream event until then
+    this.audioCodecs = null; // from the stream event or the first ADTS header
+    this.checking = null; // the codec string being asked about
+    this.checkRound = 0; // answers of an older round are stale
+    this.answers = new Map(); // "video,audio" codec strings -> probeCodecs promise
+    this.currentAnswers = null; // the answers for this.video
     this.pending = [];
     this.waitingForKey = true;
     this.seenKey = false;
+    this.joinedAt = null; // when frames became due (key chunk joined at, path started)
+    this.lastMediaAt = null;
     this.paused = false;
     this.failedPaths = new Set();
-    this.fatal = null; // message when nothing can play the stream
+    this.unsupported = null; // {message, cause}: nothing here decodes what the stream carries
+    this.fatal = null; // message when this browser has no decode path at all
     this.warnings = [];
     this.uiTimer = 0;
+    this.inspector = new StreamInspector({
+      onProgram: (program) => this.#onProgram(program),
+      onVideoInfo: (info) => this.#onVideoInfo(info),
+      onAudioCodecs: (codecs) => (this.audioCodecs ??= codecs),
+      onError: (message) => this.statsData.error(message),
+    });
     this.source = new SseSource(sources, {
       onStream: (info, epochChanged) => this.#onStream(info, epochChanged),
       onMedia: (chunk) => this.#onMedia(chunk),
@@ -64,13 +83,13 @@ export class SsePlayer {
     });
     this.statsData.source = this.source.counters;
     this.el.overlay.hidden = !showStats;
-    this.#bindControls();
+    bindControls(this);
   }
 
   /** Statistics as a plain object (see README for the fields). */
   get stats() {
     const s = this.statsData.snapshot();
-    s.state = this.#state();
+    s.state = this.#status().state;
     s.src = this.src;
     s.sources = [...this.source.urls];
     s.lastEventId = this.source.lastEventId;
@@ -83,11 +102,15 @@ export class SsePlayer {
   }
 
   async start() {
-    const [webcodecs, mse] = await Promise.all([WebCodecsPath.probe(), MsePath.probe()]);
-    this.support = { webcodecs, mse };
-    if (!webcodecs.ok && !mse.ok) {
+    const { webcodecs, mse } = pathAvailability(window);
+    if (!webcodecs.available && !mse.available) {
       this.#fail(`This browser cannot play the stream: ${webcodecs.reason}, and ${mse.reason}. ` +
         'A current Chrome, Edge, Firefox or Safari can.');
+      return;
+    }
+    const forced = { webcodecs, mse }[this.mode];
+    if (forced && !forced.available) {
+      this.#fail(`?mode=${this.mode} was asked for, but ${forced.reason}.`);
       return;
     }
     this.source.open();
@@ -142,11 +165,19 @@ export class SsePlayer {
       this.warnings.push(warning);
     }
     if (epochChanged) this.#resync(true); // the server restarted
+    // The element names the codecs (docs/protocol.md); nchan and older
+    // servers do not, and then the SPS of the first key frame tells.
+    const listed = typeof info.codecs === 'string' ? info.codecs.split(',').map((c) => c.trim()) : [];
+    const audio = info.audio?.codecs ?? listed.find((c) => c.startsWith('mp4a.'));
+    if (audio) this.audioCodecs = audio;
+    const video = videoInfoFromStream(info.video ?? { codecs: listed.find((c) => /^(avc[13]|hvc1|hev1)\./.test(c)) });
+    if (video) this.#onVideoInfo(video);
   }
 
   #onMedia(chunk) {
     const stats = this.statsData;
     stats.chunkReceived(chunk.bytes.length, chunk.recvTime);
+    this.lastMediaAt = chunk.recvTime;
     if (chunk.key) this.seenKey = true;
     if (this.seenKey) stats.eventsAfterFirstKey++;
     if (this.fatal || this.paused) return;
@@ -156,48 +187,86 @@ export class SsePlayer {
         return;
       }
       this.waitingForKey = false;
+      this.joinedAt = chunk.recvTime;
     }
+    this.inspector.push(chunk.bytes); // may report the program and the video's SPS
     if (this.path && !this.pathStarting) {
       this.path.feed(chunk);
       return;
     }
+    // No path yet (or none can decode the stream): keep the chunks since the
+    // key chunk, for the path that starts, within bounds.
     this.pending.push(chunk);
     if (this.pending.length > MAX_PENDING_CHUNKS) this.#resync(false);
-    if (!this.path) this.#probe(chunk);
+    this.#maybeStart();
   }
 
-  /** Reads PAT/PMT from the first chunks to learn what the stream carries. */
-  #probe(chunk) {
-    this.probeDemuxer ??= new TsDemuxer({ onProgram: (program) => (this.program = program) });
-    this.probeDemuxer.push(chunk.bytes);
-    if (!this.program) return;
-    this.probeDemuxer = null;
-    const choice = this.#choosePath(this.program);
-    if (choice) this.#startPath(choice.id, choice.why);
-  }
-
-  #choosePath(program) {
+  #onProgram(program) {
+    this.program = program;
     const codecs = program.streams.map((s) => s.codec);
-    if (!codecs.includes('h264')) {
-      this.#fail(`The stream carries ${codecs.join(', ') || 'no streams'}; this player needs H.264 video.`);
-      return null;
+    if (!codecs.some((c) => VIDEO_CODECS.includes(c))) {
+      this.#setUnsupported(`The stream carries ${codecs.join(', ') || 'no streams'}; this player needs H.264 or H.265 video.`, 'program');
+      return;
     }
-    const { webcodecs, mse } = this.support;
-    const hasAudio = codecs.includes('aac');
-    if (this.mode !== 'auto') {
-      const probe = this.support[this.mode];
-      if (!probe.ok) {
-        this.#fail(`?mode=${this.mode} was asked for, but ${probe.reason}.`);
-        return null;
-      }
-      return { id: this.mode, why: `forced by ?mode=${this.mode}` };
-    }
-    if (hasAudio && mse.ok) return { id: 'mse', why: 'the stream has audio' };
-    if (webcodecs.ok) return { id: 'webcodecs', why: hasAudio ? `audio not played: ${mse.reason}` : 'lowest latency' };
-    return { id: 'mse', why: webcodecs.reason };
+    if (this.unsupported?.cause === 'program') this.unsupported = null;
+    this.#maybeStart();
   }
 
-  async #startPath(id, why) {
+  /** New video info (first seen, or the codec string changed): check again. */
+  #onVideoInfo(info) {
+    const changed = this.video?.codecs !== info.codecs;
+    if (!changed && info.from !== 'sps') return; // the SPS is the more precise source
+    this.video = info;
+    this.statsData.videoInfo = { ...info };
+    this.#updateCodec();
+    if (changed && (this.path || this.checking || this.unsupported?.cause === 'codec')) this.#check();
+    else this.#maybeStart();
+  }
+
+  #updateCodec() {
+    const audio = this.#hasAudio() ? (this.audioCodecs ?? DEFAULT_AAC) : null;
+    this.statsData.codec = [this.video?.codecs, audio].filter(Boolean).join(',') || null;
+  }
+
+  #hasAudio() {
+    return this.program?.streams.some((s) => s.codec === 'aac') ?? false;
+  }
+
+  /** Starts a path once the program and the video's codec are known. */
+  #maybeStart() {
+    if (this.path || this.checking || this.unsupported || this.fatal) return;
+    if (!this.program || !this.video) return;
+    this.#check();
+  }
+
+  /** Asks the browser about the stream's codecs, then keeps, starts or switches the path. */
+  async #check() {
+    const video = this.video;
+    const hasAudio = this.#hasAudio();
+    const audio = hasAudio ? (this.audioCodecs ?? DEFAULT_AAC) : null;
+    const round = ++this.checkRound;
+    const key = `${video.codecs},${audio}`;
+    this.checking = video.codecs;
+    this.#updateCodec();
+    if (!this.answers.has(key)) this.answers.set(key, probeCodecs(video, audio, window));
+    const answers = await this.answers.get(key);
+    if (round !== this.checkRound || this.fatal) return; // asked again meanwhile
+    this.checking = null;
+    this.currentAnswers = answers;
+    this.statsData.decoderSupport = supportSummary(answers);
+    if (this.path && answers[this.pathId].video) return; // it decodes the new codec too
+    const choice = choosePath({ mode: this.mode, video, hasAudio, answers, failed: this.failedPaths });
+    if (!choice.id) {
+      this.#setUnsupported(choice.message, 'codec');
+      return;
+    }
+    const wasBlocked = this.unsupported !== null || this.path !== null;
+    this.unsupported = null;
+    if (wasBlocked) this.#resync(false); // start the new path at a key chunk
+    this.#startPath(choice);
+  }
+
+  async #startPath({ id, why, audio }) {
     this.path?.destroy();
     const stats = this.statsData;
     const common = {
@@ -205,12 +274,12 @@ export class SsePlayer {
       onFatal: (reason) => this.#pathFailed(id, reason),
       waitForKeyframe: () => this.#resync(false),
     };
-    const hasAudio = this.program.streams.some((s) => s.codec === 'aac');
     this.path = id === 'webcodecs'
       ? new WebCodecsPath({ canvas: this.el.canvas, ...common })
-      : new MsePath({ video: this.el.video, hasAudio, url: this.src, ...common });
+      : new MsePath({ video: this.el.video, hasAudio: audio, url: this.src, ...common });
     this.pathId = id;
     this.pathWhy = why;
+    this.pathAudio = audio;
     stats.path = id;
     this.el.canvas.hidden = id !== 'webcodecs';
     this.el.video.hidden = id !== 'mse';
@@ -219,145 +288,119 @@ export class SsePlayer {
     await this.pathStarting;
     if (path !== this.path) return; // replaced meanwhile
     this.pathStarting = null;
+    this.joinedAt = performance.now();
     const pending = this.pending;
     this.pending = [];
     for (const chunk of pending) path.feed(chunk);
     this.#render();
   }
 
-  /** A path found it cannot play the stream: try the other one, once. */
+  /** A path found it cannot play the stream: try another one, once. */
   #pathFailed(id, reason) {
     if (this.pathId !== id) return;
     this.failedPaths.add(id);
-    const other = id === 'webcodecs' ? 'mse' : 'webcodecs';
-    if (this.mode === 'auto' && this.support[other].ok && !this.failedPaths.has(other)) {
-      this.statsData.error(`${PATH_LABELS[id]}: ${reason}`);
-      this.#resync(true);
-      this.#startPath(other, reason);
+    this.statsData.error(`${PATH_LABELS[id]}: ${reason}`);
+    this.#destroyPath();
+    const answers = this.currentAnswers;
+    const choice = this.mode === 'auto' && answers && this.video
+      ? choosePath({ mode: 'auto', video: this.video, hasAudio: this.#hasAudio(), answers, failed: this.failedPaths })
+      : { id: null };
+    if (!choice.id) {
+      const what = this.video ? `This stream is ${describeVideo(this.video)}. ` : '';
+      this.#setUnsupported(`${what}This browser cannot play it: ${reason}.`, 'path');
       return;
     }
-    this.#fail(`Cannot play the stream: ${reason}.`);
+    this.#resync(true);
+    this.#startPath({ ...choice, why: reason });
   }
 
   /** Drops what is in flight and waits for the next keyframe. */
   #resync(newStream) {
     this.waitingForKey = true;
+    this.joinedAt = null;
     this.pending = [];
-    if (newStream && !this.path) {
-      this.probeDemuxer = null; // the PAT/PMT may differ now
+    if (newStream) {
+      this.inspector.reset(); // the PAT/PMT may differ now
       this.program = null;
+    } else {
+      this.inspector.dropPartial();
     }
     this.path?.resync(newStream);
   }
 
+  #destroyPath() {
+    this.path?.destroy();
+    this.path = null;
+    this.pathId = null;
+    this.pathStarting = null;
+    this.statsData.path = null;
+  }
+
+  /** Nothing here decodes what the stream carries: say so, and keep listening for a change. */
+  #setUnsupported(message, cause) {
+    if (this.unsupported?.message !== message) this.statsData.error(message);
+    this.unsupported = { message, cause };
+    this.#destroyPath();
+    this.pending = [];
+    this.#render();
+  }
+
+  /** This browser cannot play at all: say so and disconnect. */
   #fail(message) {
     this.fatal = message;
     this.statsData.error(message);
     this.source.close();
-    this.path?.destroy();
-    this.path = null;
+    this.#destroyPath();
     this.#render();
   }
 
   // --- UI ------------------------------------------------------------------
 
-  #state() {
-    if (this.fatal) return 'unsupported';
-    if (this.paused) return 'paused';
-    switch (this.source.state) {
-      case SourceState.ENDED: return 'ended';
-      case SourceState.FAILED: return 'failed';
-      case SourceState.RETRYING: return 'retrying';
-      case SourceState.CONNECTING: return 'connecting';
-      case SourceState.CLOSED: return 'starting';
-      default: break;
-    }
-    const last = this.statsData.drawTimes.times.at(-1);
-    return last !== undefined && performance.now() - last < STALL_MS ? 'playing' : 'waiting';
-  }
-
-  #message(state) {
-    const detail = this.source.state === SourceState.RETRYING && this.statsData.framesDrawn > 0
-      ? 'Connection lost. Reconnecting…'
-      : `Cannot reach ${this.src}. Retrying…`;
-    switch (state) {
-      case 'unsupported': return this.fatal;
-      case 'paused': return 'Paused. Play returns to the live picture.';
-      case 'ended': return 'The stream has ended. Waiting for it to start again…';
-      case 'failed': return `The server refused ${this.src}. Retrying…`;
-      case 'retrying': return detail;
-      case 'connecting':
-      case 'starting': return 'Connecting…';
-      case 'waiting': return this.path ? 'Waiting for the picture…' : 'Waiting for the stream…';
-      default: return '';
-    }
+  #status() {
+    const stats = this.statsData;
+    return playerStatus({
+      now: performance.now(),
+      unsupported: this.fatal ?? this.unsupported?.message ?? null,
+      paused: this.paused,
+      source: this.source.state,
+      src: this.src,
+      framesDrawn: stats.framesDrawn,
+      lastFrameAt: stats.lastDrawTime,
+      joinedAt: this.joinedAt,
+      lastMediaAt: this.lastMediaAt,
+      eventsPerSecond: stats.eventsPerSecond(),
+      waitingForKey: this.waitingForKey,
+      eventsSkipped: stats.eventsSkipped,
+      checking: this.checking,
+      pathLabel: this.path ? PATH_LABELS[this.pathId] : null,
+      lastError: stats.lastError,
+      lastErrorAt: stats.lastErrorTime,
+      keysWithoutSps: this.inspector.keysWithoutSps,
+      parser: this.inspector.video?.codec === 'h265' ? 'h265parse' : 'h264parse',
+    });
   }
 
   #render() {
-    const state = this.#state();
+    const { state, message, level } = this.#status();
     const { el } = this;
-    const message = this.#message(state);
     el.message.textContent = message;
     el.message.hidden = message === '';
-    el.message.classList.toggle('error', state === 'unsupported');
+    el.message.classList.toggle('error', level === 'error');
+    el.message.classList.toggle('warning', level === 'warning');
     this.root.dataset.state = state;
     el.pause.textContent = this.paused ? 'Play' : 'Pause';
     el.pause.setAttribute('aria-label', this.paused ? 'Play (live)' : 'Pause');
     el.pathBadge.textContent = this.pathId ? PATH_LABELS[this.pathId] : '';
     el.pathBadge.title = this.pathWhy;
-    const audible = this.pathId === 'mse' && this.program?.streams.some((s) => s.codec === 'aac');
-    el.mute.hidden = !audible;
+    el.mute.hidden = !(this.pathId === 'mse' && this.pathAudio);
     el.mute.textContent = el.video.muted ? 'Unmute' : 'Mute';
     el.statsButton.setAttribute('aria-pressed', String(!el.overlay.hidden));
-    if (!el.overlay.hidden) el.overlay.textContent = this.#overlayText();
-  }
-
-  #overlayText() {
-    const s = this.stats;
-    const ms = (v) => (v === null ? '–' : `${v} ms`);
-    const lines = [
-      ['path', `${PATH_LABELS[s.path] ?? '–'}${this.pathWhy ? ` (${this.pathWhy})` : ''}`],
-      ['state', s.state],
-      ['codec', s.codec ?? '–'],
-      ['resolution', s.width ? `${s.width}×${s.height}` : '–'],
-      ['fps', s.fps],
-      ['bitrate', `${s.bitrateKbps} kbit/s`],
-      ['latency', `${ms(s.latencyMs.p50)} p50, ${ms(s.latencyMs.p95)} p95 (server → screen)`],
-      ['receipt', `${ms(s.receiptLatencyMs.p50)} p50, ${ms(s.receiptLatencyMs.p95)} p95 (arrival → screen)`],
-      ['frames', `${s.framesDecoded} decoded, ${s.framesDrawn} shown, ${s.framesDropped} dropped`],
-      ['events', `${s.mediaEvents} received, ${s.eventsSkipped} skipped`],
-      ['reconnects', `${s.reconnects} (failovers ${s.failovers}, gaps ${s.gaps}, resets ${s.resets})`],
-      ['errors', s.errors ? `${s.errors}: ${s.lastError}` : '0'],
-    ];
-    if (s.sources.length > 1) {
-      lines.push(['source', `${s.sources.indexOf(s.src) + 1} of ${s.sources.length}: ${s.src}`]);
+    if (!el.overlay.hidden) {
+      el.overlay.textContent = overlayText(this.stats, {
+        pathWhy: this.pathWhy,
+        video: this.video ? describeVideo(this.video) : null,
+        warnings: this.warnings,
+      });
     }
-    for (const w of this.warnings) lines.push(['warning', w]);
-    return lines.map(([k, v]) => `${k.padEnd(11)}${v}`).join('\n');
-  }
-
-  #bindControls() {
-    const { el } = this;
-    el.pause.addEventListener('click', () => this.togglePause());
-    el.mute.addEventListener('click', () => this.toggleMute());
-    el.statsButton.addEventListener('click', () => this.toggleStats());
-    el.fullscreen.addEventListener('click', () => this.toggleFullscreen());
-    this.root.addEventListener('dblclick', (e) => {
-      if (!e.target.closest('.controls')) this.toggleFullscreen();
-    });
-    document.addEventListener('keydown', (e) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.('input, textarea, select')) return;
-      const actions = {
-        s: () => this.toggleStats(),
-        f: () => this.toggleFullscreen(),
-        m: () => this.toggleMute(),
-        k: () => this.togglePause(),
-        ' ': () => this.togglePause(),
-      };
-      const action = actions[e.key.toLowerCase()];
-      if (!action || (e.key === ' ' && e.target.closest?.('button'))) return;
-      e.preventDefault();
-      action();
-    });
   }
 }

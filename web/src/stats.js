@@ -66,8 +66,12 @@ export class PlayerStats {
     this.resets = 0;
     this.errors = 0;
     this.lastError = null;
+    this.lastErrorTime = null;
+    this.videoInfo = null; // what the SPS or the stream event says (codec-support.js VideoInfo)
+    this.decoderSupport = null; // what the browser answered for the stream's codecs
     this.decodeQueueMax = 0;
     this.firstFrameMs = null; // time from page start to the first frame drawn
+    this.lastDrawTime = null; // when the last frame was drawn
     this.source = null; // counters owned by SseSource
     this.latency = new RollingWindow(LATENCY_WINDOW_MS);
     this.receiptLatency = new RollingWindow(LATENCY_WINDOW_MS);
@@ -88,6 +92,7 @@ export class PlayerStats {
     const t = this.now();
     this.framesDrawn++;
     this.firstFrameMs ??= t;
+    this.lastDrawTime = t;
     this.drawTimes.add(t, 1);
     if (Number.isFinite(latencyMs)) this.latency.add(t, latencyMs);
     if (Number.isFinite(receiptMs)) this.receiptLatency.add(t, receiptMs);
@@ -98,6 +103,14 @@ export class PlayerStats {
   error(message) {
     this.errors++;
     this.lastError = String(message);
+    this.lastErrorTime = this.now();
+  }
+
+
+  /** Media events per second over the last RATE_WINDOW_MS. */
+  eventsPerSecond() {
+    this.bytesIn.prune(this.now());
+    return this.bytesIn.times.length / (RATE_WINDOW_MS / 1000);
   }
 
   snapshot() {
@@ -109,6 +122,8 @@ export class PlayerStats {
     return {
       path: this.path,
       codec: this.codec,
+      videoInfo: this.videoInfo,
+      decoderSupport: this.decoderSupport,
       width: this.width,
       height: this.height,
       fps: round1(this.drawTimes.times.length / span),

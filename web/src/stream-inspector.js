@@ -6,11 +6,12 @@
 // No browser API: runs under Node's test runner too.
 
 import { TsDemuxer } from './tsdemux.js';
-import { findSps as findH264Sps } from './h264.js';
-import { findSps as findH265Sps } from './h265.js';
+import { findSps as findH264Sps, inspectAccessUnit as inspectH264 } from './h264.js';
+import { findSps as findH265Sps, inspectAccessUnit as inspectH265 } from './h265.js';
 import { VIDEO_CODECS, aacCodecString, videoInfoFromSps } from './codec-support.js';
 
 const FIND_SPS = { h264: findH264Sps, h265: findH265Sps };
+const INSPECT = { h264: inspectH264, h265: inspectH265 };
 
 export class StreamInspector {
   /**
@@ -37,6 +38,7 @@ export class StreamInspector {
     this.videoInfo = null;
     this.audioCodecs = null;
     this.lastSps = null;
+    this.keysWithoutSps = 0; // key frames (IDR/IRAP) seen before any SPS
   }
 
   /** Drops half-received data after a gap; keeps what is known. */
@@ -68,6 +70,7 @@ export class StreamInspector {
     }
     if (pes.pid !== this.video?.pid) return;
     const sps = FIND_SPS[this.video.codec](pes.data);
+    if (!sps && !this.videoInfo && INSPECT[this.video.codec](pes.data).isIdr) this.keysWithoutSps++;
     if (!sps || sameBytes(sps, this.lastSps)) return;
     this.lastSps = sps.slice();
     let info;

@@ -1,9 +1,11 @@
-// Primary decode path: our TS demuxer -> H.264 access units (Annex B) ->
-// WebCodecs VideoDecoder -> <canvas>. Every frame is drawn as soon as the
+// Primary decode path: our TS demuxer -> H.264 or H.265 access units
+// (Annex B) -> WebCodecs VideoDecoder -> <canvas>. Every frame is drawn as soon as the
 // decoder outputs it; there is no buffer to build up latency in.
 
 import { TsDemuxer } from './tsdemux.js';
-import { avcCodecString, inspectAccessUnit, parseSps } from './h264.js';
+import * as h264 from './h264.js';
+import * as h265 from './h265.js';
+import { VIDEO_CODECS, videoInfoFromSps } from './codec-support.js';
 import { nowMicros } from './sse-source.js';
 
 // The decoder is behind when it holds more than a few frames, the oldest has
@@ -20,24 +22,6 @@ const usFrom90k = (ticks) => Math.round((ticks * 100) / 9);
 export class WebCodecsPath {
   static id = 'webcodecs';
 
-  /** Whether this browser can take this path at all. */
-  static async probe() {
-    if (typeof VideoDecoder === 'undefined' || typeof EncodedVideoChunk === 'undefined') {
-      return {
-        ok: false,
-        reason: window.isSecureContext
-          ? 'WebCodecs VideoDecoder is missing'
-          : 'WebCodecs needs a secure context (HTTPS or localhost)',
-      };
-    }
-    try {
-      const { supported } = await VideoDecoder.isConfigSupported({ codec: 'avc1.42E01E' });
-      return supported ? { ok: true } : { ok: false, reason: 'WebCodecs cannot decode H.264 here' };
-    } catch (e) {
-      return { ok: false, reason: `WebCodecs probe failed: ${e.message}` };
-    }
-  }
-
   /**
    * @param {{canvas:HTMLCanvasElement, stats:import('./stats.js').PlayerStats,
    *          onFatal:(reason:string)=>void}} options
@@ -51,6 +35,8 @@ export class WebCodecsPath {
     this.config = null; // the VideoDecoderConfig the decoder has
     this.nextConfig = null; // from the latest SPS, applied at the next IDR
     this.videoPid = -1;
+    this.videoCodec = null; // 'h264' or 'h265'
+    this.inspect = h264.inspectAccessUnit;
     this.waitingForKey = true;
     this.lagging = false; // skipping to an IDR because the decoder fell behind
     this.chunk = null; // the SSE event being demuxed
@@ -99,20 +85,24 @@ export class WebCodecsPath {
   }
 
   #onProgram(program) {
-    const video = program.streams.find((s) => s.codec === 'h264');
+    const video = program.streams.find((s) => VIDEO_CODECS.includes(s.codec));
     if (!video) {
       const codecs = program.streams.map((s) => s.codec).join(', ') || 'nothing';
-      this.onFatal(`the stream has no H.264 video (it carries ${codecs})`);
+      this.onFatal(`the stream has no H.264 or H.265 video (it carries ${codecs})`);
       return;
     }
-    if (video.pid !== this.videoPid) {
+    if (video.pid !== this.videoPid || video.codec !== this.videoCodec) {
       this.videoPid = video.pid;
+      this.videoCodec = video.codec;
+      // H.265 access units have the same shape (isIdr: any IRAP picture).
+      this.inspect = video.codec === 'h265' ? h265.inspectAccessUnit : h264.inspectAccessUnit;
+      this.nextConfig = null;
       this.waitingForKey = true;
     }
   }
 
   #onAccessUnit(pes) {
-    const au = inspectAccessUnit(pes.data);
+    const au = this.inspect(pes.data);
     if (au.sps) this.#takeSps(au.sps);
     if (!au.hasSlice) return;
     const stats = this.stats;
@@ -180,20 +170,20 @@ export class WebCodecsPath {
   }
 
   #takeSps(sps) {
-    const codec = avcCodecString(sps);
-    let size = {};
+    let info;
     try {
-      const info = parseSps(sps);
-      size = { codedWidth: info.codedWidth, codedHeight: info.codedHeight };
-    } catch {
-      // The codec string alone is enough to configure the decoder.
+      info = videoInfoFromSps(this.videoCodec, sps);
+    } catch (e) {
+      this.stats.error(`cannot read the SPS: ${e.message}`);
+      return;
     }
+    const { codecs: codec, codedWidth, codedHeight } = info;
     const current = this.nextConfig;
-    if (current && current.codec === codec && current.codedWidth === size.codedWidth &&
-        current.codedHeight === size.codedHeight) return;
-    // No `description`: the decoder then expects Annex B with in-band SPS/PPS.
-    this.nextConfig = { codec, optimizeForLatency: true, ...size };
-    this.stats.codec = codec;
+    if (current && current.codec === codec && current.codedWidth === codedWidth &&
+        current.codedHeight === codedHeight) return;
+    // No `description`: the decoder then expects Annex B with in-band
+    // parameter sets (SPS/PPS; VPS too for H.265).
+    this.nextConfig = { codec, optimizeForLatency: true, codedWidth, codedHeight };
   }
 
   #configure(config) {

@@ -41,3 +41,21 @@ test('a new SPS within one stream is reported (profile change at a key frame)', 
   assert.equal(videos.length, 2);
   assert.match(videos[1], /^avc1\.F4/);
 });
+
+test('key frames without an SPS are counted (x265enc repeats no headers by itself)', () => {
+  let info = null;
+  const inspector = new StreamInspector({ onVideoInfo: (v) => (info = v) });
+  // Skip the first access unit (the only one with VPS/SPS/PPS here) by
+  // dropping TS packets up to the second IRAP picture's PES.
+  const ts = fixture('h265');
+  const packets = [];
+  for (let i = 0; i + 188 <= ts.length; i += 188) packets.push(ts.subarray(i, i + 188));
+  const psi = packets.filter((p) => (((p[1] & 0x1f) << 8) | p[2]) < 0x40);
+  inspector.push(Uint8Array.from(psi.slice(0, 2).flatMap((p) => [...p])));
+  const video = packets.filter((p) => (((p[1] & 0x1f) << 8) | p[2]) >= 0x40);
+  const starts = video.map((p, i) => ((p[1] & 0x40) ? i : -1)).filter((i) => i >= 0);
+  for (const p of video.slice(starts[10])) inspector.push(p); // from the second IRAP (frame 10) on
+  inspector.demuxer.flush();
+  assert.equal(info, null);
+  assert.equal(inspector.keysWithoutSps, 2);
+});
