@@ -18,9 +18,14 @@ export async function launchWebKit({ ignoreHTTPSErrors = false } = {}) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: install webkit2gtk-driver (WEBKIT_DRIVER, MINIBROWSER)`);
   }
   const children = [];
+  // The driver first (MiniBrowser goes with the display), also when the
+  // test process ends without close().
   const stopAll = () => {
+    process.off('exit', stopAll);
     for (const c of children.reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    children.length = 0;
   };
+  process.on('exit', stopAll);
   try {
     const display = await startXvfb(children);
     const port = await freePort();
