@@ -14,6 +14,13 @@
  * first, so what it receives decodes from its first event. The wire protocol
  * is described in docs/protocol.md.
  *
+ * The `stream` event and the #GstSseSink:stream-info property say what the
+ * stream carries, read from the TS itself: RFC 6381 codec strings, and the
+ * video's profile, level, chroma format, bit depth, size and frame rate from
+ * the SPS of each key frame. Video that most browsers cannot decode (4:2:2
+ * or 4:4:4 chroma, more than 8 bits, interlaced coding) gets one warning on
+ * the bus; the fix is `video/x-raw,format=I420` before the encoder.
+ *
  * The server runs on its own thread; the streaming thread never waits for a
  * client. A client that falls more than #GstSseSink:max-client-bytes behind is
  * disconnected (reason slow) without slowing the pipeline or other clients.
@@ -37,11 +44,13 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "event-encoder.h"
 #include "nchan-publisher.h"
 #include "sse-server.h"
+#include "stream-info.h"
 #include "ts-chunker.h"
 
 GST_DEBUG_CATEGORY(gst_sse_sink_debug);
@@ -112,6 +121,7 @@ struct Settings {
  * server thread also takes to flush an idle chunk. */
 struct Chunking {
   gstsse::TsChunker chunker;
+  gstsse::StreamProbe probe; /* what the chunks carry */
   std::vector<gstsse::TsChunk> scratch;
   uint64_t next_seq = 0;
   bool upstream_marks_delta = false;
@@ -136,6 +146,12 @@ struct GstSseSinkPrivate {
 
   std::mutex chunk_mutex;
   Chunking chunking;
+
+  /* The stream-info property; taken after chunk_mutex, never before. */
+  std::mutex info_mutex;
+  gstsse::StreamInfo info;
+  bool info_unannounced = false; /* changed since the last notify */
+  std::set<std::string> warned;  /* warnings posted in this run */
 };
 
 struct _GstSseSink {
@@ -181,6 +197,7 @@ enum {
   PROP_PUBLISH_BUFFER_BYTES,
   PROP_PUBLISH_BUFFER_TIME,
   PROP_PUBLISH_STATS,
+  PROP_STREAM_INFO,
 };
 
 enum { SIGNAL_CLIENT_ADDED, SIGNAL_CLIENT_REMOVED, SIGNAL_GET_STATS, LAST_SIGNAL };
@@ -236,6 +253,13 @@ struct Outputs {
     if (stream)
       stream->publish(events);
   }
+  /* The stream event's codec fields (stream-info.h). */
+  void describe(const std::string &fields) const {
+    if (publisher)
+      publisher->set_stream_info(fields);
+    if (stream)
+      stream->set_stream_info(fields);
+  }
 };
 
 static Outputs outputs_of(GstSseSinkPrivate *priv) {
@@ -244,14 +268,25 @@ static Outputs outputs_of(GstSseSinkPrivate *priv) {
 }
 
 /* Encodes chunks into shared events and hands them to the server thread
- * and the publisher. Called with chunk_mutex held. */
-static void publish_chunks(GstSseSink *sink, Chunking &ck, const Outputs &out) {
+ * and the publisher. Each chunk goes through the probe first: when what the
+ * stream carries changes, the outputs get the new description before the
+ * chunk it was found in. Called with chunk_mutex held; returns true when
+ * the description changed (then call announce_stream_info() once the lock
+ * is released). */
+static bool publish_chunks(GstSseSink *sink, Chunking &ck, const Outputs &out) {
   if (ck.scratch.empty())
-    return;
+    return false;
   std::vector<EventPtr> events;
   events.reserve(ck.scratch.size());
   const gint64 now = g_get_real_time();
+  bool changed = false;
   for (const auto &chunk : ck.scratch) {
+    if (ck.probe.feed(chunk.data.data(), chunk.data.size(), chunk.key)) {
+      out.publish(events);
+      events.clear();
+      out.describe(ck.probe.json_fields());
+      changed = true;
+    }
     gstsse::MediaEventFields f;
     f.seq = ck.next_seq++;
     f.key = chunk.key;
@@ -265,6 +300,39 @@ static void publish_chunks(GstSseSink *sink, Chunking &ck, const Outputs &out) {
   }
   ck.scratch.clear();
   out.publish(events);
+  if (changed) {
+    GstSseSinkPrivate *priv = sink->priv;
+    std::lock_guard<std::mutex> lock(priv->info_mutex);
+    priv->info = ck.probe.info();
+    priv->info_unannounced = true;
+  }
+  return changed;
+}
+
+/* After a change of the description, with no lock held: logs it, notifies
+ * stream-info and, once per distinct problem, warns that browsers cannot
+ * decode the video. Streaming thread, or the server thread after an idle
+ * flush. */
+static void announce_stream_info(GstSseSink *sink) {
+  GstSseSinkPrivate *priv = sink->priv;
+  gstsse::StreamInfo info;
+  std::string warning;
+  {
+    std::lock_guard<std::mutex> lock(priv->info_mutex);
+    if (!priv->info_unannounced)
+      return;
+    priv->info_unannounced = false;
+    info = priv->info;
+    warning = info.browser_warning();
+    if (!warning.empty() && !priv->warned.insert(warning).second)
+      warning.clear();
+  }
+  GST_INFO_OBJECT(sink, "stream: %s", info.description().c_str());
+  g_object_notify(G_OBJECT(sink), "stream-info");
+  if (!warning.empty())
+    GST_ELEMENT_WARNING(sink, STREAM, FORMAT, ("%s", warning.c_str()),
+                        ("codecs \"%s\": %s; the stream event says \"browser_safe\":false", info.codecs().c_str(),
+                         info.description().c_str()));
 }
 
 /* Server thread: ends a chunk whose frame end the TS did not show (PES with
@@ -273,7 +341,7 @@ static gboolean flush_idle_chunk(gpointer data) {
   auto *sink = GST_SSE_SINK(data);
   GstSseSinkPrivate *priv = sink->priv;
   const Outputs out = outputs_of(priv);
-  std::lock_guard<std::mutex> lock(priv->chunk_mutex);
+  std::unique_lock<std::mutex> lock(priv->chunk_mutex);
   Chunking &ck = priv->chunking;
   const gint64 due = ck.last_push_us + gint64{ck.timeout_ms} * 1000;
   if (g_get_monotonic_time() < due) {
@@ -282,10 +350,14 @@ static gboolean flush_idle_chunk(gpointer data) {
   }
   ck.flush_armed = false;
   g_source_set_ready_time(priv->flush_source, -1);
+  bool changed = false;
   if (ck.chunker.has_pending()) {
     ck.chunker.flush(ck.scratch);
-    publish_chunks(sink, ck, out);
+    changed = publish_chunks(sink, ck, out);
   }
+  lock.unlock();
+  if (changed)
+    announce_stream_info(sink);
   return G_SOURCE_CONTINUE;
 }
 
@@ -306,7 +378,7 @@ static GstFlowReturn gst_sse_sink_render(GstBaseSink *bsink, GstBuffer *buffer) 
     return GST_FLOW_ERROR;
   }
 
-  std::lock_guard<std::mutex> lock(priv->chunk_mutex);
+  std::unique_lock<std::mutex> lock(priv->chunk_mutex);
   Chunking &ck = priv->chunking;
   /* Trust buffer flags only once upstream has shown it sets them. */
   KeyHint hint = KeyHint::kUnknown;
@@ -318,7 +390,7 @@ static GstFlowReturn gst_sse_sink_render(GstBaseSink *bsink, GstBuffer *buffer) 
   }
   ck.chunker.push(map.data, map.size, ck.scratch, hint);
   gst_buffer_unmap(buffer, &map);
-  publish_chunks(sink, ck, out);
+  const bool changed = publish_chunks(sink, ck, out);
 
   if (ck.chunker.has_pending() && ck.timeout_ms && flush_source) {
     ck.last_push_us = g_get_monotonic_time();
@@ -327,6 +399,9 @@ static GstFlowReturn gst_sse_sink_render(GstBaseSink *bsink, GstBuffer *buffer) 
       g_source_set_ready_time(flush_source, ck.last_push_us + gint64{ck.timeout_ms} * 1000);
     }
   }
+  lock.unlock();
+  if (changed)
+    announce_stream_info(sink);
   return GST_FLOW_OK;
 }
 
@@ -336,10 +411,15 @@ static gboolean gst_sse_sink_event(GstBaseSink *bsink, GstEvent *event) {
   const Outputs out = outputs_of(priv);
   switch (GST_EVENT_TYPE(event)) {
     case GST_EVENT_EOS: {
-      std::lock_guard<std::mutex> lock(priv->chunk_mutex);
-      priv->chunking.chunker.flush(priv->chunking.scratch);
-      publish_chunks(sink, priv->chunking, out);
-      out.publish({gstsse::make_eos_event()});
+      bool changed;
+      {
+        std::lock_guard<std::mutex> lock(priv->chunk_mutex);
+        priv->chunking.chunker.flush(priv->chunking.scratch);
+        changed = publish_chunks(sink, priv->chunking, out);
+        out.publish({gstsse::make_eos_event()});
+      }
+      if (changed)
+        announce_stream_info(sink);
       GST_INFO_OBJECT(sink, "EOS: clients get event: eos");
       break;
     }
@@ -487,6 +567,16 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     priv->chunking.next_seq = first_seq;
     priv->chunking.timeout_ms = s.chunk_timeout;
   }
+  bool had_info;
+  {
+    std::lock_guard<std::mutex> lock(priv->info_mutex);
+    had_info = !priv->info.empty();
+    priv->info = gstsse::StreamInfo{};
+    priv->info_unannounced = false;
+    priv->warned.clear();
+  }
+  if (had_info)
+    g_object_notify(G_OBJECT(sink), "stream-info");
   {
     /* Before add_stream: a client may connect as soon as the path exists. */
     std::lock_guard<std::mutex> lock(priv->state_mutex);
@@ -672,11 +762,56 @@ static GstStructure *publish_stats(GstSseSinkPrivate *priv) {
                            G_TYPE_STRING, st.url.c_str(), "last-error", G_TYPE_STRING, st.last_error.c_str(), nullptr);
 }
 
+/* The stream-info property: NULL until something is known. */
+static GstStructure *stream_info_structure(GstSseSinkPrivate *priv) {
+  gstsse::StreamInfo info;
+  {
+    std::lock_guard<std::mutex> lock(priv->info_mutex);
+    info = priv->info;
+  }
+  if (info.empty())
+    return nullptr;
+  GstStructure *st = gst_structure_new_empty("stream-info");
+  const std::string codecs = info.codecs();
+  if (!codecs.empty())
+    gst_structure_set(st, "codecs", G_TYPE_STRING, codecs.c_str(), nullptr);
+  const gstsse::VideoInfo &v = info.video;
+  if (!v.codec.empty())
+    gst_structure_set(st, "video-codec", G_TYPE_STRING, v.codec.c_str(), nullptr);
+  if (v.have_sps) {
+    gst_structure_set(st, "profile", G_TYPE_STRING, v.sps.profile.c_str(), "level", G_TYPE_STRING, v.sps.level.c_str(),
+                      "chroma-format", G_TYPE_STRING, v.chroma_format(), "bit-depth", G_TYPE_INT,
+                      static_cast<gint>(v.bit_depth()), "width", G_TYPE_INT, static_cast<gint>(v.sps.width), "height",
+                      G_TYPE_INT, static_cast<gint>(v.sps.height), "interlaced", G_TYPE_BOOLEAN, v.sps.interlaced,
+                      nullptr);
+    if (v.sps.fps_d && v.sps.fps_n <= G_MAXINT && v.sps.fps_d <= G_MAXINT)
+      gst_structure_set(st, "framerate", GST_TYPE_FRACTION, static_cast<gint>(v.sps.fps_n),
+                        static_cast<gint>(v.sps.fps_d), nullptr);
+  }
+  if (v.have_sps || (!v.codec.empty() && v.codec != "h264" && v.codec != "h265"))
+    gst_structure_set(st, "browser-safe", G_TYPE_BOOLEAN, v.browser_safe(), nullptr);
+  const gstsse::AudioInfo &a = info.audio;
+  if (!a.codec.empty())
+    gst_structure_set(st, "audio-codec", G_TYPE_STRING, a.codec.c_str(), nullptr);
+  if (!a.codecs.empty())
+    gst_structure_set(st, "audio-codecs", G_TYPE_STRING, a.codecs.c_str(), nullptr);
+  if (a.sample_rate)
+    gst_structure_set(st, "rate", G_TYPE_INT, static_cast<gint>(a.sample_rate), nullptr);
+  if (a.channels)
+    gst_structure_set(st, "channels", G_TYPE_INT, static_cast<gint>(a.channels), nullptr);
+  gst_structure_set(st, "description", G_TYPE_STRING, info.description().c_str(), nullptr);
+  return st;
+}
+
 static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
   auto *sink = GST_SSE_SINK(object);
   GstSseSinkPrivate *priv = sink->priv;
   if (prop_id == PROP_PUBLISH_STATS) {
     g_value_take_boxed(value, publish_stats(priv));
+    return;
+  }
+  if (prop_id == PROP_STREAM_INFO) {
+    g_value_take_boxed(value, stream_info_structure(priv));
     return;
   }
   if (prop_id == PROP_CURRENT_PORT || prop_id == PROP_NUM_CLIENTS || prop_id == PROP_BYTES_SERVED) {
@@ -961,6 +1096,25 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
                          "Publishing to publish-url: active, connected (the last POST succeeded), "
                          "messages-published, bytes-published, messages-dropped, failures (POSTs retried), outages, "
                          "failovers (switches to the next URL), queue-bytes, url (in use), last-error",
+                         GST_TYPE_STRUCTURE, ro));
+  /**
+   * GstSseSink:stream-info:
+   *
+   * What the element sends, read from the stream itself: the PMT, the SPS of
+   * each key frame (H.264, H.265) and the first ADTS header (AAC). The same
+   * is in the `stream` event (docs/protocol.md). Notified when it changes,
+   * from the streaming thread (or the server thread when it sends a chunk
+   * that waited for its end); when the video is one most browsers cannot
+   * decode, the element also posts a warning.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_STREAM_INFO,
+      g_param_spec_boxed("stream-info", "Stream info",
+                         "What the stream carries, from its PMT, SPS and ADTS headers (NULL until known): codecs "
+                         "(RFC 6381, e.g. avc1.64001F,mp4a.40.2), video-codec (h264, h265...), profile, level, "
+                         "chroma-format (4:2:0...), bit-depth, width, height, framerate (when the SPS has timing), "
+                         "interlaced, browser-safe (4:2:0 8-bit progressive H.264/H.265), audio-codec, audio-codecs, "
+                         "rate, channels, description (one line for people). Notified when it changes",
                          GST_TYPE_STRUCTURE, ro));
 
   /**

@@ -54,8 +54,9 @@ struct NchanPublisher::Impl {
   PublishQueue<Item> queue;
   bool sending = false; /* a POST is in flight */
   uint64_t in_flight_bytes = 0;
-  uint64_t refused = 0; /* events the endpoint can never take (413), dropped */
-  std::string last_caps;
+  uint64_t refused = 0;          /* events the endpoint can never take (413), dropped */
+  std::mutex description_mutex;  /* taken before mutex */
+  StreamDescription description; /* what the last stream event said */
   PublisherStats stats;
 
   /* Publisher thread only. */
@@ -218,13 +219,23 @@ void NchanPublisher::publish(const EventPtr &event) {
 }
 
 void NchanPublisher::set_caps(const std::string &caps) {
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    if (impl_->last_caps == caps)
-      return;
-    impl_->last_caps = caps;
-  }
-  const std::string json = stream_event_json(caps, impl_->cfg.epoch, impl_->cfg.path);
+  std::lock_guard<std::mutex> lock(impl_->description_mutex);
+  if (impl_->description.set_caps(caps))
+    announce();
+}
+
+void NchanPublisher::set_stream_info(const std::string &fields) {
+  std::lock_guard<std::mutex> lock(impl_->description_mutex);
+  if (impl_->description.set_fields(fields))
+    announce();
+}
+
+/* With description_mutex held, so that racing changes are queued in order. */
+void NchanPublisher::announce() {
+  const StreamDescription &d = impl_->description;
+  if (d.caps.empty())
+    return; /* as the server does: every stream event has the caps */
+  const std::string json = d.json(impl_->cfg.epoch, impl_->cfg.path);
   publish(std::make_shared<const Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json)));
 }
 

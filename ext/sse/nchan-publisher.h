@@ -69,9 +69,12 @@ class NchanPublisher {
    * field, unnamed; kStream as event `stream`, kEos as event `eos`; other
    * kinds are ignored. */
   void publish(const EventPtr &event);
-  /* Streaming thread: publishes a `stream` event for @caps unless the last
-   * one had the same caps. */
+  /* Streaming thread (or the holder of the element's chunk lock): publishes
+   * a `stream` event when what it says changes: @caps, or @fields, more
+   * members of its JSON (StreamInfo::json_fields(), stream-info.h). None is
+   * published before caps are known. */
   void set_caps(const std::string &caps);
+  void set_stream_info(const std::string &fields);
 
   /* Waits up to @timeout_ms until everything queued has been accepted, or
    * until a POST fails. Returns true if the queue is empty. */
@@ -87,6 +90,7 @@ class NchanPublisher {
 
  private:
   NchanPublisher() = default;
+  void announce();
   std::unique_ptr<Impl> impl_;
 };
 

@@ -137,8 +137,12 @@ struct Stream::Impl {
   size_t live_removed = 0;
   bool walking = false; /* dispatch() is walking live: do not prune */
 
-  std::mutex caps_mutex;
-  std::string caps;
+  /* What the stream event says; set from the streaming thread. */
+  std::mutex description_mutex;
+  StreamDescription description;
+  /* Server thread only: the JSON of the last stream event dispatched, which
+   * a joining client gets in its prelude; empty until caps are known. */
+  std::string current_stream_json;
 
   /* Server thread only. */
   std::deque<EventPtr> backlog; /* consecutive media events, oldest first */
@@ -153,7 +157,7 @@ struct Stream::Impl {
 
   explicit Impl(Stream *s) : self(s) {}
 
-  std::string stream_event_json();
+  void announce();
   QueueLimits limits() const;
   void handle(SoupServerMessage *msg, GHashTable *query);
   void join(const std::shared_ptr<Client> &c, const char *last_event_id);
@@ -197,17 +201,36 @@ EventPtr make_eos_event() {
 
 void Stream::set_caps(const std::string &caps) {
   {
-    std::lock_guard<std::mutex> lock(impl_->caps_mutex);
-    if (impl_->caps == caps)
+    std::lock_guard<std::mutex> lock(impl_->description_mutex);
+    if (!impl_->description.set_caps(caps))
       return;
-    impl_->caps = caps;
   }
-  /* Clients waiting for caps get their prelude; the others learn of the
-   * change in-band. */
-  const std::string json = impl_->stream_event_json();
+  impl_->announce();
+}
+
+void Stream::set_stream_info(const std::string &fields) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->description_mutex);
+    if (!impl_->description.set_fields(fields))
+      return;
+  }
+  impl_->announce();
+}
+
+/* Queues a stream event with the current description, in order with the
+ * media events. Clients waiting for caps get their prelude with it; the
+ * others learn of the change in-band. Nothing is sent before caps are
+ * known: the prelude of a client always has them. */
+void Stream::Impl::announce() {
+  /* Queued under the lock: of two racing changes, the last one queued is
+   * the latest description. */
+  std::lock_guard<std::mutex> lock(description_mutex);
+  if (description.caps.empty())
+    return;
+  const std::string json = description.json(self->first_seq_, self->config_.path);
   auto ev = std::make_shared<Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json));
   ev->note = json;
-  publish({ev});
+  self->publish({ev});
 }
 
 bool Stream::client_stats(uint32_t id, ClientStats *out) const {
@@ -224,11 +247,6 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
   out->queued_bytes = c.unsent_bytes.load(std::memory_order_relaxed);
   out->connected_us = c.connected_us;
   return true;
-}
-
-std::string Stream::Impl::stream_event_json() {
-  std::lock_guard<std::mutex> lock(caps_mutex);
-  return gstsse::stream_event_json(caps, self->first_seq_, self->config_.path);
 }
 
 QueueLimits Stream::Impl::limits() const {
@@ -421,15 +439,11 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
 
 void Stream::Impl::join(const std::shared_ptr<Client> &c, const char *last_event_id) {
   /* Until caps are known the client only gets headers; the prelude follows
-   * with the first stream event. */
-  bool have_caps;
-  {
-    std::lock_guard<std::mutex> lock(caps_mutex);
-    have_caps = !caps.empty();
-  }
+   * with the first stream event. The prelude has the description as of the
+   * events dispatched so far, so it matches the backlog the client gets. */
   const int64_t now = g_get_monotonic_time();
-  if (have_caps) {
-    c->stream_json = stream_event_json();
+  if (!current_stream_json.empty()) {
+    c->stream_json = current_stream_json;
     deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", c->stream_json)), now);
   }
   if (eos) {
@@ -670,6 +684,8 @@ void Stream::Impl::dispatch() {
     } else if (ev->kind == Event::Kind::kEos) {
       eos = true;
       eos_event = ev;
+    } else if (ev->kind == Event::Kind::kStream) {
+      current_stream_json = ev->note;
     }
   }
   /* One pass over the clients, each queued and written while its state is

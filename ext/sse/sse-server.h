@@ -8,9 +8,9 @@
  *    libsoup reads a stream request and writes the response headers; then
  *    the connection is taken from it and the body is written here, one
  *    non-blocking write per run of events (body-frame.h).
- *  - The streaming thread calls Stream::publish() and Stream::set_caps():
- *    they queue under a short lock and wake the server thread; they never wait
- *    for a client.
+ *  - The streaming thread calls Stream::publish(), Stream::set_caps() and
+ *    Stream::set_stream_info(): they queue under a short lock and wake the
+ *    server thread; they never wait for a client.
  *  - Application threads call Server::acquire()/add_stream()/remove_stream(),
  *    which run their work on the server thread and wait for it, and the
  *    read-only Stream getters. */
@@ -110,9 +110,13 @@ class Stream {
   /* A client joined and request_keyframe is set (rate-limited). */
   KeyframeFn on_keyframe_wanted;
 
-  /* Streaming thread. */
+  /* Streaming thread (or whoever holds the element's chunk lock: events
+   * keep the order of these calls). set_caps() and set_stream_info() queue
+   * a `stream` event when what it says changes: @caps, and @fields, more
+   * members of its JSON (StreamInfo::json_fields(), stream-info.h). */
   void publish(std::vector<EventPtr> events);
   void set_caps(const std::string &caps);
+  void set_stream_info(const std::string &fields);
 
   /* Any thread. */
   unsigned num_clients() const { return num_clients_.load(); }

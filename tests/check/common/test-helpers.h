@@ -19,15 +19,17 @@
 inline namespace test_helpers {
 
 /* A noisy picture keeps x264 at its full 2 Mbit/s, so socket buffers fill
- * in seconds; @sink_props are appended to ssesink's. */
+ * in seconds; @sink_props are appended to ssesink's. The test pipelines
+ * send 4:2:0 8-bit H.264, as browsers need (without format=I420, x264enc
+ * would negotiate High 4:4:4 and ssesink would warn). */
 inline std::string noisy_pipeline(int key_int, const std::string &sink_props) {
-  return "videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+  return "videotestsrc is-live=true pattern=snow ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
          "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" +
          std::to_string(key_int) + " ! mpegtsmux ! ssesink name=sink port=0 " + sink_props;
 }
 
 inline const char *kVideo =
-    "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+    "videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%d ! mpegtsmux ! ssesink name=sink %s";
 
 /* Client signals, recorded from the server thread. */
