@@ -303,6 +303,11 @@ GST_START_TEST(test_caps_change_mid_stream) {
   gst_object_unref(size);
   auto b = read_media(c, 60); /* ids stay consecutive across the change */
   a.insert(a.end(), b.begin(), b.end());
+  /* The stream event was sent again with the new size. */
+  bool resent = false;
+  for (const auto &ev : c.named())
+    resent = resent || (ev.event == "stream" && ev.data.find("\"width\":640,\"height\":360") != std::string::npos);
+  fail_unless(resent, "no stream event with the new size");
   int status = 0;
   const std::string errors = ffmpeg_decode_errors(concat(a), &status);
   fail_unless(status == 0, "ffmpeg failed: %s", errors.c_str());
