@@ -376,6 +376,37 @@ GST_START_TEST(test_bad_publish_settings) {
 }
 GST_END_TEST;
 
+/* A subscriber there before the first key chunk gets the stream event with
+ * the codec fields before that chunk, as local clients do. */
+GST_START_TEST(test_stream_event_has_codecs) {
+  Cluster c;
+  c.start();
+  std::unique_ptr<SseClient> sub(subscribe(c, 0, "codecs"));
+  Pipe p(noisy_pipeline(15, "publish-only=true publish-url=" + c.publish_url(0, "codecs")));
+  play(p.pipeline);
+  SseEvent ev;
+  std::string stream;
+  for (;;) {
+    fail_unless(sub->next(&ev), "%s", sub->error().c_str());
+    if (ev.event == "stream") {
+      stream = ev.data;
+      continue;
+    }
+    if (!ev.event.empty() || ev.data.empty())
+      continue;
+    MediaFields f;
+    std::string err;
+    fail_unless(parse_media(ev.data, &f, &err));
+    if (f.key)
+      break;
+  }
+  fail_unless(stream.find("\"codecs\":\"avc1.") != std::string::npos, "%s", stream.c_str());
+  fail_unless(stream.find("\"chroma_format\":\"4:2:0\"") != std::string::npos, "%s", stream.c_str());
+  fail_unless(stream.find("\"browser_safe\":true") != std::string::npos, "%s", stream.c_str());
+  p.release();
+}
+GST_END_TEST;
+
 static Suite *nchan_suite(bool with_cluster) {
   Suite *s = suite_create("ssesink-nchan");
   TCase *tc = tcase_create("general");
@@ -387,6 +418,7 @@ static Suite *nchan_suite(bool with_cluster) {
     tcase_add_test(tc, test_failover_resumes_with_last_event_id);
     tcase_add_test(tc, test_nchan_down_at_start);
     tcase_add_test(tc, test_local_clients_get_the_same_json);
+    tcase_add_test(tc, test_stream_event_has_codecs);
   }
   return s;
 }
