@@ -80,24 +80,46 @@ function pick(o, keys) {
 export function videoInfoFromStream(video) {
   if (!video || typeof video.codecs !== 'string' || video.codecs === '') return null;
   const codec = video.codec === 'h265' || /^(hvc1|hev1)\./.test(video.codecs) ? 'h265' : 'h264';
+  const guess = guessFromCodecString(video.codecs);
   const info = {
     codec,
     codecs: video.codecs,
-    profile: typeof video.profile === 'string' ? video.profile : 'unknown profile',
+    profile: typeof video.profile === 'string' ? video.profile : guess.profile,
     level: video.level ?? null,
-    chromaFormat: video.chroma_format ?? '4:2:0',
-    bitDepth: Number(video.bit_depth) || 8,
+    chromaFormat: video.chroma_format ?? null,
+    bitDepth: Number(video.bit_depth) || null,
     interlaced: video.interlaced === true,
     width: Number(video.width) || 0,
     height: Number(video.height) || 0,
   };
-  const browserSafe = typeof video.browser_safe === 'boolean' ? video.browser_safe : isBrowserSafe(info);
+  let browserSafe = typeof video.browser_safe === 'boolean' ? video.browser_safe : guess.browserSafe;
+  if (info.chromaFormat && info.bitDepth && typeof video.browser_safe !== 'boolean') browserSafe = isBrowserSafe(info);
   return { ...info, browserSafe, from: 'stream' };
+}
+
+// What a codec string alone says: avc1.PPCCLL names the H.264 profile,
+// hvc1.P... the H.265 one. Profiles beyond (Constrained) Baseline, Main,
+// Extended and High (H.264), or Main (H.265), allow 4:2:2, 4:4:4 or > 8 bits.
+function guessFromCodecString(codecs) {
+  const avc = /^avc[13]\.([0-9A-Fa-f]{2})([0-9A-Fa-f]{2})[0-9A-Fa-f]{2}$/.exec(codecs);
+  if (avc) {
+    const idc = parseInt(avc[1], 16);
+    return { profile: h264.profileName(idc, parseInt(avc[2], 16)), browserSafe: [66, 77, 88, 100].includes(idc) };
+  }
+  const hevc = /^(?:hvc1|hev1)\.[ABC]?(\d+)\./.exec(codecs);
+  if (hevc) {
+    const idc = Number(hevc[1]);
+    const profile = idc === 4 ? 'Range Extensions' : h265.profileName({ profileIdc: idc, compatFlags: [] });
+    return { profile, browserSafe: idc === 1 };
+  }
+  return { profile: 'unknown profile', browserSafe: true };
 }
 
 /** "H.264 High 4:4:4 Predictive (avc1.F4001F, 4:4:4, 8-bit)" */
 export function describeVideo(info) {
-  const details = [info.codecs, info.chromaFormat, `${info.bitDepth}-bit`];
+  const details = [info.codecs];
+  if (info.chromaFormat) details.push(info.chromaFormat);
+  if (info.bitDepth) details.push(`${info.bitDepth}-bit`);
   if (info.interlaced) details.push('interlaced');
   return `${FAMILY[info.codec] ?? info.codec} ${info.profile} (${details.join(', ')})`;
 }

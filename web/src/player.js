@@ -190,12 +190,12 @@ export class SsePlayer {
       this.joinedAt = chunk.recvTime;
     }
     this.inspector.push(chunk.bytes); // may report the program and the video's SPS
-    if (this.path && !this.pathStarting) {
+    if (this.path && !this.pathStarting && !this.checking) {
       this.path.feed(chunk);
       return;
     }
-    // No path yet (or none can decode the stream): keep the chunks since the
-    // key chunk, for the path that starts, within bounds.
+    // No path yet, none can decode the stream, or the browser is being asked
+    // about a new codec: hold the chunks (since a key chunk, within bounds).
     this.pending.push(chunk);
     if (this.pending.length > MAX_PENDING_CHUNKS) this.#resync(false);
     this.#maybeStart();
@@ -219,7 +219,9 @@ export class SsePlayer {
     this.video = info;
     this.statsData.videoInfo = { ...info };
     this.#updateCodec();
-    if (changed && (this.path || this.checking || this.unsupported?.cause === 'codec')) this.#check();
+    // Re-check a new codec; and while unsupported, an SPS with the same codec
+    // string still improves the message (profile, chroma, bit depth).
+    if (this.unsupported?.cause === 'codec' || (changed && (this.path || this.checking))) this.#check();
     else this.#maybeStart();
   }
 
@@ -254,15 +256,21 @@ export class SsePlayer {
     this.checking = null;
     this.currentAnswers = answers;
     this.statsData.decoderSupport = supportSummary(answers);
-    if (this.path && answers[this.pathId].video) return; // it decodes the new codec too
+    if (this.path && answers[this.pathId].video) { // it decodes the new codec too
+      if (!this.pathStarting) this.#feedPending(this.path);
+      return;
+    }
     const choice = choosePath({ mode: this.mode, video, hasAudio, answers, failed: this.failedPaths });
     if (!choice.id) {
       this.#setUnsupported(choice.message, 'codec');
       return;
     }
-    const wasBlocked = this.unsupported !== null || this.path !== null;
     this.unsupported = null;
-    if (wasBlocked) this.#resync(false); // start the new path at a key chunk
+    // The new path starts at the key chunk that brought the new codec's SPS
+    // (the latest one held), or else at the next one.
+    const last = this.pending.findLastIndex((c) => c.key);
+    if (last >= 0) this.pending = this.pending.slice(last);
+    else this.#resync(false);
     this.#startPath(choice);
   }
 
@@ -289,10 +297,14 @@ export class SsePlayer {
     if (path !== this.path) return; // replaced meanwhile
     this.pathStarting = null;
     this.joinedAt = performance.now();
+    if (!this.checking) this.#feedPending(path);
+    this.#render();
+  }
+
+  #feedPending(path) {
     const pending = this.pending;
     this.pending = [];
     for (const chunk of pending) path.feed(chunk);
-    this.#render();
   }
 
   /** A path found it cannot play the stream: try another one, once. */

@@ -176,3 +176,16 @@ test('AAC codec string from the ADTS header', () => {
   assert.equal(aacCodecString(new Uint8Array([0xff, 0xf1, 0x10, 0x80, 0, 0x1f, 0xfc])), 'mp4a.40.1');
   assert.equal(aacCodecString(new Uint8Array([1, 2, 3])), null);
 });
+
+test('a stream event with only a codec string: the profile comes from it', () => {
+  const v = videoInfoFromStream({ codecs: 'avc1.F4001E' });
+  assert.deepEqual([v.profile, v.browserSafe, v.chromaFormat], ['High 4:4:4 Predictive', false, null]);
+  assert.equal(describeVideo(v), 'H.264 High 4:4:4 Predictive (avc1.F4001E)');
+  assert.equal(videoInfoFromStream({ codecs: 'avc1.42E01E' }).profile, 'Constrained Baseline');
+  assert.equal(videoInfoFromStream({ codecs: 'avc1.64001F' }).browserSafe, true);
+  assert.deepEqual(Object.values((({ profile, browserSafe }) => ({ profile, browserSafe }))(videoInfoFromStream({ codecs: 'hvc1.2.4.L93.B0' }))), ['Main 10', false]);
+  assert.equal(videoInfoFromStream({ codecs: 'hvc1.1.6.L93.B0' }).profile, 'Main');
+  assert.equal(videoInfoFromStream({ codecs: 'hvc1.4.10.L93.B0' }).profile, 'Range Extensions');
+  // The element's fields win over the guess.
+  assert.equal(videoInfoFromStream({ codecs: 'avc1.64001F', chroma_format: '4:2:0', bit_depth: 8, browser_safe: false }).browserSafe, false);
+});
