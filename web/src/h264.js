@@ -229,20 +229,23 @@ export function inspectAccessUnit(data) {
 }
 
 const PROFILE_NAMES = new Map([
-  [44, 'CAVLC 4:4:4 Intra'], [77, 'Main'], [88, 'Extended'], [100, 'High'],
+  [44, 'CAVLC 4:4:4 Intra'], [77, 'Main'], [88, 'Extended'],
   [83, 'Scalable Baseline'], [86, 'Scalable High'], [118, 'Multiview High'], [128, 'Stereo High'],
-  [134, 'MFC High'], [138, 'Multiview Depth High'], [139, 'Enhanced Multiview Depth High'],
+  [134, 'MFC High'], [135, 'MFC Depth High'], [138, 'Multiview Depth High'], [139, 'Enhanced Multiview Depth High'],
 ]);
 
 /**
  * The profile's name (H.264 Annex A) from profile_idc and the constraint
  * flags byte (constraint_set1 marks Constrained Baseline, constraint_set3 the
- * Intra profiles).
+ * Intra profiles, constraint_set4/5 Progressive and Constrained High).
  */
 export function profileName(profileIdc, constraintFlags = 0) {
   const intra = (constraintFlags & 0x10) !== 0;
   switch (profileIdc) {
     case 66: return constraintFlags & 0x40 ? 'Constrained Baseline' : 'Baseline';
+    case 100:
+      if ((constraintFlags & 0x0c) === 0x0c) return 'Constrained High';
+      return constraintFlags & 0x08 ? 'Progressive High' : 'High';
     case 110: return intra ? 'High 10 Intra' : 'High 10';
     case 122: return intra ? 'High 4:2:2 Intra' : 'High 4:2:2';
     case 244: return intra ? 'High 4:4:4 Intra' : 'High 4:4:4 Predictive';

@@ -108,6 +108,8 @@ test('profile and level names, findSps stops at the first slice', () => {
   assert.equal(profileName(66, 0), 'Baseline');
   assert.equal(profileName(77), 'Main');
   assert.equal(profileName(100), 'High');
+  assert.equal(profileName(100, 0x08), 'Progressive High');
+  assert.equal(profileName(100, 0x0c), 'Constrained High');
   assert.equal(profileName(110), 'High 10');
   assert.equal(profileName(110, 0x10), 'High 10 Intra');
   assert.equal(profileName(244), 'High 4:4:4 Predictive');
