@@ -443,6 +443,13 @@ GST_START_TEST(test_json_fields) {
   fail_unless(info.browser_warning().find("progressive") != std::string::npos);
   fail_unless(info.browser_warning().find("format=I420") == std::string::npos);
 
+  /* Video browsers do not decode at all: known unsafe from the PMT alone. */
+  StreamInfo mpeg2;
+  mpeg2.video.codec = "mpeg2";
+  check_str(mpeg2.json_fields(), "\"video\":{\"codec\":\"mpeg2\",\"browser_safe\":false}");
+  fail_unless(mpeg2.browser_warning().find("x264enc") != std::string::npos, "%s", mpeg2.browser_warning().c_str());
+  fail_unless(mpeg2.codecs().empty());
+
   /* Description keeps the comma-free JSON safe for odd profile names. */
   StreamDescription d;
   fail_unless(d.set_caps("video/mpegts"));
