@@ -22,7 +22,7 @@ export async function launchWebKit({ ignoreHTTPSErrors = false } = {}) {
   // test process ends without close().
   const stopAll = () => {
     process.off('exit', stopAll);
-    for (const c of children.reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const c of children.reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     children.length = 0;
   };
   process.on('exit', stopAll);

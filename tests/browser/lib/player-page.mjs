@@ -41,9 +41,9 @@ export const isVisible = (browser, selector) => browser.evaluate((sel) => {
  * The uniform line the lead's performance table is filled from:
  * `# perf engine=.. path=.. p50=.. p95=.. fps=.. dropped=.. decoded=..`.
  */
-export function perfLine(t, engine, s, { dropped = s.framesDropped, decoded = s.framesDecoded } = {}) {
+export function perfLine(t, engine, s, { fps = s.fps, dropped = s.framesDropped, decoded = s.framesDecoded } = {}) {
   t.diagnostic(`perf engine=${engine} path=${s.path} p50=${s.latencyMs.p50} p95=${s.latencyMs.p95} ` +
-    `fps=${s.fps} dropped=${dropped} decoded=${decoded}`);
+    `fps=${fps} dropped=${dropped} decoded=${decoded}`);
 }
 
 /**
