@@ -311,12 +311,13 @@ static bool publish_chunks(GstSseSink *sink, Chunking &ck, const Outputs &out) {
 
 /* After a change of the description, with no lock held: logs it, notifies
  * stream-info and, once per distinct problem, warns that browsers cannot
- * decode the video. Streaming thread, or the server thread after an idle
- * flush. */
+ * decode the video; once per run, that key frames after the first lack
+ * their parameter sets. Streaming thread, or the server thread after an
+ * idle flush. */
 static void announce_stream_info(GstSseSink *sink) {
   GstSseSinkPrivate *priv = sink->priv;
   gstsse::StreamInfo info;
-  std::string warning;
+  std::string warning, params_warning;
   {
     std::lock_guard<std::mutex> lock(priv->info_mutex);
     if (!priv->info_unannounced)
@@ -326,6 +327,10 @@ static void announce_stream_info(GstSseSink *sink) {
     warning = info.browser_warning();
     if (!warning.empty() && !priv->warned.insert(warning).second)
       warning.clear();
+    /* One key for it: the sets named may grow, the warning stays one. */
+    params_warning = info.parameter_sets_warning();
+    if (!params_warning.empty() && !priv->warned.insert("parameter-sets").second)
+      params_warning.clear();
   }
   GST_INFO_OBJECT(sink, "stream: %s", info.description().c_str());
   g_object_notify(G_OBJECT(sink), "stream-info");
@@ -333,6 +338,10 @@ static void announce_stream_info(GstSseSink *sink) {
     GST_ELEMENT_WARNING(sink, STREAM, FORMAT, ("%s", warning.c_str()),
                         ("codecs \"%s\": %s; the stream event says \"browser_safe\":false", info.codecs().c_str(),
                          info.description().c_str()));
+  if (!params_warning.empty())
+    GST_ELEMENT_WARNING(sink, STREAM, FORMAT, ("%s", params_warning.c_str()),
+                        ("a key frame after the first has no %s before its first slice; clients join at key frames",
+                         info.video.missing_parameter_set_names().c_str()));
 }
 
 /* Server thread: ends a chunk whose frame end the TS did not show (PES with
@@ -790,6 +799,8 @@ static GstStructure *stream_info_structure(GstSseSinkPrivate *priv) {
   }
   if (v.have_sps || (!v.codec.empty() && v.codec != "h264" && v.codec != "h265"))
     gst_structure_set(st, "browser-safe", G_TYPE_BOOLEAN, v.browser_safe(), nullptr);
+  if (v.missing_parameter_sets)
+    gst_structure_set(st, "missing-parameter-sets", G_TYPE_STRING, v.missing_parameter_set_names().c_str(), nullptr);
   const gstsse::AudioInfo &a = info.audio;
   if (!a.codec.empty())
     gst_structure_set(st, "audio-codec", G_TYPE_STRING, a.codec.c_str(), nullptr);
@@ -1105,7 +1116,9 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
    * is in the `stream` event (docs/protocol.md). Notified when it changes,
    * from the streaming thread (or the server thread when it sends a chunk
    * that waited for its end); when the video is one most browsers cannot
-   * decode, the element also posts a warning.
+   * decode, the element also posts a warning, and another one (once per
+   * run) when a key frame after the first lacks its parameter sets
+   * (missing-parameter-sets).
    */
   g_object_class_install_property(
       gobject_class, PROP_STREAM_INFO,
@@ -1114,7 +1127,9 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
                          "(RFC 6381, e.g. avc1.64001F,mp4a.40.2), video-codec (h264, h265...), profile, level, "
                          "chroma-format (4:2:0...), bit-depth, width, height, framerate (when the SPS has timing), "
                          "interlaced, browser-safe (4:2:0 8-bit progressive H.264/H.265), audio-codec, audio-codecs, "
-                         "rate, channels, description (one line for people). Notified when it changes",
+                         "rate, channels, missing-parameter-sets (e.g. VPS/SPS/PPS, when a key frame after the first "
+                         "lacks them: fix with h264parse/h265parse config-interval=-1), description (one line for "
+                         "people). Notified when it changes",
                          GST_TYPE_STRUCTURE, ro));
 
   /**

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "event-encoder.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 constexpr size_t kPacket = 188;
 constexpr size_t kMaxSection = 1024;  /* PAT and PMT sections are at most this long */
-constexpr size_t kMaxVideoEs = 16384; /* bytes of a key frame searched for the SPS */
+constexpr size_t kMaxVideoEs = 16384; /* bytes of a key frame searched for VPS/SPS/PPS */
 
 inline uint16_t pid_of(const uint8_t *p) {
   return static_cast<uint16_t>(((p[1] & 0x1f) << 8) | p[2]);
@@ -103,6 +104,17 @@ const uint8_t *pes_payload(const uint8_t *p, size_t len, size_t *es_len) {
 }
 
 }  // namespace
+
+std::string VideoInfo::missing_parameter_set_names() const {
+  std::string out;
+  for (const auto &[bit, name] : {std::pair{kVps, "VPS"}, std::pair{kSps, "SPS"}, std::pair{kPps, "PPS"}})
+    if (missing_parameter_sets & bit) {
+      if (!out.empty())
+        out += '/';
+      out += name;
+    }
+  return out;
+}
 
 const char *VideoInfo::chroma_format() const {
   static const char *const names[] = {"4:0:0", "4:2:0", "4:2:2", "4:4:4"};
@@ -207,6 +219,8 @@ std::string StreamInfo::description() const {
       if (s.interlaced)
         out += ", interlaced";
     }
+    if (video.missing_parameter_sets)
+      out += ", key frames without " + video.missing_parameter_set_names();
   }
   if (!audio.codec.empty()) {
     out += out.empty() ? "audio " : "; audio ";
@@ -244,6 +258,18 @@ std::string StreamInfo::browser_warning() const {
   return out;
 }
 
+std::string StreamInfo::parameter_sets_warning() const {
+  if (!video.missing_parameter_sets)
+    return "";
+  const bool h264 = video.codec == "h264";
+  /* With no SPS ever parsed, not even the first key frame had them. */
+  return std::string("Key frames of the ") + codec_display_name(video.codec) + " stream carry no " +
+         video.missing_parameter_set_names() +
+         (video.have_sps ? " after the first one: viewers who join later cannot decode it. Put "
+                         : ": viewers cannot decode it. Put ") +
+         (h264 ? "h264parse" : "h265parse") + " config-interval=-1 after the encoder.";
+}
+
 bool parse_adts(const uint8_t *p, size_t size, AudioInfo *out) {
   static const unsigned rates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
                                    22050, 16000, 12000, 11025, 8000,  7350};
@@ -263,6 +289,7 @@ bool parse_adts(const uint8_t *p, size_t size, AudioInfo *out) {
 
 bool StreamProbe::feed(const uint8_t *data, size_t size, bool key) {
   touched_ = false;
+  params_changed_ = false;
   section_.clear();
   std::vector<uint8_t> es;
   bool in_video_pes = false, video_done = false;
@@ -285,7 +312,7 @@ bool StreamProbe::feed(const uint8_t *data, size_t size, bool key) {
     if (key && (pid == 0 || pid == pmt_pid_)) {
       psi_packet(pid, payload, len, pusi);
     } else if (key && pid == video_.pid && has_sps_codec() && !video_done) {
-      /* The SPS is at the start of the key frame's own PES. */
+      /* The parameter sets are at the start of the key frame's own PES. */
       if (pusi) {
         size_t n = 0;
         const uint8_t *e = pes_payload(payload, len, &n);
@@ -305,11 +332,11 @@ bool StreamProbe::feed(const uint8_t *data, size_t size, bool key) {
     }
   }
   if (!es.empty())
-    find_sps(es);
+    scan_key_frame(es);
   if (!touched_)
     return false;
   std::string json = info_.json_fields();
-  if (json == json_)
+  if (json == json_ && !params_changed_)
     return false;
   json_ = std::move(json);
   return true;
@@ -383,7 +410,9 @@ void StreamProbe::parse_pmt(const std::vector<uint8_t> &s) {
   }
   if (video.pid != video_.pid || video.type != video_.type) {
     video_ = video;
+    params_changed_ = params_changed_ || info_.video.missing_parameter_sets != 0;
     info_.video = VideoInfo{};
+    key_frame_seen_ = false;
     info_.video.codec = video_codec ? video_codec : "";
     last_sps_.clear();
   }
@@ -396,43 +425,74 @@ void StreamProbe::parse_pmt(const std::vector<uint8_t> &s) {
   audio_known_ = audio_.type != 0x0f;
 }
 
-void StreamProbe::find_sps(const std::vector<uint8_t> &es) {
+/* Walks the NAL units in front of the key frame's first slice: parses the
+ * SPS when it is new, and notes which parameter sets the frame lacks. */
+void StreamProbe::scan_key_frame(const std::vector<uint8_t> &es) {
   if (!has_sps_codec())
     return;
   const bool h264 = video_.type == 0x1b;
   const size_t n = es.size();
-  size_t i = 0;
-  for (;;) {
+  unsigned found = 0;
+  bool slice = false;
+  size_t sps_start = 0, sps_end = 0;
+  for (size_t i = 0;;) {
     /* The next start code. */
     while (i + 3 <= n && !(es[i] == 0 && es[i + 1] == 0 && es[i + 2] == 1))
       i++;
     if (i + 3 >= n)
-      return;
+      break;
     const size_t start = i + 3;
+    const uint8_t b = es[start];
+    const unsigned type = h264 ? (b & 0x1f) : ((b >> 1) & 0x3f);
+    if (h264 ? (type >= 1 && type <= 5) : type < 32) {
+      slice = true;
+      break;
+    }
     size_t end = start;
     while (end + 3 <= n && !(es[end] == 0 && es[end + 1] == 0 && es[end + 2] <= 1))
       end++;
     if (end + 3 > n)
       end = n;
-    const uint8_t b = es[start];
-    const unsigned type = h264 ? (b & 0x1f) : ((b >> 1) & 0x3f);
     const bool sps = h264 ? type == 7 : type == 33;
-    const bool vcl = h264 ? (type >= 1 && type <= 5) : type < 32;
-    if (vcl)
-      return;
-    if (sps) {
-      if (last_sps_.size() == end - start && std::equal(last_sps_.begin(), last_sps_.end(), es.begin() + start))
-        return;
-      last_sps_.assign(es.begin() + start, es.begin() + end);
+    if (sps && !(found & VideoInfo::kSps)) {
+      sps_start = start;
+      sps_end = end;
+    }
+    if (sps)
+      found |= VideoInfo::kSps;
+    else if (h264 ? type == 8 : type == 34)
+      found |= VideoInfo::kPps;
+    else if (!h264 && type == 32)
+      found |= VideoInfo::kVps;
+    i = end;
+  }
+
+  if (found & VideoInfo::kSps) {
+    const size_t len = sps_end - sps_start;
+    if (last_sps_.size() != len || !std::equal(last_sps_.begin(), last_sps_.end(), es.begin() + sps_start)) {
+      last_sps_.assign(es.begin() + sps_start, es.begin() + sps_end);
       touched_ = true;
       VideoSps parsed;
-      const bool ok = h264 ? parse_h264_sps(es.data() + start, end - start, &parsed)
-                           : parse_h265_sps(es.data() + start, end - start, &parsed);
+      const bool ok = h264 ? parse_h264_sps(es.data() + sps_start, len, &parsed)
+                           : parse_h265_sps(es.data() + sps_start, len, &parsed);
       info_.video.have_sps = ok;
       info_.video.sps = ok ? parsed : VideoSps{};
-      return;
     }
-    i = end;
+  }
+  /* A frame whose first slice is not in the window says nothing. */
+  if (!slice)
+    return;
+  if (!key_frame_seen_) {
+    key_frame_seen_ = true;
+    return;
+  }
+  const unsigned needed =
+      h264 ? VideoInfo::kSps | VideoInfo::kPps : VideoInfo::kVps | VideoInfo::kSps | VideoInfo::kPps;
+  const unsigned missing = info_.video.missing_parameter_sets | (needed & ~found);
+  if (missing != info_.video.missing_parameter_sets) {
+    info_.video.missing_parameter_sets = missing;
+    touched_ = true;
+    params_changed_ = true;
   }
 }
 

@@ -1,15 +1,18 @@
 /* What ssesink sends, found from the TS chunks themselves: the video and
  * audio codecs, the video's profile, level, chroma format, bit depth, size,
- * frame rate and interlacing, the RFC 6381 codec strings, and whether
- * browsers can commonly decode it. It goes into the `stream` event
- * (docs/protocol.md), the stream-info property and the warning of ssesink.
+ * frame rate and interlacing, the RFC 6381 codec strings, whether browsers
+ * can commonly decode it, and whether the key frames after the first one
+ * still carry the parameter sets a joining viewer needs. It goes into the
+ * `stream` event (docs/protocol.md), the stream-info property and the
+ * warnings of ssesink.
  *
  * Plain C++: no GLib, no GObject. StreamProbe runs on the streaming thread
  * (under ssesink's chunk lock) and is fed every chunk TsChunker emits. It
- * stays cheap: PAT, PMT and the SPS are read only in key chunks (which
- * start with PAT and PMT), and audio PES headers only until the audio is
- * known, and again after the PMT changes. Input is untrusted: any bytes are
- * accepted, none is read out of bounds. */
+ * stays cheap: PAT, PMT and the NAL unit headers before the first slice
+ * are read only in key chunks (which start with PAT and PMT), an SPS is
+ * parsed only when it differs from the last one, and audio PES headers
+ * only until the audio is known, and again after the PMT changes. Input is
+ * untrusted: any bytes are accepted, none is read out of bounds. */
 #pragma once
 
 #include <cstddef>
@@ -25,6 +28,15 @@ struct VideoInfo {
   std::string codec; /* "h264", "h265", "mpeg2", "mpeg1", "mpeg4"; empty: no video */
   bool have_sps = false;
   VideoSps sps; /* when have_sps */
+  /* Parameter sets (kVps, kSps, kPps bits) that a key frame after the
+   * first one lacked in front of its first slice, H.264 and H.265 only:
+   * a viewer who joins there cannot decode. 0 while every key frame has
+   * carried them all (H.264 needs SPS and PPS, H.265 also the VPS).
+   * Grows only; cleared when the PMT names another video stream. */
+  unsigned missing_parameter_sets = 0;
+  static constexpr unsigned kVps = 1, kSps = 2, kPps = 4;
+  /* "VPS/SPS/PPS": the names of missing_parameter_sets; empty when 0. */
+  std::string missing_parameter_set_names() const;
 
   unsigned bit_depth() const {
     return sps.bit_depth_luma > sps.bit_depth_chroma ? sps.bit_depth_luma : sps.bit_depth_chroma;
@@ -60,6 +72,10 @@ struct StreamInfo {
   /* Empty when the video is browser-safe or not yet known; else what is
    * wrong and how to fix it, for the element's warning. */
   std::string browser_warning() const;
+  /* Empty while the key frames carry their parameter sets; else what is
+   * missing and the fix (h264parse / h265parse config-interval=-1), for
+   * the element's warning. */
+  std::string parameter_sets_warning() const;
   /* "30", "29.97": the frame rate as JSON; empty when unknown. */
   std::string fps_string() const;
 };
@@ -70,7 +86,8 @@ bool parse_adts(const uint8_t *p, size_t size, AudioInfo *out);
 class StreamProbe {
  public:
   /* @data: a chunk from TsChunker (whole packets; anything is tolerated).
-   * Returns true when info() changed. */
+   * Returns true when info() changed: when json_fields() did, or when
+   * VideoInfo::missing_parameter_sets grew (which the JSON does not show). */
   bool feed(const uint8_t *data, size_t size, bool key);
   const StreamInfo &info() const { return info_; }
   /* info().json_fields(), as of the last change. */
@@ -84,7 +101,7 @@ class StreamProbe {
   void psi_packet(uint16_t pid, const uint8_t *payload, size_t len, bool pusi);
   void parse_pat(const std::vector<uint8_t> &s);
   void parse_pmt(const std::vector<uint8_t> &s);
-  void find_sps(const std::vector<uint8_t> &es);
+  void scan_key_frame(const std::vector<uint8_t> &es);
   void audio_packet(const uint8_t *payload, size_t len);
   bool has_sps_codec() const { return video_.type == 0x1b || video_.type == 0x24; }
 
@@ -96,7 +113,9 @@ class StreamProbe {
   std::vector<uint8_t> last_pmt_; /* the last PMT section parsed */
   std::vector<uint8_t> last_sps_; /* the SPS NAL unit last parsed */
   bool audio_known_ = false;      /* stop looking at audio PES */
+  bool key_frame_seen_ = false;   /* a key frame of this video stream, up to its first slice */
   bool touched_ = false;          /* something was parsed in this feed() */
+  bool params_changed_ = false;   /* missing_parameter_sets changed in this feed() */
   std::string json_;
 };
 

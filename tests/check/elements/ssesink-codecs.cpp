@@ -1,7 +1,8 @@
 /* Element tests for what ssesink says about the stream it sends: the codec
  * fields of the `stream` event (for clients there from the start and for
  * clients joining later), the stream-info property and its notifications,
- * and the one bus warning for video most browsers cannot decode. Real
+ * the one bus warning for video most browsers cannot decode, and the one
+ * for key frames that come without their parameter sets. Real
  * encoders (x264enc, x265enc, voaacenc), the real element and server on
  * port 0, a real HTTP client. */
 #include <gst/app/gstappsink.h>
@@ -214,11 +215,14 @@ GST_START_TEST(test_h264_444_warns_once) {
 }
 GST_END_TEST;
 
+const char *kX265 = "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=10";
+
 GST_START_TEST(test_h265) {
-  Pipe p(live_video("I420", "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=10"));
+  /* h265parse config-interval=-1: VPS/SPS/PPS in front of every key frame. */
+  Pipe p(live_video("I420", std::string(kX265) + " ! h265parse config-interval=-1"));
   p.play();
   SseClient c(p.port);
-  const std::string json = stream_at_first_key(c, 2);
+  const std::string json = stream_at_first_key(c, 4);
   StreamEvent s(json);
   JsonObject *v = s.video();
   fail_unless(member_str(v, "codec") == "h265", "%s", json.c_str());
@@ -228,6 +232,41 @@ GST_START_TEST(test_h265) {
   fail_unless_equals_int(member_int(v, "height"), 360);
   fail_unless(member_bool(v, "browser_safe"));
   fail_unless(sink_warnings(p.pipeline, p.sink).empty());
+  GstStructure *st = stream_info(p.sink);
+  fail_unless(!gst_structure_has_field(st, "missing-parameter-sets"));
+  gst_structure_free(st);
+  p.release();
+}
+GST_END_TEST;
+
+GST_START_TEST(test_h265_key_frames_without_parameter_sets_warn_once) {
+  /* x265enc alone writes VPS/SPS/PPS before its first frame only. */
+  Pipe p(live_video("I420", kX265));
+  std::atomic<int> notifies{0};
+  g_signal_connect(p.sink, "notify::stream-info", G_CALLBACK(on_notify), &notifies);
+  p.play();
+  SseClient c(p.port);
+  const std::string json = stream_at_first_key(c, 2);
+  auto warnings = sink_warnings(p.pipeline, p.sink, true);
+  /* Four more key frames: still one warning, and the stream event did not
+   * change for it. */
+  std::vector<std::string> later;
+  stream_at_first_key(c, 4, &later);
+  for (const auto &w : sink_warnings(p.pipeline, p.sink))
+    warnings.push_back(w);
+  fail_unless_equals_int(warnings.size(), 1);
+  fail_unless_equals_string(warnings[0].c_str(),
+                            "Key frames of the H.265 stream carry no VPS/SPS/PPS after the first one: viewers who join "
+                            "later cannot decode it. Put h265parse config-interval=-1 after the encoder.");
+  fail_unless(later.empty(), "stream event %s after %s", later.empty() ? "" : later[0].c_str(), json.c_str());
+  StreamEvent s(json);
+  fail_unless(member_bool(s.video(), "browser_safe"), "%s", json.c_str());
+
+  GstStructure *st = stream_info(p.sink);
+  fail_unless_equals_string(gst_structure_get_string(st, "missing-parameter-sets"), "VPS/SPS/PPS");
+  fail_unless(g_str_has_suffix(gst_structure_get_string(st, "description"), ", key frames without VPS/SPS/PPS"));
+  gst_structure_free(st);
+  fail_unless_equals_int(notifies.load(), 2); /* the SPS, then the missing sets */
   p.release();
 }
 GST_END_TEST;
@@ -364,6 +403,7 @@ static Suite *ssesink_codecs_suite(void) {
   tcase_add_test(tc, test_h264_420_is_browser_safe);
   tcase_add_test(tc, test_h264_444_warns_once);
   tcase_add_test(tc, test_h265);
+  tcase_add_test(tc, test_h265_key_frames_without_parameter_sets_warn_once);
   tcase_add_test(tc, test_aac);
   tcase_add_test(tc, test_change_resends_stream_event);
   return s;

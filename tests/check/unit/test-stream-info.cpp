@@ -516,7 +516,9 @@ GST_START_TEST(test_probe_x265) {
   };
   auto ts = x265("I420");
   StreamProbe probe;
-  fail_unless_equals_int(probe_all(ts, probe), 1);
+  /* At the first key chunk; then at the second, which has no VPS/SPS/PPS
+   * (test_probe_parameter_sets). */
+  fail_unless_equals_int(probe_all(ts, probe), 2);
   const VideoInfo &v = probe.info().video;
   check_str(v.codec.c_str(), "h265");
   check_str(v.sps.profile.c_str(), "Main");
@@ -533,6 +535,123 @@ GST_START_TEST(test_probe_x265) {
   fail_unless(p2.info().video.sps.codecs.rfind("hvc1.4.10.L", 0) == 0, "%s", p2.info().video.sps.codecs.c_str());
   fail_if(p2.info().video.browser_safe());
   check_str(ffprobe_video(ts).c_str(), "Rext|yuv444p");
+}
+GST_END_TEST;
+
+namespace {
+
+/* The chunks ssesink makes of @ts. */
+std::vector<TsChunk> chunks_of(const std::vector<uint8_t> &ts) {
+  TsChunker chunker;
+  std::vector<TsChunk> chunks;
+  chunker.push(ts.data(), ts.size(), chunks);
+  chunker.flush(chunks);
+  return chunks;
+}
+
+/* Turns the NAL units with header byte @from in the key chunks after the
+ * first into @to (filler data), as an encoder that sends a parameter set
+ * once would have left them: byte for byte the same stream otherwise. */
+void drop_from_later_keys(std::vector<TsChunk> &chunks, uint8_t from, uint8_t to) {
+  int keys = 0, dropped = 0;
+  for (auto &c : chunks) {
+    if (!c.key || keys++ == 0)
+      continue;
+    for (size_t i = 0; i + 4 <= c.data.size(); i++)
+      if (c.data[i] == 0 && c.data[i + 1] == 0 && c.data[i + 2] == 1 && c.data[i + 3] == from) {
+        c.data[i + 3] = to;
+        dropped++;
+      }
+  }
+  fail_unless(dropped >= 2, "%d NAL units %02x dropped", dropped, from);
+}
+
+/* Feeds @chunks to a new probe; returns the names of the missing
+ * parameter sets, and checks that there were at least 3 key chunks (so a
+ * later key frame was looked at), the number of changes, and that the
+ * flag never changed the JSON of the stream event. */
+std::string missing_sets(const std::vector<TsChunk> &chunks, int expect_changes, StreamInfo *info_out = nullptr) {
+  StreamProbe probe;
+  int keys = 0, changes = 0;
+  for (const auto &c : chunks) {
+    keys += c.key;
+    changes += probe.feed(c.data.data(), c.data.size(), c.key);
+  }
+  fail_unless(keys >= 3, "%d key chunks", keys);
+  const StreamInfo &info = probe.info();
+  fail_unless(changes == expect_changes, "%d changes; %s", changes, info.description().c_str());
+  fail_unless(info.json_fields().find("arameter") == std::string::npos, "%s", info.json_fields().c_str());
+  fail_unless((info.video.missing_parameter_sets != 0) == !info.parameter_sets_warning().empty());
+  if (info_out)
+    *info_out = info;
+  return info.video.missing_parameter_set_names();
+}
+
+}  // namespace
+
+GST_START_TEST(test_probe_parameter_sets) {
+  const std::string raw = "videotestsrc num-buffers=40 ! video/x-raw,width=320,height=240,framerate=30/1,format=I420";
+  StreamInfo info;
+  /* x265enc writes VPS/SPS/PPS before the first frame only. */
+  auto chunks = chunks_of(make_ts_in_child(raw + " ! x265enc key-int-max=10 ! mpegtsmux"));
+  check_str(missing_sets(chunks, 2, &info), "VPS/SPS/PPS");
+  fail_unless(info.video.have_sps);
+  check_str(info.parameter_sets_warning(),
+            "Key frames of the H.265 stream carry no VPS/SPS/PPS after the first one: viewers who join later cannot "
+            "decode it. Put h265parse config-interval=-1 after the encoder.");
+  fail_unless(info.description().find(", key frames without VPS/SPS/PPS") != std::string::npos, "%s",
+              info.description().c_str());
+  /* The same key chunks again: the flag is set already, no change. */
+  {
+    StreamProbe again;
+    for (const auto &c : chunks)
+      again.feed(c.data.data(), c.data.size(), c.key);
+    for (const auto &c : chunks)
+      fail_if(again.feed(c.data.data(), c.data.size(), c.key));
+  }
+  /* h265parse config-interval=-1 puts them in front of every IRAP frame;
+   * with only the later PPS (NAL type 34) made filler (38): "PPS". */
+  chunks = chunks_of(make_ts_in_child(raw + " ! x265enc key-int-max=10 ! h265parse config-interval=-1 ! mpegtsmux"));
+  check_str(missing_sets(chunks, 1), "");
+  drop_from_later_keys(chunks, 34 << 1, 38 << 1);
+  check_str(missing_sets(chunks, 2), "PPS");
+
+  /* x264enc repeats SPS/PPS at every IDR by itself. The same stream with
+   * the later ones made filler (NAL type 12), as an encoder or camera that
+   * sends them once writes it: flagged, and the fix is h264parse. */
+  chunks = chunks_of(make_ts(raw + " ! x264enc key-int-max=10 ! mpegtsmux ! appsink name=out"));
+  check_str(missing_sets(chunks, 1), "");
+  drop_from_later_keys(chunks, 0x67, 0x6c);
+  drop_from_later_keys(chunks, 0x68, 0x6c);
+  check_str(missing_sets(chunks, 2, &info), "SPS/PPS");
+  check_str(info.parameter_sets_warning(),
+            "Key frames of the H.264 stream carry no SPS/PPS after the first one: viewers who join later cannot "
+            "decode it. Put h264parse config-interval=-1 after the encoder.");
+
+  /* A probe that starts at a later key frame takes it as its first: the
+   * flag comes with the key frame after that one. */
+  StreamProbe late;
+  int keys = 0;
+  for (const auto &c : chunks) {
+    keys += c.key;
+    if (keys < 2)
+      continue;
+    late.feed(c.data.data(), c.data.size(), c.key);
+    if (keys == 2)
+      fail_unless_equals_int(late.info().video.missing_parameter_sets, 0);
+  }
+  fail_unless(keys >= 3);
+  check_str(late.info().video.missing_parameter_set_names(), "SPS/PPS");
+
+  /* Told not to repeat them, x264enc writes none in band at all: no SPS
+   * for the stream event, and the warning does not speak of a first one. */
+  chunks = chunks_of(make_ts(raw + " ! x264enc key-int-max=10 option-string=repeat-headers=0 ! mpegtsmux ! "
+                                   "appsink name=out"));
+  check_str(missing_sets(chunks, 2, &info), "SPS/PPS");
+  fail_if(info.video.have_sps);
+  check_str(info.parameter_sets_warning(),
+            "Key frames of the H.264 stream carry no SPS/PPS: viewers cannot decode it. Put h264parse "
+            "config-interval=-1 after the encoder.");
 }
 GST_END_TEST;
 
@@ -625,6 +744,7 @@ static Suite *stream_info_suite(void) {
   tcase_add_test(tc, test_probe_x264);
   tcase_add_test(tc, test_probe_x264_baseline_interlaced);
   tcase_add_test(tc, test_probe_x265);
+  tcase_add_test(tc, test_probe_parameter_sets);
   tcase_add_test(tc, test_probe_aac);
   tcase_add_test(tc, test_probe_change);
   tcase_add_test(tc, test_probe_damaged);
