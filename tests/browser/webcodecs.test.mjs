@@ -63,8 +63,9 @@ test('live stream: WebCodecs decodes every frame and shows a moving picture', as
   // Full screen from the button, and back with the F key.
   if (browser.engine === 'firefox') {
     t.diagnostic('firefox: Firefox driven over WebDriver BiDi denies requestFullscreen() even from a real click ' +
-      '(navigator.userActivation.isActive is true in the handler; headless and under Xvfb alike), so this checks ' +
-      'that the button asks for full screen and that the denial leaves the player playing');
+      '(navigator.userActivation.isActive is true in the handler, but document.hasFocus() is false; headless and ' +
+      'under Xvfb alike), so this checks that the button asks for full screen and that the denial leaves the ' +
+      'player playing');
     await browser.evaluate(() => {
       window.fullscreenErrors = 0;
       document.addEventListener('fullscreenerror', () => window.fullscreenErrors++);
