@@ -10,6 +10,8 @@ import { engineHooks } from './engine-common.mjs';
 export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER ?? '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
+const COMMAND_TIMEOUT_MS = 60000;
+
 // The web element reference key of the W3C spec.
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
@@ -100,6 +102,7 @@ async function command(base, method, path, body) {
     method,
     headers: body ? { 'Content-Type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS), // a hung browser fails the test, never hangs it
   });
   const reply = await res.json().catch(() => ({}));
   const value = reply.value ?? null;
