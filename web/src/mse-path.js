@@ -6,6 +6,7 @@
 // reach it through a custom loader that we feed from the SSE events.
 
 import { nowMicros } from './sse-source.js';
+import { MseFrameCounts } from './stats.js';
 
 const MPEGTS_URL = new URL('../vendor/mpegts.js', import.meta.url).href;
 
@@ -91,6 +92,10 @@ const PLAYER_CONFIG = {
 
 const AUDIO_LATENCY = { liveSyncMaxLatency: 0.5, liveSyncTargetLatency: 0.3 };
 
+// How often the playback quality counts are read besides the frame
+// callbacks (and, where there are none, how often frames are counted).
+const QUALITY_POLL_MS = 250;
+
 export class MsePath {
   static id = 'mse';
 
@@ -111,8 +116,9 @@ export class MsePath {
     this.loader = null;
     this.pending = []; // chunks that arrived before mpegts.js opened its loader
     this.lastChunk = null;
-    this.qualityBase = { total: 0, dropped: 0 }; // counts of earlier players
+    this.counts = new MseFrameCounts(); // across players and the engine's restarts
     this.frameCallback = 0;
+    this.qualityTimer = 0;
     this.onVideoError = () => this.stats.error(`video element: ${this.video.error?.message ?? 'error'}`);
   }
 
@@ -170,6 +176,8 @@ export class MsePath {
     this.video.removeEventListener('error', this.onVideoError);
     if (this.frameCallback) this.video.cancelVideoFrameCallback?.(this.frameCallback);
     this.frameCallback = 0;
+    clearInterval(this.qualityTimer);
+    this.qualityTimer = 0;
     this.video.removeAttribute('src');
     this.video.load();
   }
@@ -200,11 +208,9 @@ export class MsePath {
 
   #destroyPlayer() {
     if (!this.player) return;
-    const quality = this.video.getVideoPlaybackQuality?.();
-    if (quality) {
-      this.qualityBase.total += quality.totalVideoFrames;
-      this.qualityBase.dropped += quality.droppedVideoFrames;
-    }
+    // The next MediaSource counts from 0 again.
+    this.#readQuality();
+    this.counts.playerReplaced();
     this.player.pause();
     this.player.unload();
     this.player.detachMediaElement();
@@ -224,24 +230,48 @@ export class MsePath {
     });
   }
 
-  // Counts presented frames and estimates their latency: the newest data is
-  // at the end of the buffered range, so a frame is behind the newest event
-  // by (buffered end - its media time).
+  #readQuality() {
+    const quality = this.video.getVideoPlaybackQuality?.();
+    this.counts.read(quality);
+    this.#publishCounts();
+  }
+
+  #publishCounts() {
+    this.stats.framesDecoded = this.counts.decoded;
+    this.stats.framesDropped = this.counts.dropped;
+  }
+
+  // Counts presented frames (MseFrameCounts: not one per callback, Firefox's
+  // come 25 times a second for 30 frames) and estimates their latency at each
+  // frame callback: the newest data is at the end of the buffered range, so
+  // a frame is behind the newest event by (buffered end - its media time).
+  // The playback quality counts are read every QUALITY_POLL_MS too; without
+  // frame callbacks that poll counts the frames, with no latency.
   #watchFrames() {
-    if (typeof this.video.requestVideoFrameCallback !== 'function') return;
+    const { video } = this;
+    const hasCallbacks = typeof video.requestVideoFrameCallback === 'function';
+    this.qualityTimer = setInterval(() => {
+      if (hasCallbacks) {
+        this.#readQuality();
+        return;
+      }
+      const frames = this.counts.poll(video.getVideoPlaybackQuality?.());
+      this.#publishCounts();
+      if (frames > 0) this.stats.frameDrawn(NaN, NaN, video.videoWidth, video.videoHeight, frames);
+    }, QUALITY_POLL_MS);
+    if (!hasCallbacks) return;
     const onFrame = (now, meta) => {
-      this.frameCallback = this.video.requestVideoFrameCallback(onFrame);
-      const { video, stats, lastChunk } = this;
-      const quality = video.getVideoPlaybackQuality();
-      stats.framesDecoded = this.qualityBase.total + quality.totalVideoFrames;
-      stats.framesDropped = this.qualityBase.dropped + quality.droppedVideoFrames;
+      this.frameCallback = video.requestVideoFrameCallback(onFrame);
+      const { stats, lastChunk } = this;
+      const frames = this.counts.callback(meta.presentedFrames, video.getVideoPlaybackQuality?.());
+      this.#publishCounts();
       const buffered = video.buffered;
       let behindMs = NaN;
       if (buffered.length > 0) behindMs = (buffered.end(buffered.length - 1) - meta.mediaTime) * 1000;
       const latency = lastChunk ? (nowMicros() - lastChunk.ts) / 1000 + behindMs : NaN;
       const receipt = lastChunk ? performance.now() - lastChunk.recvTime + behindMs : NaN;
-      stats.frameDrawn(latency, receipt, meta.width, meta.height);
+      stats.frameDrawn(latency, receipt, meta.width, meta.height, frames);
     };
-    this.frameCallback = this.video.requestVideoFrameCallback(onFrame);
+    this.frameCallback = video.requestVideoFrameCallback(onFrame);
   }
 }

@@ -1,6 +1,8 @@
 // Player statistics: counters plus short rolling windows for latency, frame
 // rate and bitrate. `snapshot()` is what window.ssePlayer.stats returns and
-// what the overlay shows.
+// what the overlay shows. `MseFrameCounts` turns the browser's frame counters
+// on the MSE path (getVideoPlaybackQuality(), requestVideoFrameCallback's
+// presentedFrames) into totals that only grow.
 
 const LATENCY_WINDOW_MS = 5000;
 const RATE_WINDOW_MS = 2000;
@@ -42,6 +44,125 @@ export function percentile(values, p) {
   return sorted[rank];
 }
 
+/**
+ * The running total of a counter the browser may start again from 0
+ * (WebKitGTK's getVideoPlaybackQuality() counts do at a flush): a value
+ * below the previous one is a restart, and what it counted since then is
+ * added. Values that are not finite numbers are ignored.
+ */
+export class RestartingCounter {
+  /** @param {number|null} last the value counted from; null: the first value read is the base */
+  constructor(last = 0) {
+    this.last = last;
+    this.total = 0;
+    this.restarts = 0;
+  }
+
+  /** The counter starts again from 0 (known, not seen in its values). */
+  restarted() {
+    if (this.last !== null) this.last = 0;
+  }
+
+  /** Takes the counter's current value; returns how much it counted since the previous one. */
+  update(value) {
+    if (!Number.isFinite(value)) return 0;
+    let delta = 0;
+    if (this.last !== null) {
+      const restarted = value < this.last;
+      if (restarted) this.restarts++;
+      delta = restarted ? value : value - this.last;
+    }
+    this.last = value;
+    this.total += delta;
+    return delta;
+  }
+}
+
+/**
+ * Frames decoded, dropped and presented on the MSE path, whatever the engine
+ * does to its counters:
+ * - decoded / dropped: getVideoPlaybackQuality()'s totalVideoFrames /
+ *   droppedVideoFrames, summed across restarts (`read()`, at every callback
+ *   and poll);
+ * - presented: from requestVideoFrameCallback's `presentedFrames` where the
+ *   callbacks carry it (it counts every frame presented, also those between
+ *   two callbacks: Firefox's come about 25 times a second for 30 frames);
+ *   else decoded minus dropped, at each callback (`callback()`), or at each
+ *   poll where there are no callbacks (`poll()`).
+ * `callback()` and `poll()` return the frames presented since the previous
+ * call, for the frame rate.
+ */
+export class MseFrameCounts {
+  constructor() {
+    this.decodedCounter = new RestartingCounter();
+    this.droppedCounter = new RestartingCounter();
+    this.presentedCounter = new RestartingCounter(null); // callbacks' presentedFrames
+    this.presented = 0;
+    this.shownMark = 0; // decoded minus dropped when the frames were last counted
+  }
+
+  get decoded() {
+    return this.decodedCounter.total;
+  }
+
+  get dropped() {
+    return this.droppedCounter.total;
+  }
+
+  /** Takes a getVideoPlaybackQuality() reading ({totalVideoFrames, droppedVideoFrames}). */
+  read(quality) {
+    if (!quality) return;
+    this.decodedCounter.update(quality.totalVideoFrames);
+    this.droppedCounter.update(quality.droppedVideoFrames);
+  }
+
+  /**
+   * The player was replaced by one on a new MediaSource: its quality counts
+   * start from 0; presentedFrames is taken as it comes (a new base).
+   */
+  playerReplaced() {
+    this.decodedCounter.restarted();
+    this.droppedCounter.restarted();
+    this.shownMark = this.decoded - this.dropped;
+    this.presentedCounter = new RestartingCounter(null);
+  }
+
+  /**
+   * A video frame callback: its metadata's `presentedFrames` (undefined where
+   * the engine has none) and the playback quality now. The first callback
+   * with presentedFrames is one frame (the count may include frames shown
+   * before this path started).
+   */
+  callback(presentedFrames, quality) {
+    this.read(quality);
+    let frames;
+    if (Number.isFinite(presentedFrames)) {
+      const first = this.presentedCounter.last === null;
+      frames = this.presentedCounter.update(presentedFrames);
+      if (first) frames = 1;
+    } else {
+      frames = this.#shownSinceMark();
+    }
+    this.presented += frames;
+    return frames;
+  }
+
+  /** A playback quality reading where there are no frame callbacks. */
+  poll(quality) {
+    this.read(quality);
+    const frames = this.#shownSinceMark();
+    this.presented += frames;
+    return frames;
+  }
+
+  #shownSinceMark() {
+    const shown = Math.max(this.shownMark, this.decoded - this.dropped);
+    const frames = shown - this.shownMark;
+    this.shownMark = shown;
+    return frames;
+  }
+}
+
 const round1 = (v) => (v === null ? null : Math.round(v * 10) / 10);
 
 function summary(window, now) {
@@ -56,7 +177,7 @@ export class PlayerStats {
     this.codec = null;
     this.width = 0;
     this.height = 0;
-    this.framesDecoded = 0; // decoder outputs (WebCodecs) / totalVideoFrames (MSE)
+    this.framesDecoded = 0; // decoder outputs (WebCodecs) / totalVideoFrames across restarts (MSE)
     this.framesDrawn = 0;
     this.framesDropped = 0; // skipped before decoding, or dropped by the media element
     this.mediaEvents = 0;
@@ -85,15 +206,18 @@ export class PlayerStats {
   }
 
   /**
-   * @param {number} latencyMs server `ts` to frame drawn
+   * @param {number} latencyMs server `ts` to frame drawn (NaN: not known)
    * @param {number} receiptMs arrival of the frame's last event to frame drawn
+   * @param {number} frames frames put on screen since the previous call (the
+   *   MSE path's callbacks can stand for several, or for none when another
+   *   count has them)
    */
-  frameDrawn(latencyMs, receiptMs, width, height) {
+  frameDrawn(latencyMs, receiptMs, width, height, frames = 1) {
     const t = this.now();
-    this.framesDrawn++;
+    this.framesDrawn += frames;
     this.firstFrameMs ??= t;
     this.lastDrawTime = t;
-    this.drawTimes.add(t, 1);
+    if (frames > 0) this.drawTimes.add(t, frames);
     if (Number.isFinite(latencyMs)) this.latency.add(t, latencyMs);
     if (Number.isFinite(receiptMs)) this.receiptLatency.add(t, receiptMs);
     this.width = width;
@@ -119,6 +243,7 @@ export class PlayerStats {
     this.bytesIn.prune(t);
     const span = RATE_WINDOW_MS / 1000;
     const bytes = this.bytesIn.values.reduce((a, b) => a + b, 0);
+    const frames = this.drawTimes.values.reduce((a, b) => a + b, 0);
     return {
       path: this.path,
       codec: this.codec,
@@ -126,7 +251,7 @@ export class PlayerStats {
       decoderSupport: this.decoderSupport,
       width: this.width,
       height: this.height,
-      fps: round1(this.drawTimes.times.length / span),
+      fps: round1(frames / span),
       bitrateKbps: Math.round((bytes * 8) / span / 1000),
       latencyMs: summary(this.latency, t),
       receiptLatencyMs: summary(this.receiptLatency, t),
