@@ -24,7 +24,8 @@ For an example:
    into a .ts file and requires `ffmpeg -v error` to print nothing for it,
    ffprobe to count video frames (and find an AAC stream where one is sent),
    and the video to be H.264 that every browser decodes: 4:2:0, 8-bit
-   (yuv420p, or yuvj420p in full range), progressive, Constrained Baseline, Main or High profile;
+   (yuv420p, or yuvj420p in full range), progressive, as the last `stream`
+   event also says (`browser_safe`), Constrained Baseline, Main or High profile;
 6. requires that ssesink posted no warning (it warns about profiles that
    browsers cannot decode).
 
@@ -363,9 +364,19 @@ def check_stream(client, workdir, audio):
     seqs = [m["seq"] for m in client.media]
     if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
         problems.append("%s: sequence numbers do not increase by one" % tag)
-    unexpected = [e for e, _ in client.other if e != "eos"]
+    unexpected = [e for e, _ in client.other if e not in ("eos", "stream")]
     if unexpected:
         problems.append("%s: unexpected events %s" % (tag, unexpected))
+    # The stream event comes again once the element has read the codecs from
+    # the stream (same epoch); the last one says what the client got.
+    streams = [client.prelude or {}] + [json.loads(d) for e, d in client.other if e == "stream"]
+    if any(s.get("epoch") != streams[0].get("epoch") for s in streams):
+        problems.append("%s: the stream event's epoch changed: %r" % (tag, streams))
+    video = streams[-1].get("video") or {}
+    if not str(video.get("codecs", "")).startswith("avc1.") or video.get("browser_safe") is not True:
+        problems.append("%s: the stream event does not name browser-safe H.264: %r" % (tag, streams[-1]))
+    if audio and not str(streams[-1].get("codecs", "")).endswith(",mp4a.40.2"):
+        problems.append("%s: the stream event names no AAC: %r" % (tag, streams[-1].get("codecs")))
     if not client.saw_eos():
         problems.append("%s: no 'event: eos' before the end of the stream" % tag)
 
