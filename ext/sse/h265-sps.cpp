@@ -108,7 +108,7 @@ std::string hvc1_string(const Ptl &p) {
   while (n > 0 && p.constraint[n - 1] == 0)
     n--;
   for (size_t i = 0; i < n; i++) {
-    std::snprintf(buf, sizeof buf, ".%X", p.constraint[i]);
+    std::snprintf(buf, sizeof buf, ".%02X", p.constraint[i]); /* two digits, as the player and most muxers write them */
     s += buf;
   }
   return s;

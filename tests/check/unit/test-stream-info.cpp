@@ -315,7 +315,7 @@ GST_START_TEST(test_h265_fixtures) {
    * bit, not max 4:2:2 or 4:2:0: 8-bit 4:4:4; lower bit rate. */
   s = h265(kH265Y444);
   check_str(s.profile.c_str(), "Main 4:4:4");
-  check_str(s.codecs.c_str(), "hvc1.4.10.L63.9E.8");
+  check_str(s.codecs.c_str(), "hvc1.4.10.L63.9E.08");
   fail_unless_equals_int(s.chroma_format_idc, 3);
   fail_unless_equals_int(s.width, 640);
   fail_unless_equals_int(s.height, 360);
@@ -323,7 +323,7 @@ GST_START_TEST(test_h265_fixtures) {
 
   s = h265(kH265I422_10);
   check_str(s.profile.c_str(), "Main 4:2:2 10");
-  check_str(s.codecs.c_str(), "hvc1.4.10.L63.9D.8");
+  check_str(s.codecs.c_str(), "hvc1.4.10.L63.9D.08");
   fail_unless_equals_int(s.chroma_format_idc, 2);
   fail_unless_equals_int(s.bit_depth_luma, 10);
   fail_unless_equals_int(s.height, 360);
