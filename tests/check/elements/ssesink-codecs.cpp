@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "encoded-ts.h"
 #include "sse-client.h"
 #include "test-helpers.h"
 
@@ -305,33 +306,11 @@ GST_START_TEST(test_aac) {
 }
 GST_END_TEST;
 
-/* The TS that @desc ("... ! mpegtsmux ! appsink name=out") produces. */
-static std::vector<uint8_t> make_ts(const std::string &desc) {
-  GstElement *p = gst_parse_launch(desc.c_str(), nullptr);
-  fail_unless(p != nullptr);
-  GstElement *out = gst_bin_get_by_name(GST_BIN(p), "out");
-  fail_unless(gst_element_set_state(p, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
-  std::vector<uint8_t> ts;
-  while (GstSample *s = gst_app_sink_pull_sample(GST_APP_SINK(out))) {
-    GstMapInfo map;
-    GstBuffer *b = gst_sample_get_buffer(s);
-    gst_buffer_map(b, &map, GST_MAP_READ);
-    ts.insert(ts.end(), map.data, map.data + map.size);
-    gst_buffer_unmap(b, &map);
-    gst_sample_unref(s);
-  }
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(out);
-  gst_object_unref(p);
-  fail_unless(!ts.empty());
-  return ts;
-}
-
 GST_START_TEST(test_change_resends_stream_event) {
   /* 4:2:0, then 4:4:4, then both again, through one ssesink: a stream event
    * at each change, before the key chunk; one warning in all. */
   auto part = [](const char *format) {
-    return make_ts(
+    return encode_ts(
         std::string("videotestsrc num-buffers=20 ! video/x-raw,width=320,height=240,framerate=30/1,format=") + format +
         " ! x264enc key-int-max=5 ! mpegtsmux ! appsink name=out sync=false");
   };

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "encoded-ts.h"
 #include "sse-client.h"
 #include "test-helpers.h"
 
@@ -331,24 +332,9 @@ GST_END_TEST;
 /* TS that is not aligned to packets, carries no buffer flags and has junk
  * in it, as from tcpclientsrc: resynchronised, keyframes found in the TS. */
 GST_START_TEST(test_unaligned_damaged_input) {
-  GstElement *enc = gst_parse_launch(
+  const std::vector<uint8_t> ts = encode_ts(
       "videotestsrc num-buffers=90 pattern=ball ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-      "x264enc speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! appsink name=out sync=false",
-      nullptr);
-  GstElement *out = gst_bin_get_by_name(GST_BIN(enc), "out");
-  gst_element_set_state(enc, GST_STATE_PLAYING);
-  std::vector<uint8_t> ts;
-  while (GstSample *s = gst_app_sink_pull_sample(GST_APP_SINK(out))) {
-    GstMapInfo map;
-    GstBuffer *b = gst_sample_get_buffer(s);
-    gst_buffer_map(b, &map, GST_MAP_READ);
-    ts.insert(ts.end(), map.data, map.data + map.size);
-    gst_buffer_unmap(b, &map);
-    gst_sample_unref(s);
-  }
-  gst_element_set_state(enc, GST_STATE_NULL);
-  gst_object_unref(out);
-  gst_object_unref(enc);
+      "x264enc speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! appsink name=out sync=false");
   fail_unless(ts.size() > 188 * 100);
 
   Pipe p(

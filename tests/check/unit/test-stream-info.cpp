@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "encoded-ts.h"
 #include "event-encoder.h"
 #include "stream-info.h"
 #include "ts-chunker.h"
@@ -63,44 +64,7 @@ VideoSps h265(const char *hex) {
   return s;
 }
 
-/* The TS that @desc (a pipeline ending in "mpegtsmux ! appsink name=out")
- * produces, as mpegtsmux pushed it. */
-std::vector<uint8_t> make_ts(const std::string &desc) {
-  GError *err = nullptr;
-  GstElement *p = gst_parse_launch(desc.c_str(), &err);
-  fail_unless(p != nullptr, "%s: %s", desc.c_str(), err ? err->message : "?");
-  GstElement *out = gst_bin_get_by_name(GST_BIN(p), "out");
-  fail_unless(gst_element_set_state(p, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
-  GstBus *bus = gst_element_get_bus(p);
-  std::vector<uint8_t> ts;
-  for (;;) {
-    GstSample *s = gst_app_sink_try_pull_sample(GST_APP_SINK(out), GST_SECOND / 10);
-    if (!s) {
-      if (gst_app_sink_is_eos(GST_APP_SINK(out)))
-        break;
-      if (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
-        GError *e = nullptr;
-        gst_message_parse_error(m, &e, nullptr);
-        fail("%s: %s", desc.c_str(), e->message);
-      }
-      continue;
-    }
-    GstMapInfo map;
-    GstBuffer *b = gst_sample_get_buffer(s);
-    gst_buffer_map(b, &map, GST_MAP_READ);
-    ts.insert(ts.end(), map.data, map.data + map.size);
-    gst_buffer_unmap(b, &map);
-    gst_sample_unref(s);
-  }
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(bus);
-  gst_object_unref(out);
-  gst_object_unref(p);
-  fail_unless(!ts.empty(), "%s: no output", desc.c_str());
-  return ts;
-}
-
-/* The same from a gst-launch-1.0 process writing @desc's TS to a file:
+/* The TS of @desc from a gst-launch-1.0 process writing it to a file:
  * for x265enc, whose library keeps allocations LeakSanitizer would report
  * in this process. */
 std::vector<uint8_t> make_ts_in_child(const std::string &desc) {
@@ -465,7 +429,7 @@ GST_END_TEST;
 /* A stream made at test time: what the probe finds matches what ffprobe
  * says of the same bytes. */
 static void check_h264_stream(const char *format, const char *profile, const char *codecs_prefix, bool safe) {
-  const auto ts = make_ts(video_ts(format, "x264enc key-int-max=15"));
+  const auto ts = encode_ts(video_ts(format, "x264enc key-int-max=15"));
   StreamProbe probe;
   const int changes = probe_all(ts, probe);
   fail_unless_equals_int(changes, 1); /* at the first key chunk, then never again */
@@ -492,14 +456,14 @@ GST_START_TEST(test_probe_x264) {
 GST_END_TEST;
 
 GST_START_TEST(test_probe_x264_baseline_interlaced) {
-  auto ts = make_ts(video_ts("I420", "x264enc speed-preset=ultrafast tune=zerolatency"));
+  auto ts = encode_ts(video_ts("I420", "x264enc speed-preset=ultrafast tune=zerolatency"));
   StreamProbe probe;
   probe_all(ts, probe);
   check_str(probe.info().video.sps.profile.c_str(), "Constrained Baseline");
   fail_unless(probe.info().video.sps.codecs.rfind("avc1.42C0", 0) == 0, "%s", probe.info().video.sps.codecs.c_str());
   fail_unless(probe.info().video.browser_safe());
 
-  ts = make_ts(video_ts("I420,interlace-mode=interleaved", "x264enc"));
+  ts = encode_ts(video_ts("I420,interlace-mode=interleaved", "x264enc"));
   StreamProbe p2;
   probe_all(ts, p2);
   fail_unless(p2.info().video.sps.interlaced);
@@ -619,7 +583,7 @@ GST_START_TEST(test_probe_parameter_sets) {
   /* x264enc repeats SPS/PPS at every IDR by itself. The same stream with
    * the later ones made filler (NAL type 12), as an encoder or camera that
    * sends them once writes it: flagged, and the fix is h264parse. */
-  chunks = chunks_of(make_ts(raw + " ! x264enc key-int-max=10 ! mpegtsmux ! appsink name=out"));
+  chunks = chunks_of(encode_ts(raw + " ! x264enc key-int-max=10 ! mpegtsmux ! appsink name=out"));
   check_str(missing_sets(chunks, 1), "");
   drop_from_later_keys(chunks, 0x67, 0x6c);
   drop_from_later_keys(chunks, 0x68, 0x6c);
@@ -645,8 +609,8 @@ GST_START_TEST(test_probe_parameter_sets) {
 
   /* Told not to repeat them, x264enc writes none in band at all: no SPS
    * for the stream event, and the warning does not speak of a first one. */
-  chunks = chunks_of(make_ts(raw + " ! x264enc key-int-max=10 option-string=repeat-headers=0 ! mpegtsmux ! "
-                                   "appsink name=out"));
+  chunks = chunks_of(encode_ts(raw + " ! x264enc key-int-max=10 option-string=repeat-headers=0 ! mpegtsmux ! "
+                                     "appsink name=out"));
   check_str(missing_sets(chunks, 2, &info), "SPS/PPS");
   fail_if(info.video.have_sps);
   check_str(info.parameter_sets_warning(),
@@ -656,7 +620,7 @@ GST_START_TEST(test_probe_parameter_sets) {
 GST_END_TEST;
 
 GST_START_TEST(test_probe_aac) {
-  const auto ts = make_ts(video_ts("I420", "x264enc key-int-max=15", kAudio));
+  const auto ts = encode_ts(video_ts("I420", "x264enc key-int-max=15", kAudio));
   StreamProbe probe;
   const int changes = probe_all(ts, probe);
   fail_unless(changes >= 1 && changes <= 2, "%d changes", changes); /* audio may be found after the video */
@@ -670,7 +634,7 @@ GST_START_TEST(test_probe_aac) {
 
   /* Audio only: every chunk is key; found once. */
   const auto audio =
-      make_ts(std::string("audiotestsrc num-buffers=20 ! voaacenc ! aacparse ! mpegtsmux ! appsink name=out"));
+      encode_ts(std::string("audiotestsrc num-buffers=20 ! voaacenc ! aacparse ! mpegtsmux ! appsink name=out"));
   StreamProbe p2;
   fail_unless_equals_int(probe_all(audio, p2), 1);
   fail_unless(p2.info().video.codec.empty());
@@ -681,8 +645,8 @@ GST_END_TEST;
 
 GST_START_TEST(test_probe_change) {
   /* A High stream, then a 4:4:4 one with a new SPS: changed again. */
-  const auto a = make_ts(video_ts("I420", "x264enc key-int-max=15"));
-  const auto b = make_ts(video_ts("Y444", "x264enc key-int-max=15"));
+  const auto a = encode_ts(video_ts("I420", "x264enc key-int-max=15"));
+  const auto b = encode_ts(video_ts("Y444", "x264enc key-int-max=15"));
   StreamProbe probe;
   std::vector<TsChunk> chunks;
   fail_unless_equals_int(probe_all(a, probe, &chunks), 1);
@@ -701,7 +665,7 @@ GST_START_TEST(test_probe_change) {
 GST_END_TEST;
 
 GST_START_TEST(test_probe_damaged) {
-  const auto ts = make_ts(video_ts("I420", "x264enc key-int-max=10", kAudio));
+  const auto ts = encode_ts(video_ts("I420", "x264enc key-int-max=10", kAudio));
   std::vector<TsChunk> chunks;
   {
     StreamProbe ref;

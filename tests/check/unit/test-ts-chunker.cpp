@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "encoded-ts.h"
 #include "ts-chunker.h"
 
 using namespace gstsse;
@@ -20,22 +21,8 @@ std::vector<std::vector<uint8_t>> mux_output(const char *extra = "") {
       "videotestsrc num-buffers=%d pattern=ball ! video/x-raw,width=160,height=120,framerate=30/1 ! "
       "x264enc speed-preset=ultrafast key-int-max=%d ! mpegtsmux %s ! appsink name=out sync=false",
       kFrames, kGop, extra);
-  GstElement *p = gst_parse_launch(desc, nullptr);
+  auto bufs = encode_ts_buffers(desc);
   g_free(desc);
-  GstElement *out = gst_bin_get_by_name(GST_BIN(p), "out");
-  gst_element_set_state(p, GST_STATE_PLAYING);
-  std::vector<std::vector<uint8_t>> bufs;
-  while (GstSample *s = gst_app_sink_pull_sample(GST_APP_SINK(out))) {
-    GstMapInfo map;
-    GstBuffer *b = gst_sample_get_buffer(s);
-    gst_buffer_map(b, &map, GST_MAP_READ);
-    bufs.emplace_back(map.data, map.data + map.size);
-    gst_buffer_unmap(b, &map);
-    gst_sample_unref(s);
-  }
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(out);
-  gst_object_unref(p);
   return bufs;
 }
 
