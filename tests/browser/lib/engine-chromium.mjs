@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { engineHooks } from './engine-common.mjs';
+import { pageDriver } from './engine-common.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -24,19 +24,8 @@ export async function launchChromium({ ignoreHTTPSErrors = false } = {}) {
     ignoreHTTPSErrors,
   });
   const page = context.pages()[0] ?? await context.newPage();
-  const logs = [];
-  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-  return engineHooks('chromium', {
-    evaluate: (fn, arg) => page.evaluate(fn, arg),
-    goto: (url) => page.goto(url),
-    click: (selector) => page.click(selector),
-    press: (key) => page.keyboard.press(key),
-    screenshot: (file) => page.screenshot({ path: file }),
-    logs: async () => logs.slice(),
-    async close() {
-      await context.close().catch(() => {});
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
+  return pageDriver('chromium', page, async () => {
+    await context.close().catch(() => {});
+    fs.rmSync(profile, { recursive: true, force: true });
   });
 }

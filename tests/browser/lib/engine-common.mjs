@@ -1,6 +1,7 @@
 // What every engine driver shares: polling a condition in the page, with
 // the player's statistics and the last console lines in the error when it
-// is not reached.
+// is not reached; and the driver for a Playwright or Puppeteer page, whose
+// APIs are the same for what the tests use.
 
 /**
  * Completes an engine driver. `impl` has evaluate(fn, arg), goto(url),
@@ -37,4 +38,23 @@ export function engineHooks(engine, impl) {
     },
   };
   return browser;
+}
+
+/**
+ * The driver of a Playwright (Chromium) or Puppeteer (Firefox) `page`: the
+ * two libraries spell these calls alike. `close` ends the browser.
+ */
+export function pageDriver(engine, page, close) {
+  const logs = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  return engineHooks(engine, {
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    goto: (url) => page.goto(url),
+    click: (selector) => page.click(selector),
+    press: (key) => page.keyboard.press(key),
+    screenshot: (file) => page.screenshot({ path: file }),
+    logs: async () => logs.slice(),
+    close,
+  });
 }

@@ -3,7 +3,7 @@
 // removes it on close) with its own prefs; ours allow autoplay.
 import fs from 'node:fs';
 import puppeteer from 'puppeteer-core';
-import { engineHooks } from './engine-common.mjs';
+import { pageDriver } from './engine-common.mjs';
 
 export const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
 
@@ -27,16 +27,5 @@ export async function launchFirefox({ ignoreHTTPSErrors = false } = {}) {
     extraPrefsFirefox: PREFS,
   });
   const page = (await browser.pages())[0] ?? await browser.newPage();
-  const logs = [];
-  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-  return engineHooks('firefox', {
-    evaluate: (fn, arg) => page.evaluate(fn, arg),
-    goto: (url) => page.goto(url),
-    click: (selector) => page.click(selector),
-    press: (key) => page.keyboard.press(key),
-    screenshot: (file) => page.screenshot({ path: file }),
-    logs: async () => logs.slice(),
-    close: () => browser.close().catch(() => {}),
-  });
+  return pageDriver('firefox', page, () => browser.close().catch(() => {}));
 }
