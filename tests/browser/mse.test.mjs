@@ -60,9 +60,8 @@ async function checkPlayback(t, browser, name) {
   // Frames presented and dropped, from getVideoPlaybackQuality() read every
   // 100 ms in the page: WebKitGTK's counts start again from 0 when its
   // pipeline flushes (seen in mid-playback when the player skips ahead to
-  // the live edge), and a fall counts as a restart. (Firefox's
-  // requestVideoFrameCallback fires only about 25 times a second here,
-  // headless, so it cannot count a 30 fps stream's frames.)
+  // the live edge), and a fall counts as a restart. The player's own
+  // counts (framesDrawn, fps) must agree with this independent count.
   await browser.evaluate(() => {
     const video = document.querySelector('video');
     const c = { stalls: 0, presented: 0, dropped: 0, restarts: 0 };
@@ -78,7 +77,8 @@ async function checkPlayback(t, browser, name) {
       last = q;
     }, 100);
   });
-  const read = () => browser.evaluate(() => ({ ...window.counts, at: performance.now() }));
+  const read = () => browser.evaluate(() => ({ ...window.counts, at: performance.now(),
+    drawn: window.ssePlayer.stats.framesDrawn }));
   const before = await read();
   const first = await playback(browser);
   await new Promise((r) => setTimeout(r, 4000));
@@ -94,11 +94,15 @@ async function checkPlayback(t, browser, name) {
   const end = await waitForStats(browser, (st) => st.latencyMs.p50 !== null);
   t.diagnostic(`${name}: ${presented} frames presented in 4 s, ${dropped} dropped, currentTime +${advanced.toFixed(2)} s, ` +
     `${second.bufferedAhead.toFixed(2)} s buffered, ${stalls} stalls; latency estimate p50 ${end.latencyMs.p50} ms p95 ${end.latencyMs.p95} ms`);
-  // Frames presented and dropped in these 4 s: the player's own fps counts
-  // requestVideoFrameCallback, which fires about 25 times a second in
-  // headless Firefox while 30 frames are presented, and its framesDecoded
-  // falls back when WebKitGTK's counts start again.
+  // Frames presented and dropped in these 4 s, as the <video> counts them.
   const fps = Math.round((10 * 1000 * presented) / (counts.at - before.at)) / 10;
+  // What the player reports: frames shown from requestVideoFrameCallback's
+  // presentedFrames (its callbacks come only about 25 times a second in
+  // headless Firefox while 30 frames are presented).
+  const drawn = counts.drawn - before.drawn;
+  t.diagnostic(`${name}: the player counted ${drawn} frames shown, the <video> ${presented}`);
+  assert.ok(Math.abs(drawn - presented) <= Math.max(6, presented * 0.1),
+    `the player's framesDrawn (+${drawn}) agrees with the frames presented (+${presented})`);
   if (name === 'mse-video') perfLine(t, browser.engine, end, { fps, dropped, decoded: presented });
   assert.equal(second.paused, false);
   assert.deepEqual([second.width, second.height], [640, 360]);
