@@ -2,8 +2,8 @@
 # Sets everything up on Debian 12 and runs every test: formatting, the
 # C++ unit and element tests (meson), the same under ASan + UBSan (and
 # LeakSanitizer for the unit tests), a short libFuzzer run of each fuzz
-# target, the player's unit tests and the browser tests in headless
-# Chromium. Ends with "N passed, N failed".
+# target, the player's unit tests and the browser tests in Chromium, Firefox
+# ESR and WebKitGTK (tests/browser/run.sh). Ends with "N passed, N failed".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
