@@ -191,56 +191,43 @@ GST_START_TEST(test_rbsp) {
 }
 GST_END_TEST;
 
+/* What a parsed SPS must say: profile, codec string, level, chroma_format_idc,
+ * bit depth (luma and chroma), size, and frame rate (fps 0: no timing). */
+struct SpsExpect {
+  const char *profile, *codecs, *level;
+  unsigned chroma, depth;
+  int width, height, fps;
+};
+
+static void expect_sps(const VideoSps &s, const SpsExpect &e) {
+  check_str(s.profile.c_str(), e.profile);
+  check_str(s.codecs.c_str(), e.codecs);
+  check_str(s.level.c_str(), e.level);
+  fail_unless_equals_int(s.chroma_format_idc, e.chroma);
+  fail_unless_equals_int(s.bit_depth_luma, e.depth);
+  fail_unless_equals_int(s.bit_depth_chroma, e.depth);
+  fail_unless_equals_int(s.width, e.width);
+  fail_unless_equals_int(s.height, e.height);
+  fail_unless(!s.interlaced);
+  fail_unless_equals_int(s.fps_n, e.fps);
+  fail_unless_equals_int(s.fps_d, e.fps ? 1 : 0);
+}
+
 GST_START_TEST(test_h264_fixtures) {
   /* Checked by hand, bit by bit, for kH264I420: profile_idc 100, flags 0,
    * level 30, chroma_format_idc 1, 40x23 macroblocks, frame_mbs_only,
    * bottom crop 4 (x2 lines): 640x368 - 8 = 640x360; VUI time_scale 60,
    * num_units_in_tick 1: 30 fps. */
-  VideoSps s = h264(kH264I420);
-  check_str(s.profile.c_str(), "High");
-  check_str(s.codecs.c_str(), "avc1.64001E");
-  check_str(s.level.c_str(), "3");
-  fail_unless_equals_int(s.chroma_format_idc, 1);
-  fail_unless_equals_int(s.bit_depth_luma, 8);
-  fail_unless_equals_int(s.width, 640);
-  fail_unless_equals_int(s.height, 360);
-  fail_unless(!s.interlaced);
-  fail_unless_equals_int(s.fps_n, 30);
-  fail_unless_equals_int(s.fps_d, 1);
-
-  s = h264(kH264Y444);
-  check_str(s.profile.c_str(), "High 4:4:4 Predictive");
-  check_str(s.codecs.c_str(), "avc1.F4001E");
-  fail_unless_equals_int(s.chroma_format_idc, 3);
-  fail_unless_equals_int(s.width, 640);
-  fail_unless_equals_int(s.height, 360); /* crop unit 1 line in 4:4:4 */
-  fail_unless_equals_int(s.fps_n, 30);
-
-  s = h264(kH264Y42B);
-  check_str(s.profile.c_str(), "High 4:2:2");
-  check_str(s.codecs.c_str(), "avc1.7A001E");
-  fail_unless_equals_int(s.chroma_format_idc, 2);
-  fail_unless_equals_int(s.height, 360);
-
-  s = h264(kH264I420_10);
-  check_str(s.profile.c_str(), "High 10");
-  check_str(s.codecs.c_str(), "avc1.6E001E");
-  fail_unless_equals_int(s.bit_depth_luma, 10);
-  fail_unless_equals_int(s.bit_depth_chroma, 10);
-  fail_unless_equals_int(s.width, 640);
-  fail_unless_equals_int(s.height, 360);
-
+  expect_sps(h264(kH264I420), {"High", "avc1.64001E", "3", 1, 8, 640, 360, 30});
+  /* 4:4:4 crops in units of 1 line. */
+  expect_sps(h264(kH264Y444), {"High 4:4:4 Predictive", "avc1.F4001E", "3", 3, 8, 640, 360, 30});
+  expect_sps(h264(kH264Y42B), {"High 4:2:2", "avc1.7A001E", "3", 2, 8, 640, 360, 30});
+  expect_sps(h264(kH264I420_10), {"High 10", "avc1.6E001E", "3", 1, 10, 640, 360, 30});
   /* Hand-made Constrained Baseline, level 3.1, no VUI: 66 / 0xC0 / 31,
    * sps_id 0, log2_max_frame_num 0, poc type 2, 1 ref, 20x15 MBs =
    * 320x240, frame_mbs_only, no cropping, no VUI.
    * bits: 1 1 011 010 0 000010100 0001111 1 1 0 0 1(stop) */
-  s = h264("6742c01fda0507e4");
-  check_str(s.profile.c_str(), "Constrained Baseline");
-  check_str(s.codecs.c_str(), "avc1.42C01F");
-  check_str(s.level.c_str(), "3.1");
-  fail_unless_equals_int(s.width, 320);
-  fail_unless_equals_int(s.height, 240);
-  fail_unless_equals_int(s.fps_d, 0); /* no timing info */
+  expect_sps(h264("6742c01fda0507e4"), {"Constrained Baseline", "avc1.42C01F", "3.1", 1, 8, 320, 240, 0});
 }
 GST_END_TEST;
 
@@ -263,34 +250,11 @@ GST_START_TEST(test_h265_fixtures) {
   /* kH265I420 checked by hand: profile_space 0, tier Main, profile_idc 1,
    * compatibility flags 1 and 2 (0x60000000, reversed 0x6), constraint
    * bytes 90 00 00 00 00 00 (progressive, frame only), level_idc 63. */
-  VideoSps s = h265(kH265I420);
-  check_str(s.profile.c_str(), "Main");
-  check_str(s.codecs.c_str(), "hvc1.1.6.L63.90");
-  check_str(s.level.c_str(), "2.1");
-  fail_unless_equals_int(s.chroma_format_idc, 1);
-  fail_unless_equals_int(s.bit_depth_luma, 8);
-  fail_unless_equals_int(s.width, 640);
-  fail_unless_equals_int(s.height, 360);
-  fail_unless(!s.interlaced);
-  fail_unless_equals_int(s.fps_n, 30);
-  fail_unless_equals_int(s.fps_d, 1);
-
+  expect_sps(h265(kH265I420), {"Main", "hvc1.1.6.L63.90", "2.1", 1, 8, 640, 360, 30});
   /* RExt: profile_idc 4, compat flag 4; constraints 9E 08: max 12/10/8
    * bit, not max 4:2:2 or 4:2:0: 8-bit 4:4:4; lower bit rate. */
-  s = h265(kH265Y444);
-  check_str(s.profile.c_str(), "Main 4:4:4");
-  check_str(s.codecs.c_str(), "hvc1.4.10.L63.9E.08");
-  fail_unless_equals_int(s.chroma_format_idc, 3);
-  fail_unless_equals_int(s.width, 640);
-  fail_unless_equals_int(s.height, 360);
-  fail_unless_equals_int(s.fps_n, 30);
-
-  s = h265(kH265I422_10);
-  check_str(s.profile.c_str(), "Main 4:2:2 10");
-  check_str(s.codecs.c_str(), "hvc1.4.10.L63.9D.08");
-  fail_unless_equals_int(s.chroma_format_idc, 2);
-  fail_unless_equals_int(s.bit_depth_luma, 10);
-  fail_unless_equals_int(s.height, 360);
+  expect_sps(h265(kH265Y444), {"Main 4:4:4", "hvc1.4.10.L63.9E.08", "2.1", 3, 8, 640, 360, 30});
+  expect_sps(h265(kH265I422_10), {"Main 4:2:2 10", "hvc1.4.10.L63.9D.08", "2.1", 2, 10, 640, 360, 30});
 }
 GST_END_TEST;
 
