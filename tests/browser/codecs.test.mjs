@@ -4,11 +4,10 @@
 // should change; it never waits silently.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, ENGINE } from './lib/browser.mjs';
-import { startStaticServer } from './lib/static-server.mjs';
+import { ENGINE } from './lib/browser.mjs';
 import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
 import {
-  playerUrl, waitForStats, screenSamples, isPicture, screenshot, text, attribute,
+  openPlayer, closePlayer, playerUrl, waitForStats, screenSamples, isPicture, screenshot, text, attribute,
 } from './lib/player-page.mjs';
 
 // Measured on Debian 12 (issue 12): VideoDecoder.isConfigSupported and
@@ -21,15 +20,8 @@ const MESSAGE_WITHIN_MS = 5000;
 let web;
 let browser;
 
-before(async () => {
-  web = await startStaticServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await web?.close();
-});
+before(async () => ({ web, browser } = await openPlayer()));
+after(() => closePlayer({ web, browser }));
 
 /** The unsupported message: state, the on-page text, and what it names. */
 async function expectUnsupported(t, name, { codec, profile, fix }) {

@@ -2,25 +2,16 @@
 // for a video-only stream, and chosen by itself for a stream with AAC audio.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './lib/browser.mjs';
-import { startStaticServer } from './lib/static-server.mjs';
 import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
 import {
-  playerUrl, waitForStats, screenSamples, isPicture, screenshot, text, isVisible, perfLine,
+  openPlayer, closePlayer, playerUrl, waitForStats, screenSamples, isPicture, screenshot, text, isVisible, perfLine,
 } from './lib/player-page.mjs';
 
 let web;
 let browser;
 
-before(async () => {
-  web = await startStaticServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await web?.close();
-});
+before(async () => ({ web, browser } = await openPlayer()));
+after(() => closePlayer({ web, browser }));
 
 const playback = (browser) => browser.evaluate(() => {
   const video = document.querySelector('video');

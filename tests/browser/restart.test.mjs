@@ -2,25 +2,16 @@
 // is going on and plays again by itself, without a reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './lib/browser.mjs';
-import { startStaticServer } from './lib/static-server.mjs';
 import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
 import {
-  playerUrl, stats, waitForStats, screenSample, isPicture, screenshot, text, isVisible,
+  openPlayer, closePlayer, playerUrl, stats, waitForStats, screenSample, isPicture, screenshot, text, isVisible,
 } from './lib/player-page.mjs';
 
 let web;
 let browser;
 
-before(async () => {
-  web = await startStaticServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await web?.close();
-});
+before(async () => ({ web, browser } = await openPlayer()));
+after(() => closePlayer({ web, browser }));
 
 /** Starts the pipeline on `port`, retrying while the port is still being released. */
 async function restartOn(port, options) {

@@ -3,27 +3,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './lib/browser.mjs';
-import { startStaticServer } from './lib/static-server.mjs';
 import { startPipeline, videoPipeline } from './lib/pipeline.mjs';
 import { readEvents } from './lib/sse-client.mjs';
 import { TsDemuxer } from '../../web/src/tsdemux.js';
 import { inspectAccessUnit } from '../../web/src/h264.js';
 import {
-  playerUrl, stats, waitForStats, screenSamples, isPicture, screenshot, text, isVisible, perfLine,
+  openPlayer, closePlayer, playerUrl, stats, waitForStats, screenSamples, isPicture, screenshot, text, isVisible, perfLine,
 } from './lib/player-page.mjs';
 
 let web;
 let browser;
 
-before(async () => {
-  web = await startStaticServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await web?.close();
-});
+before(async () => ({ web, browser } = await openPlayer()));
+after(() => closePlayer({ web, browser }));
 
 test('live stream: WebCodecs decodes every frame and shows a moving picture', async (t) => {
   const pipeline = await startPipeline(videoPipeline({ keyInt: 30 }));

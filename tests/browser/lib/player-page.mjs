@@ -4,8 +4,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launch } from './browser.mjs';
+import { startStaticServer } from './static-server.mjs';
 
 export const OUT_DIR = fileURLToPath(new URL('../out/', import.meta.url));
+
+/**
+ * What most test files start with: the static server that serves the
+ * player (lib/static-server.mjs) and the engine under test. Resolves to
+ * {web, browser}; closePlayer() ends both.
+ */
+export async function openPlayer() {
+  const web = await startStaticServer();
+  return { web, browser: await launch() };
+}
+
+export async function closePlayer({ web, browser }) {
+  await browser?.close();
+  await web?.close();
+}
 
 export function playerUrl(webUrl, streamPort, params = {}) {
   const query = new URLSearchParams({ src: `http://127.0.0.1:${streamPort}/stream`, ...params });
