@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "event-encoder.h"
+#include "ts-psi.h"
 
 namespace gstsse {
 namespace {
@@ -373,18 +374,10 @@ void StreamProbe::psi_packet(uint16_t pid, const uint8_t *payload, size_t len, b
 }
 
 void StreamProbe::parse_pat(const std::vector<uint8_t> &s) {
-  if (s.size() < 12)
-    return;
-  for (size_t i = 8; i + 4 <= s.size() - 4; i += 4) {
-    const unsigned program = (s[i] << 8) | s[i + 1];
-    if (program == 0)
-      continue;
-    const auto pid = static_cast<uint16_t>(((s[i + 2] & 0x1f) << 8) | s[i + 3]);
-    if (pid != pmt_pid_) {
-      pmt_pid_ = pid;
-      last_pmt_.clear();
-    }
-    return;
+  const uint16_t pid = pat_first_pmt_pid(s);
+  if (pid != kNoPid && pid != pmt_pid_) {
+    pmt_pid_ = pid;
+    last_pmt_.clear();
   }
 }
 
@@ -393,21 +386,14 @@ void StreamProbe::parse_pmt(const std::vector<uint8_t> &s) {
     return;
   last_pmt_ = s;
   touched_ = true;
-  const size_t end = s.size() - 4; /* CRC */
-  size_t i = 12 + (((s[10] & 0x0f) << 8) | s[11]);
   Pid video, audio;
   const char *video_codec = nullptr, *audio_codec = nullptr;
-  while (i + 5 <= end) {
-    const uint8_t type = s[i];
-    const auto pid = static_cast<uint16_t>(((s[i + 1] & 0x1f) << 8) | s[i + 2]);
-    const size_t info_len = ((s[i + 3] & 0x0f) << 8) | s[i + 4];
-    const size_t desc_len = i + 5 + info_len <= end ? info_len : end - (i + 5);
+  for_each_pmt_stream(s, [&](uint8_t type, uint16_t pid, const uint8_t *desc, size_t desc_len) {
     if (!video_codec && (video_codec = video_codec_for(type)))
       video = Pid{pid, type};
-    else if (!audio_codec && (audio_codec = audio_codec_for(type, s.data() + i + 5, desc_len)))
+    else if (!audio_codec && (audio_codec = audio_codec_for(type, desc, desc_len)))
       audio = Pid{pid, type};
-    i += 5 + info_len;
-  }
+  });
   if (video.pid != video_.pid || video.type != video_.type) {
     video_ = video;
     params_changed_ = params_changed_ || info_.video.missing_parameter_sets != 0;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ts-psi.h"
+
 namespace gstsse {
 namespace {
 
@@ -178,35 +180,21 @@ void TsChunker::handle_psi(uint16_t pid, const uint8_t *p, bool pusi, size_t off
 }
 
 void TsChunker::parse_pat(const std::vector<uint8_t> &s) {
-  /* 8-byte header, 4-byte program entries, 4-byte CRC. */
-  if (s.size() < 12)
-    return;
-  for (size_t i = 8; i + 4 <= s.size() - 4; i += 4) {
-    const unsigned program = (s[i] << 8) | s[i + 1];
-    if (program == 0)
-      continue; /* network PID */
-    const auto pid = static_cast<uint16_t>(((s[i + 2] & 0x1f) << 8) | s[i + 3]);
-    if (pid != pmt_pid_) {
-      pmt_pid_ = pid;
-      pmt_packets_.clear();
-      psi_collect_[1].clear();
-      psi_section_[1].clear();
-    }
-    return;
+  const uint16_t pid = pat_first_pmt_pid(s);
+  if (pid != kNoPid && pid != pmt_pid_) {
+    pmt_pid_ = pid;
+    pmt_packets_.clear();
+    psi_collect_[1].clear();
+    psi_section_[1].clear();
   }
 }
 
 void TsChunker::parse_pmt(const std::vector<uint8_t> &s) {
   if (s.size() < 16)
     return;
-  const size_t end = s.size() - 4; /* CRC */
-  size_t i = 12 + (((s[10] & 0x0f) << 8) | s[11]);
   uint16_t first_pid = 0xffff, video_pid = 0xffff;
   Codec video_codec = Codec::kNone;
-  while (i + 5 <= end) {
-    const uint8_t type = s[i];
-    const auto pid = static_cast<uint16_t>(((s[i + 1] & 0x1f) << 8) | s[i + 2]);
-    const size_t info_len = ((s[i + 3] & 0x0f) << 8) | s[i + 4];
+  for_each_pmt_stream(s, [&](uint8_t type, uint16_t pid, const uint8_t *, size_t) {
     if (first_pid == 0xffff)
       first_pid = pid;
     if (video_pid == 0xffff) {
@@ -228,8 +216,7 @@ void TsChunker::parse_pmt(const std::vector<uint8_t> &s) {
         default: break;
       }
     }
-    i += 5 + info_len;
-  }
+  });
   const uint16_t primary = video_pid != 0xffff ? video_pid : first_pid;
   const Codec codec = video_pid != 0xffff ? video_codec : Codec::kNonVideo;
   if (primary != primary_pid_ || codec != codec_) {
