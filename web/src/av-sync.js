@@ -1,0 +1,147 @@
+// A/V scheduling on the WebCodecs path, with the audio clock as master. Pure
+// logic (numbers in, decisions out; no browser API), unit-tested under Node;
+// audio-path.js feeds it the AudioContext's times, webcodecs-path.js asks it
+// when a video frame is due.
+//
+// Times: `pts` in µs (the stream's), `ctx` in seconds (AudioContext time),
+// `wall` in ms (performance.now()). The mapping is ctx = pts / 1e6 + offset.
+//
+// - Anchor: the frame with pts p starts at wall time p/1000 + K, where K is
+//   the latest any audio frame arrived (wall − pts, the highest of the last
+//   few seconds) plus a lead: a frame arriving as late as the latest seen is
+//   still `leadMs` ahead of the speaker. The first frame anchors; so does
+//   the first one after reanchor() (the tab back to visible, unmute).
+// - Underrun: a frame whose start is already past (the scheduled audio ran
+//   dry before it came): counted, and the clock re-anchors at the live edge,
+//   now with this late frame in the window.
+// - Too far ahead (scheduled more than `maxAheadMs` ahead: the audio clock
+//   runs slower than the stream, or the sender burst): re-anchor too.
+// - Video: a frame is due when the audio heard (ctx time at the speaker,
+//   i.e. after the output latency) reaches its pts; later ones are held,
+//   earlier ones shown at once. If video keeps coming later than the audio
+//   (p50 of its lateness over `videoLateMs`), the audio is moved later by
+//   that much, so that the offset stays within bounds.
+
+import { RollingWindow, percentile } from './stats.js';
+
+export const DEFAULTS = Object.freeze({
+  leadMs: 30, // ahead of the speaker for a frame that arrives as late as the latest seen
+  arrivalWindowMs: 3000, // how far back the latest arrival is looked for
+  maxAheadMs: 250, // re-anchor when audio is scheduled further ahead than this
+  videoLateMs: 30, // p50 lateness of video frames above which the audio moves later
+  videoLateCount: 15, // frames that p50 is taken over
+});
+
+const MAX_EXTRA_MS = 500; // video later than audio by more than this: not followed
+
+export class AvClock {
+  constructor(options = {}) {
+    this.opt = { ...DEFAULTS, ...options };
+    this.arrivals = new RollingWindow(this.opt.arrivalWindowMs); // wall − pts of each audio frame
+    this.videoLate = []; // ms, the last videoLateCount frames
+    this.extraMs = 0; // added to K because video came late
+    this.offset = null; // ctx = pts / 1e6 + offset; null: not anchored
+    this.underruns = 0;
+    this.reanchors = 0;
+  }
+
+  get anchored() {
+    return this.offset !== null;
+  }
+
+  /** Forget the anchor: the next frame scheduled starts the clock again at the live edge. */
+  reanchor() {
+    this.offset = null;
+    this.videoLate.length = 0;
+  }
+
+  /**
+   * An audio frame is decoded: when should it play?
+   * @param {number} pts µs
+   * @param {number} ctxNow AudioContext.currentTime (s)
+   * @param {number} wallNow performance.now() at the same moment (ms)
+   * @returns {{start:number, underrun:boolean, reanchored:boolean}} start: ctx time (s)
+   */
+  schedule(pts, ctxNow, wallNow) {
+    this.arrivals.add(wallNow, wallNow - pts / 1000);
+    let reanchored = false;
+    let underrun = false;
+    if (this.offset !== null) {
+      const ahead = (pts / 1e6 + this.offset - ctxNow) * 1000;
+      if (ahead < 0) {
+        underrun = true;
+        this.underruns++;
+      }
+      if (ahead < 0 || ahead > this.opt.maxAheadMs) this.offset = null;
+    }
+    if (this.offset === null) {
+      reanchored = true;
+      this.reanchors++;
+      const k = Math.max(...this.arrivals.values) + this.opt.leadMs + this.extraMs; // wall = pts/1000 + k
+      // ctx time of wall time w: ctxNow + (w − wallNow) / 1000
+      this.offset = ctxNow + (k - wallNow) / 1000;
+    }
+    return { start: pts / 1e6 + this.offset, underrun, reanchored };
+  }
+
+  /**
+   * The pts (µs) of the audio heard now, or null when not anchored.
+   * @param {number} heardCtx the ctx time at the speaker now: currentTime −
+   *   outputLatency, or from getOutputTimestamp() (see heardContextTime)
+   */
+  heardPts(heardCtx) {
+    return this.offset === null ? null : (heardCtx - this.offset) * 1e6;
+  }
+
+  /**
+   * When is a video frame with this pts due?
+   * @returns {{delayMs:number}|null} 0: show it now (due or late); null: no audio clock
+   */
+  videoDue(pts, heardCtx) {
+    const heard = this.heardPts(heardCtx);
+    if (heard === null) return null;
+    return { delayMs: Math.max(0, (pts - heard) / 1000) };
+  }
+
+  /**
+   * A video frame was shown: its offset to the audio heard then (ms,
+   * positive: the picture is later than the sound). Returns it (null: no
+   * clock). Video late for a while moves the audio later.
+   */
+  videoShown(pts, heardCtx) {
+    const heard = this.heardPts(heardCtx);
+    if (heard === null) return null;
+    const offset = (heard - pts) / 1000;
+    const late = this.videoLate;
+    late.push(offset);
+    if (late.length > this.opt.videoLateCount) late.shift();
+    if (late.length === this.opt.videoLateCount) {
+      const p50 = percentile(late, 50);
+      if (p50 > this.opt.videoLateMs && this.extraMs < MAX_EXTRA_MS) {
+        this.extraMs += p50;
+        this.offset += p50 / 1000;
+        this.reanchors++;
+        late.length = 0;
+      }
+    }
+    return offset;
+  }
+}
+
+/**
+ * The AudioContext time being heard at the speaker at wall time `wallNow`:
+ * currentTime minus outputLatency (baseLatency where outputLatency is
+ * missing or 0), and from getOutputTimestamp() ({contextTime,
+ * performanceTime}, both non-zero) where the engine gives one: the earlier
+ * of the two, since an engine may leave the output latency out of either.
+ */
+export function heardContextTime({ currentTime, outputLatency, baseLatency, outputTimestamp }, wallNow) {
+  const latency = Number.isFinite(outputLatency) && outputLatency > 0 ? outputLatency
+    : Number.isFinite(baseLatency) ? baseLatency : 0;
+  let heard = currentTime - latency;
+  const ts = outputTimestamp;
+  if (ts && ts.contextTime > 0 && ts.performanceTime > 0) {
+    heard = Math.min(heard, ts.contextTime + (wallNow - ts.performanceTime) / 1000);
+  }
+  return heard;
+}

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AvClock, heardContextTime, DEFAULTS } from '../src/av-sync.js';
+
+const FRAME_US = (1024 * 1e6) / 48000; // 21.33 ms
+
+// A simulated stream: audio frame i (pts i·FRAME_US) arrives at wall time
+// base + pts/1000 + jitter(i); the AudioContext clock runs with the wall
+// clock, ctx = wall / 1000 + 5.
+function run(clock, { frames = 300, jitter = () => 0, base = 40 } = {}) {
+  const out = [];
+  for (let i = 0; i < frames; i++) {
+    const pts = 1e9 + i * FRAME_US;
+    const wall = base + pts / 1000 + jitter(i);
+    out.push({ i, pts, wall, ...clock.schedule(pts, wall / 1000 + 5, wall) });
+  }
+  return out;
+}
+
+test('the first frame anchors the clock lead ms ahead; the rest follow it without gaps', () => {
+  const clock = new AvClock();
+  assert.equal(clock.anchored, false);
+  assert.equal(clock.heardPts(10), null);
+  assert.equal(clock.videoDue(0, 10), null);
+  const out = run(clock, { frames: 100 });
+  assert.ok(clock.anchored);
+  assert.equal(out[0].reanchored, true);
+  assert.ok(out.slice(1).every((f) => !f.reanchored && !f.underrun));
+  const ctx0 = out[0].wall / 1000 + 5;
+  assert.ok(Math.abs((out[0].start - ctx0) * 1000 - DEFAULTS.leadMs) < 1e-6);
+  for (let i = 1; i < out.length; i++) {
+    assert.ok(Math.abs(out[i].start - out[i - 1].start - FRAME_US / 1e6) < 1e-9, 'back to back');
+  }
+  assert.equal(clock.underruns, 0);
+});
+
+test('a frame later than every one before is an underrun: counted, re-anchored with room for it', () => {
+  const clock = new AvClock({ leadMs: 20 });
+  // Frame 50 arrives 45 ms late (more than the lead): the audio ran dry.
+  const out = run(clock, { frames: 120, jitter: (i) => (i === 50 ? 45 : 0) });
+  assert.equal(clock.underruns, 1);
+  assert.equal(out[50].underrun, true);
+  assert.equal(out[50].reanchored, true);
+  // Anchored on the 45 ms late one: frame 50 is 20 ms ahead, those on time 65 ms.
+  const ahead = (f) => (f.start - (f.wall / 1000 + 5)) * 1000;
+  assert.ok(Math.abs(ahead(out[50]) - 20) < 1e-6);
+  assert.ok(Math.abs(ahead(out[51]) - 65) < 1e-6);
+  assert.ok(out.slice(51).every((f) => !f.underrun));
+});
+
+test('jitter seen before the anchor is allowed for: no underrun', () => {
+  const clock = new AvClock({ leadMs: 20 });
+  // Frames come in bursts of two (as mpegtsmux sends them), up to 40 ms late.
+  const jitter = (i) => (i % 2 === 0 ? 40 : 19);
+  // Audio decoded while muted is seen before the clock starts: arrivals only.
+  for (let i = 0; i < 20; i++) {
+    const pts = 1e9 - (20 - i) * FRAME_US;
+    const wall = 40 + pts / 1000 + jitter(i);
+    clock.arrivals.add(wall, wall - pts / 1000);
+  }
+  run(clock, { frames: 300, jitter });
+  assert.equal(clock.underruns, 0);
+});
+
+test('scheduled too far ahead (the sender burst, a slow clock): re-anchored at the live edge', () => {
+  const clock = new AvClock({ leadMs: 20, maxAheadMs: 200 });
+  // The first frame is 300 ms late (a stalled start), the rest on time: they would be 320 ms ahead.
+  const out = run(clock, { frames: 200, jitter: (i) => (i === 0 ? 300 : 0) });
+  const again = out.findIndex((f, i) => i > 0 && f.reanchored);
+  assert.ok(again > 0, 'reanchored');
+  assert.equal(clock.underruns, 0, 'not an underrun');
+});
+
+test('reanchor() (tab visible again, unmute) starts at the live edge with the next frame', () => {
+  const clock = new AvClock();
+  run(clock, { frames: 10 });
+  clock.reanchor();
+  assert.equal(clock.anchored, false);
+  const [f] = run(clock, { frames: 1 });
+  assert.equal(f.reanchored, true);
+  assert.equal(f.underrun, false);
+});
+
+test('video: held until the audio heard reaches its pts, late frames at once, offset measured', () => {
+  const clock = new AvClock({ leadMs: 30 });
+  const [f] = run(clock, { frames: 1 });
+  // Heard now (at the speaker): the ctx time frame 0 starts at.
+  const heard = f.start;
+  assert.deepEqual(clock.videoDue(f.pts, heard), { delayMs: 0 });
+  assert.ok(Math.abs(clock.videoDue(f.pts + 25000, heard).delayMs - 25) < 1e-6);
+  assert.deepEqual(clock.videoDue(f.pts - 10000, heard), { delayMs: 0 }, 'late: shown now');
+  assert.ok(Math.abs(clock.videoShown(f.pts - 10000, heard) - 10) < 1e-6, 'shown 10 ms after its sound');
+  assert.ok(Math.abs(clock.videoShown(f.pts + 5000, heard) + 5) < 1e-6, 'shown 5 ms before its sound');
+});
+
+test('video steadily later than the audio moves the audio later', () => {
+  const clock = new AvClock({ videoLateMs: 30, videoLateCount: 5 });
+  const [f] = run(clock, { frames: 1 });
+  const before = clock.offset;
+  for (let i = 0; i < 5; i++) clock.videoShown(f.pts, f.start + 0.05); // 50 ms late each
+  assert.ok(Math.abs((clock.offset - before) * 1000 - 50) < 1e-6);
+  assert.ok(Math.abs(clock.videoShown(f.pts, f.start + 0.05)) < 1e-6, 'in step after the move');
+  // Some late frames do not (p50 under the bound).
+  const c2 = new AvClock({ videoLateMs: 30, videoLateCount: 5 });
+  const [g] = run(c2, { frames: 1 });
+  const o2 = c2.offset;
+  for (const late of [0.08, 0, 0, 0.08, 0]) c2.videoShown(g.pts, g.start + late);
+  assert.equal(c2.offset, o2);
+});
+
+test('heard context time: output latency, getOutputTimestamp, the earlier of the two', () => {
+  assert.equal(heardContextTime({ currentTime: 10, outputLatency: 0.05 }, 0), 9.95);
+  assert.equal(heardContextTime({ currentTime: 10, outputLatency: 0, baseLatency: 0.01 }, 0), 9.99);
+  assert.equal(heardContextTime({ currentTime: 10 }, 0), 10);
+  // The output timestamp 20 ms ago at ctx 9.9: heard now 9.92.
+  const ts = { contextTime: 9.9, performanceTime: 1000 };
+  assert.ok(Math.abs(heardContextTime({ currentTime: 10, outputLatency: 0.01, outputTimestamp: ts }, 1020) - 9.92) < 1e-9);
+  assert.ok(Math.abs(heardContextTime({ currentTime: 10, outputLatency: 0.2, outputTimestamp: ts }, 1020) - 9.8) < 1e-9);
+  // Zeros (not started): ignored.
+  assert.equal(heardContextTime({ currentTime: 10, outputTimestamp: { contextTime: 0, performanceTime: 0 } }, 5), 10);
+});
