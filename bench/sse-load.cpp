@@ -12,7 +12,7 @@
  * --port list (e.g. two nchan nodes) in turn, and the run ends --duration
  * seconds after the last one started. With --pid, the server processes' CPU
  * time and RSS are sampled over the steady part of the run.
- * Parsing lives in sse-parse.h. */
+ * Parsing lives in tests/common/sse-parse.h, shared with the C++ tests. */
 #include "sse-parse.h"
 
 #include <arpa/inet.h>
@@ -37,7 +37,7 @@
 #include <unordered_map>
 #include <vector>
 
-using namespace sseload;
+using namespace sseparse;
 
 namespace {
 

@@ -1,4 +1,11 @@
-// Bare SSE reading for tests that look at the wire without the player.
+// Bare SSE reading for tests that look at the wire without the player: the
+// one text/event-stream parser of the JavaScript tests (webcodecs.test.mjs
+// reads events with it, lib/sse-proxy.mjs parses and re-writes them). The
+// player itself has none: web/src/sse-source.js leaves parsing to the
+// browser's EventSource, which Node 20 lacks and which hides `retry` and the
+// raw fields the proxy forwards; so no `eventsource` package either. The C++
+// tests and bench share tests/common/sse-parse.h (which also dispatches a
+// block without data, e.g. `retry:` alone; this one, as EventSource, does not).
 
 /**
  * Parses a text/event-stream body, calling `onEvent({event, id, data, retry, at})`

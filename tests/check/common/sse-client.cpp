@@ -26,8 +26,6 @@ SseClient::SseClient(int port, const std::string &path, const char *method,
     return;
   }
   status_ = soup_message_get_status(msg_);
-  lines_ = g_data_input_stream_new(body_);
-  g_data_input_stream_set_newline_type(lines_, G_DATA_STREAM_NEWLINE_TYPE_ANY);
 }
 
 SseClient::~SseClient() {
@@ -35,11 +33,10 @@ SseClient::~SseClient() {
 }
 
 void SseClient::close() {
-  if (lines_) {
-    g_input_stream_close(G_INPUT_STREAM(lines_), nullptr, nullptr);
-    g_clear_object(&lines_);
+  if (body_) {
+    g_input_stream_close(body_, nullptr, nullptr);
+    g_clear_object(&body_);
   }
-  g_clear_object(&body_);
   g_clear_object(&msg_);
   if (session_) {
     soup_session_abort(session_);
@@ -56,50 +53,29 @@ std::string SseClient::header(const char *name) const {
 
 bool SseClient::next(SseEvent *ev) {
   *ev = SseEvent{};
-  bool have_data = false;
-  bool any_field = false;
-  while (lines_) {
-    gsize len = 0;
+  auto on_event = [this](const sseparse::SseEvent &e) {
+    ready_.push_back({std::string(e.type), std::string(e.id_text), std::string(e.data), std::string(e.retry)});
+  };
+  while (ready_.empty() && body_) {
+    char buf[16384];
     GError *err = nullptr;
-    char *line = g_data_input_stream_read_line(lines_, &len, nullptr, &err);
-    if (!line) {
-      if (err) {
-        error_ = err->message;
-        g_error_free(err);
-      } else {
-        eof_ = true;
-      }
+    const gssize n = g_input_stream_read(body_, buf, sizeof buf, nullptr, &err);
+    if (n < 0) {
+      error_ = err->message;
+      g_error_free(err);
       return false;
     }
-    std::string l(line, len);
-    g_free(line);
-    if (l.empty()) {
-      if (have_data || any_field)
-        return true;
-      continue;
+    if (n == 0) {
+      eof_ = true;
+      return false;
     }
-    if (l[0] == ':')
-      continue; /* comment */
-    const size_t colon = l.find(':');
-    std::string field = l.substr(0, colon);
-    std::string value = colon == std::string::npos ? "" : l.substr(colon + 1);
-    if (!value.empty() && value[0] == ' ')
-      value.erase(0, 1);
-    any_field = true;
-    if (field == "event")
-      ev->event = value;
-    else if (field == "id")
-      ev->id = value;
-    else if (field == "retry")
-      ev->retry = value;
-    else if (field == "data") {
-      if (have_data)
-        ev->data += "\n";
-      ev->data += value;
-      have_data = true;
-    }
+    parser_.feed(buf, static_cast<size_t>(n), on_event, [] {});
   }
-  return false;
+  if (ready_.empty())
+    return false;
+  *ev = std::move(ready_.front());
+  ready_.pop_front();
+  return true;
 }
 
 bool SseClient::next_media(SseEvent *ev) {

@@ -1,13 +1,17 @@
 /* A blocking Server-Sent Events client for tests, on libsoup's sync API:
- * a real HTTP client over loopback, reading the stream the way EventSource
- * parses it (WHATWG "event stream interpretation"). */
+ * a real HTTP client over loopback; the body is parsed by the one wire
+ * parser the tests and bench share (tests/common/sse-parse.h, WHATWG "event
+ * stream interpretation"). Used by the test's own thread. */
 #pragma once
 
 #include <libsoup/soup.h>
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
+
+#include "sse-parse.h"
 
 struct SseEvent {
   std::string event; /* empty for unnamed (media) events */
@@ -40,7 +44,8 @@ class SseClient {
   SoupSession *session_ = nullptr;
   SoupMessage *msg_ = nullptr;
   GInputStream *body_ = nullptr;
-  GDataInputStream *lines_ = nullptr;
+  sseparse::SseParser parser_{sseparse::SseParser::kWholeLines};
+  std::deque<SseEvent> ready_; /* parsed, not yet returned by next() */
   unsigned status_ = 0;
   bool eof_ = false;
   std::string error_;

@@ -1,5 +1,6 @@
-/* Unit tests for the load client's parsers (sse-parse.h): every input is
- * also fed split at every byte position, as read() may split it. */
+/* Unit tests for the shared wire parsers (sse-parse.h) of the load client
+ * and the C++ tests' SSE client: every input is also fed split at every byte
+ * position, as read() may split it. */
 #include "sse-parse.h"
 
 #include <cstdio>
@@ -7,7 +8,7 @@
 #include <string>
 #include <vector>
 
-using namespace sseload;
+using namespace sseparse;
 
 namespace {
 
@@ -195,6 +196,50 @@ void test_sse_nchan() {
   CHECK(ev.size() == 1 && ev[0].has_id && !ev[0].id_other && ev[0].id == 7);
 }
 
+/* Whole events, as the C++ tests' SSE client keeps them: data lines joined
+ * by '\n', retry and id as sent, a block of `retry:` alone dispatched too;
+ * the measuring is the same as with a prefix. */
+void test_sse_whole_lines() {
+  const std::string big = media(9, true, 3, 5000); /* one data line over kPrefix */
+  std::string text = "retry: 2000\nevent: stream\ndata: {\"protocol\":1}\n\n";
+  text += "data: one\r\ndata:two\ndata\nid: a:1\nfoo: bar\n\n";
+  text += ": keepalive\n";
+  text += "retry: 500\n\n";
+  text += big;
+  for (size_t split = 0; split <= 70; split++) {
+    SseParser p(SseParser::kWholeLines);
+    struct Got {
+      std::string type, id, retry, data;
+      bool has_retry, key;
+      uint64_t payload;
+    };
+    std::vector<Got> ev;
+    int comments = 0;
+    auto on_event = [&](const SseEvent &e) {
+      ev.push_back({std::string(e.type), std::string(e.id_text), std::string(e.retry), std::string(e.data), e.has_retry,
+                    e.json.key, e.payload_size});
+    };
+    auto on_comment = [&] { comments++; };
+    for (size_t i = 0; i < text.size(); i += split ? split : text.size())
+      p.feed(text.data() + i, std::min(split ? split : text.size(), text.size() - i), on_event, on_comment);
+    CHECK(p.malformed() == 0 && comments == 1);
+    CHECK(ev.size() == 4);
+    if (ev.size() != 4)
+      continue;
+    CHECK(ev[0].type == "stream" && ev[0].has_retry && ev[0].retry == "2000" && ev[0].data == "{\"protocol\":1}");
+    CHECK(ev[1].type.empty() && ev[1].id == "a:1" && !ev[1].has_retry && ev[1].data == "one\ntwo\n");
+    CHECK(ev[2].has_retry && ev[2].retry == "500" && ev[2].data.empty() && ev[2].id.empty());
+    CHECK(ev[3].id == "9" && ev[3].key && ev[3].payload == 5000);
+    CHECK("data: " + ev[3].data + "\n\n" == big.substr(big.find("data: ")));
+  }
+  /* With the default prefix, a long data line is cut, not kept whole. */
+  SseParser p;
+  size_t kept = 0;
+  p.feed(
+      big.data(), big.size(), [&](const SseEvent &e) { kept = e.data.size(); }, [] {});
+  CHECK(kept > 0 && kept < SseParser::kPrefix);
+}
+
 void test_rai() {
   std::vector<uint8_t> ts(188 * 4, 0xff);
   for (int i = 0; i < 4; i++) {
@@ -230,6 +275,7 @@ int main() {
   test_base64_size();
   test_sse();
   test_sse_nchan();
+  test_sse_whole_lines();
   test_rai();
   if (failures) {
     std::fprintf(stderr, "%d check(s) failed\n", failures);

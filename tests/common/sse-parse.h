@@ -1,9 +1,17 @@
-/* Incremental parsers for the load client (sse-load.cpp): HTTP response head,
- * chunked transfer coding, the text/event-stream and the few JSON fields of an
- * ssesink media event, plus a scan for random-access TS packets. No sockets,
- * no allocation per byte: the load client feeds them whatever read() returned,
+/* The one parser of the wire the tests and benchmarks read: HTTP response
+ * head, chunked transfer coding, the text/event-stream (WHATWG "event stream
+ * interpretation", LF or CRLF line ends) and the few JSON fields of an
+ * ssesink media event, plus a scan for random-access TS packets. Used by the
+ * load client (bench/sse-load.cpp, which keeps only a prefix of each line)
+ * and the C++ tests' SSE client (tests/check/common/sse-client.cpp, which
+ * keeps whole events). Header-only, plain C++17, no GLib: bench builds it
+ * without linking anything of the plugin.
+ *
+ * No sockets, no allocation per byte: callers feed whatever read() returned,
  * so everything here must work on arbitrary splits, and must be fast (one
- * process parses hundreds of MB/s). Unit-tested in test-sse-parse.cpp. */
+ * load-client process parses hundreds of MB/s). Single-threaded: one parser
+ * per connection, used by the thread that reads it. Unit-tested in
+ * test-sse-parse.cpp. */
 #pragma once
 
 #include <cstdint>
@@ -11,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace sseload {
+namespace sseparse {
 
 /* ---- HTTP response head ------------------------------------------------ */
 
@@ -309,15 +317,22 @@ inline uint64_t base64_decoded_size(uint64_t len, std::string_view last_chars) {
 
 /* ---- text/event-stream ------------------------------------------------- */
 
-/* One dispatched event. Only the first `data:` line's first kPrefix bytes
- * are kept (the JSON fields before the Base64 payload); the payload itself is
- * measured, not copied. */
+/* One dispatched event: a block of field lines ended by an empty line (any
+ * field counts, `retry:` alone too; comments do not). Each line is kept up
+ * to the parser's keep_line bytes: with the default kPrefix that is the JSON
+ * fields before the Base64 payload, which is then measured, not copied; with
+ * kWholeLines, `data` is the whole data. The views are valid during the
+ * callback only. */
 struct SseEvent {
-  std::string_view type; /* `event:` value; empty for unnamed events */
+  std::string_view type;    /* `event:` value; empty for unnamed events */
+  std::string_view id_text; /* the last `id:` value as sent */
   bool has_id = false;
   uint64_t id = 0;
   bool id_other = false; /* an id that is not a decimal number, e.g. nchan's own `1795674821:22` */
+  bool has_retry = false;
+  std::string_view retry; /* the last `retry:` value as sent */
   bool has_data = false;
+  std::string_view data;     /* the data lines as kept, joined by '\n' */
   MediaJson json;            /* parsed from the first data line */
   uint64_t data_bytes = 0;   /* total length of the data lines */
   uint64_t payload_size = 0; /* decoded size of the JSON `data` string */
@@ -327,6 +342,9 @@ struct SseEvent {
 class SseParser {
  public:
   static constexpr size_t kPrefix = 512;
+  static constexpr size_t kWholeLines = SIZE_MAX;
+
+  explicit SseParser(size_t keep_line = kPrefix) : keep_(keep_line) {}
 
   /* Feeds body bytes; calls @on_event(const SseEvent &) per dispatched event
    * and @on_comment() per comment line (`: keepalive`). */
@@ -337,8 +355,8 @@ class SseParser {
       const void *nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
       const char *seg_end = nl ? static_cast<const char *>(nl) : end;
       const size_t seg = static_cast<size_t>(seg_end - p);
-      if (line_.size() < kPrefix)
-        line_.append(p, seg < kPrefix - line_.size() ? seg : kPrefix - line_.size());
+      if (line_.size() < keep_)
+        line_.append(p, seg < keep_ - line_.size() ? seg : keep_ - line_.size());
       /* The last few bytes of the line: where the Base64 ends. */
       if (seg >= sizeof tail_) {
         std::memcpy(tail_, seg_end - sizeof tail_, sizeof tail_);
@@ -378,8 +396,10 @@ class SseParser {
         line.remove_suffix(1);
     }
     if (len == 0) {
-      if (pending_)
+      if (pending_) {
+        ev_.data = data_;
         on_event(ev_);
+      }
       reset_event();
     } else if (line[0] == ':') {
       on_comment();
@@ -398,34 +418,23 @@ class SseParser {
     if (vstart < line.size() && line[vstart] == ' ')
       vstart++;
     std::string_view value = line.substr(vstart);
+    pending_ = true; /* `retry` and unknown fields too (the standard ignores unknown ones) */
     if (name == "data") {
-      pending_ = true;
       if (ev_.has_data) {
+        data_ += '\n';
+        data_.append(value);
         ev_.data_bytes += 1 + (len - vstart); /* a later line: just its size */
         return;
       }
       ev_.has_data = true;
+      data_.assign(value);
       ev_.data_bytes = len - vstart;
       parse_media_json(value, &ev_.json);
-      if (ev_.json.has_data) {
-        const uint64_t start = vstart + ev_.json.data_start; /* in the line */
-        std::string_view tail(tail_, tail_len_);
-        if (ev_.json.data_closed) {
-          const std::string_view b64 = value.substr(ev_.json.data_start, ev_.json.data_len);
-          ev_.payload_size = base64_decoded_size(b64.size(), b64.substr(b64.size() >= 2 ? b64.size() - 2 : 0));
-          ev_.payload_ok = true;
-        } else if (size_t q = tail.rfind('"'); q != std::string_view::npos) {
-          const uint64_t quote_at = len - (tail.size() - q); /* in the line */
-          if (quote_at >= start) {
-            ev_.payload_size = base64_decoded_size(quote_at - start, tail.substr(0, q));
-            ev_.payload_ok = true;
-          }
-        }
-        if (!ev_.payload_ok)
-          malformed_++;
-      }
+      if (ev_.json.has_data)
+        measure_payload(value, len, vstart);
     } else if (name == "id") {
-      pending_ = true;
+      id_.assign(value);
+      ev_.id_text = id_;
       uint64_t v = 0;
       bool ok = !value.empty() && value.size() < 20;
       for (char c : value) {
@@ -434,33 +443,55 @@ class SseParser {
         else
           v = v * 10 + static_cast<unsigned>(c - '0');
       }
-      if (ok) {
-        ev_.has_id = true;
-        ev_.id = v;
-      } else {
-        ev_.id_other = true; /* valid SSE; the caller decides what it means */
-      }
+      ev_.has_id = ok;
+      ev_.id = ok ? v : 0;
+      ev_.id_other = !ok; /* valid SSE; the caller decides what it means */
     } else if (name == "event") {
-      pending_ = true;
       type_.assign(value);
       ev_.type = type_;
+    } else if (name == "retry") {
+      retry_.assign(value);
+      ev_.has_retry = true;
+      ev_.retry = retry_;
     }
-    /* `retry` and unknown fields: nothing to measure (the standard ignores
-     * unknown fields too). */
+  }
+
+  /* The decoded size of the JSON `data` string of the first data line,
+   * @value (kept part), whose full length is @len with the value at @vstart. */
+  void measure_payload(std::string_view value, uint64_t len, size_t vstart) {
+    const uint64_t start = vstart + ev_.json.data_start; /* in the line */
+    std::string_view tail(tail_, tail_len_);
+    if (ev_.json.data_closed) {
+      const std::string_view b64 = value.substr(ev_.json.data_start, ev_.json.data_len);
+      ev_.payload_size = base64_decoded_size(b64.size(), b64.substr(b64.size() >= 2 ? b64.size() - 2 : 0));
+      ev_.payload_ok = true;
+    } else if (size_t q = tail.rfind('"'); q != std::string_view::npos) {
+      const uint64_t quote_at = len - (tail.size() - q); /* in the line */
+      if (quote_at >= start) {
+        ev_.payload_size = base64_decoded_size(quote_at - start, tail.substr(0, q));
+        ev_.payload_ok = true;
+      }
+    }
+    if (!ev_.payload_ok)
+      malformed_++;
   }
 
   void reset_event() {
     ev_ = SseEvent();
     type_.clear();
+    id_.clear();
+    retry_.clear();
+    data_.clear();
     pending_ = false;
   }
 
+  size_t keep_;
   std::string line_;
   uint64_t line_len_ = 0;
   char tail_[8];
   size_t tail_len_ = 0;
   SseEvent ev_;
-  std::string type_;
+  std::string type_, id_, retry_, data_;
   bool pending_ = false;
   uint64_t malformed_ = 0;
 };
@@ -512,4 +543,4 @@ class TsRaiScanner {
   bool lost_ = false;
 };
 
-}  // namespace sseload
+}  // namespace sseparse
