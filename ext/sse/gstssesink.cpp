@@ -49,6 +49,7 @@
 
 #include "event-encoder.h"
 #include "nchan-publisher.h"
+#include "settings.h"
 #include "sse-server.h"
 #include "stream-info.h"
 #include "ts-chunker.h"
@@ -61,62 +62,6 @@ using gstsse::KeyHint;
 
 namespace {
 
-constexpr const char *DEFAULT_ADDRESS = "localhost";
-constexpr int DEFAULT_PORT = 8080;
-constexpr const char *DEFAULT_PATH = "/stream";
-constexpr guint DEFAULT_MAX_CLIENTS = 0;
-constexpr guint DEFAULT_KEEPALIVE_INTERVAL = 15;
-constexpr guint DEFAULT_RETRY = 2000;
-constexpr guint64 DEFAULT_MAX_CLIENT_BYTES = 8 * 1024 * 1024;
-constexpr guint DEFAULT_CHUNK_TIMEOUT = 5;
-constexpr guint64 DEFAULT_SOFT_MAX_CLIENT_BYTES = 1024 * 1024;
-constexpr guint DEFAULT_MAX_CLIENT_LAG = 0;
-constexpr guint DEFAULT_SOFT_MAX_CLIENT_LAG = 3000;
-constexpr GstSseSinkRecoverPolicy DEFAULT_RECOVER_POLICY = GST_SSE_SINK_RECOVER_KEYFRAME;
-constexpr guint DEFAULT_WRITE_TIMEOUT = 15000;
-constexpr guint64 DEFAULT_BACKLOG_BYTES = 32 * 1024 * 1024;
-constexpr guint DEFAULT_BACKLOG_TIME = 10000;
-constexpr gboolean DEFAULT_REQUEST_KEYFRAME = FALSE;
-constexpr guint DEFAULT_KEYFRAME_REQUEST_INTERVAL = 1000;
-constexpr guint DEFAULT_MAX_CLIENTS_PER_ADDRESS = 0;
-constexpr guint DEFAULT_REQUEST_TIMEOUT = 10000;
-constexpr guint DEFAULT_MAX_REQUEST_HEADER_BYTES = 16384;
-constexpr gboolean DEFAULT_PUBLISH_ONLY = FALSE;
-constexpr guint64 DEFAULT_PUBLISH_BUFFER_BYTES = 8 * 1024 * 1024;
-constexpr guint DEFAULT_PUBLISH_BUFFER_TIME = 10000;
-
-struct Settings {
-  std::string address = DEFAULT_ADDRESS;
-  int port = DEFAULT_PORT;
-  std::string path = DEFAULT_PATH;
-  guint max_clients = DEFAULT_MAX_CLIENTS;
-  guint keepalive_interval = DEFAULT_KEEPALIVE_INTERVAL;
-  guint retry = DEFAULT_RETRY;
-  std::string cors_origin;
-  guint64 max_client_bytes = DEFAULT_MAX_CLIENT_BYTES;
-  guint chunk_timeout = DEFAULT_CHUNK_TIMEOUT;
-  guint64 soft_max_client_bytes = DEFAULT_SOFT_MAX_CLIENT_BYTES;
-  guint max_client_lag = DEFAULT_MAX_CLIENT_LAG;
-  guint soft_max_client_lag = DEFAULT_SOFT_MAX_CLIENT_LAG;
-  GstSseSinkRecoverPolicy recover_policy = DEFAULT_RECOVER_POLICY;
-  guint write_timeout = DEFAULT_WRITE_TIMEOUT;
-  guint64 backlog_bytes = DEFAULT_BACKLOG_BYTES;
-  guint backlog_time = DEFAULT_BACKLOG_TIME;
-  gboolean request_keyframe = DEFAULT_REQUEST_KEYFRAME;
-  guint keyframe_request_interval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
-  std::string web_root;
-  std::string tls_certificate_file, tls_key_file;
-  std::shared_ptr<GTlsCertificate> tls_certificate; /* unrefs the object with the last copy */
-  std::string auth_token, basic_auth;
-  guint max_clients_per_address = DEFAULT_MAX_CLIENTS_PER_ADDRESS;
-  guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
-  guint max_request_header_bytes = DEFAULT_MAX_REQUEST_HEADER_BYTES;
-  std::string publish_url, publish_authorization;
-  gboolean publish_only = DEFAULT_PUBLISH_ONLY;
-  guint64 publish_buffer_bytes = DEFAULT_PUBLISH_BUFFER_BYTES;
-  guint publish_buffer_time = DEFAULT_PUBLISH_BUFFER_TIME;
-};
-
 /* State of the streaming side; guarded by Private::chunk_mutex, which the
  * server thread also takes to flush an idle chunk. */
 struct Chunking {
@@ -127,14 +72,14 @@ struct Chunking {
   bool upstream_marks_delta = false;
   gint64 last_push_us = 0;
   bool flush_armed = false;
-  guint timeout_ms = DEFAULT_CHUNK_TIMEOUT;
+  guint timeout_ms = gstsse::defaults::kChunkTimeoutMs;
 };
 
 }  // namespace
 
 struct GstSseSinkPrivate {
   std::mutex settings_mutex;
-  Settings settings;
+  gstsse::Settings settings;
 
   /* Running objects; they exist only between start() and stop(). */
   std::mutex state_mutex;
@@ -157,47 +102,6 @@ struct GstSseSinkPrivate {
 struct _GstSseSink {
   GstBaseSink parent;
   GstSseSinkPrivate *priv;
-};
-
-enum {
-  PROP_0,
-  PROP_ADDRESS,
-  PROP_PORT,
-  PROP_CURRENT_PORT,
-  PROP_PATH,
-  PROP_MAX_CLIENTS,
-  PROP_KEEPALIVE_INTERVAL,
-  PROP_RETRY,
-  PROP_CORS_ORIGIN,
-  PROP_MAX_CLIENT_BYTES,
-  PROP_CHUNK_TIMEOUT,
-  PROP_WEB_ROOT,
-  PROP_SOFT_MAX_CLIENT_BYTES,
-  PROP_MAX_CLIENT_LAG,
-  PROP_SOFT_MAX_CLIENT_LAG,
-  PROP_RECOVER_POLICY,
-  PROP_WRITE_TIMEOUT,
-  PROP_BACKLOG_BYTES,
-  PROP_BACKLOG_TIME,
-  PROP_REQUEST_KEYFRAME,
-  PROP_KEYFRAME_REQUEST_INTERVAL,
-  PROP_TLS_CERTIFICATE_FILE,
-  PROP_TLS_KEY_FILE,
-  PROP_TLS_CERTIFICATE,
-  PROP_AUTH_TOKEN,
-  PROP_BASIC_AUTH,
-  PROP_MAX_CLIENTS_PER_ADDRESS,
-  PROP_REQUEST_TIMEOUT,
-  PROP_MAX_REQUEST_HEADER_BYTES,
-  PROP_NUM_CLIENTS,
-  PROP_BYTES_SERVED,
-  PROP_PUBLISH_URL,
-  PROP_PUBLISH_AUTHORIZATION,
-  PROP_PUBLISH_ONLY,
-  PROP_PUBLISH_BUFFER_BYTES,
-  PROP_PUBLISH_BUFFER_TIME,
-  PROP_PUBLISH_STATS,
-  PROP_STREAM_INFO,
 };
 
 enum { SIGNAL_CLIENT_ADDED, SIGNAL_CLIENT_REMOVED, SIGNAL_GET_STATS, LAST_SIGNAL };
@@ -472,19 +376,13 @@ static void on_publisher_state(GstSseSink *sink, const std::string &url, bool up
   }
 }
 
-static std::shared_ptr<gstsse::NchanPublisher> start_publisher(GstSseSink *sink, const Settings &s,
+static std::shared_ptr<gstsse::NchanPublisher> start_publisher(GstSseSink *sink, const gstsse::Settings &s,
                                                                uint64_t first_seq) {
-  gstsse::PublisherConfig pc;
-  pc.url = s.publish_url;
-  pc.authorization = s.publish_authorization;
-  pc.path = s.path;
-  pc.epoch = first_seq;
-  pc.buffer_bytes = s.publish_buffer_bytes;
-  pc.buffer_time_ms = s.publish_buffer_time;
-  const std::string url = s.publish_url;
+  const std::string url = s.publisher.url;
   GError *err = nullptr;
   std::shared_ptr<gstsse::NchanPublisher> publisher = gstsse::NchanPublisher::start(
-      pc, [sink, url](bool up, const std::string &detail) { on_publisher_state(sink, url, up, detail); }, &err);
+      s.publisher_config(first_seq),
+      [sink, url](bool up, const std::string &detail) { on_publisher_state(sink, url, up, detail); }, &err);
   if (!publisher) {
     GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("Invalid publish-url"), ("%s", err->message));
     g_error_free(err);
@@ -492,29 +390,8 @@ static std::shared_ptr<gstsse::NchanPublisher> start_publisher(GstSseSink *sink,
   return publisher;
 }
 
-static std::shared_ptr<gstsse::Stream> make_stream(GstSseSink *sink, const Settings &s, uint64_t first_seq) {
-  gstsse::StreamConfig cfg;
-  cfg.path = s.path;
-  cfg.max_clients = s.max_clients;
-  cfg.keepalive_interval = s.keepalive_interval;
-  cfg.retry_ms = s.retry;
-  cfg.cors_origin = s.cors_origin;
-  cfg.max_client_bytes = s.max_client_bytes;
-  cfg.web_root = s.web_root;
-  cfg.soft_max_client_bytes = s.soft_max_client_bytes;
-  cfg.max_client_lag_ms = s.max_client_lag;
-  cfg.soft_max_client_lag_ms = s.soft_max_client_lag;
-  cfg.recover_policy = static_cast<gstsse::RecoverPolicy>(s.recover_policy);
-  cfg.write_timeout_ms = s.write_timeout;
-  cfg.backlog_bytes = s.backlog_bytes;
-  cfg.backlog_time_ms = s.backlog_time;
-  cfg.request_keyframe = s.request_keyframe;
-  cfg.keyframe_request_interval_ms = s.keyframe_request_interval;
-  cfg.access.token = s.auth_token;
-  cfg.access.basic_auth = s.basic_auth;
-  cfg.max_clients_per_address = s.max_clients_per_address;
-  cfg.max_request_header_bytes = s.max_request_header_bytes;
-  auto stream = std::make_shared<gstsse::Stream>(cfg, first_seq);
+static std::shared_ptr<gstsse::Stream> make_stream(GstSseSink *sink, const gstsse::Settings &s, uint64_t first_seq) {
+  auto stream = std::make_shared<gstsse::Stream>(s.stream_config(), first_seq);
   stream->on_client_added = [sink](uint32_t id, const std::string &remote) {
     g_signal_emit(sink, signals[SIGNAL_CLIENT_ADDED], 0, guint{id}, remote.c_str());
     g_object_notify(G_OBJECT(sink), "num-clients");
@@ -526,7 +403,7 @@ static std::shared_ptr<gstsse::Stream> make_stream(GstSseSink *sink, const Setti
                        gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   };
   stream->on_client_removed = [sink](uint32_t id, gstsse::RemoveReason reason) {
-    g_signal_emit(sink, signals[SIGNAL_CLIENT_REMOVED], 0, guint{id}, static_cast<gint>(reason));
+    g_signal_emit(sink, signals[SIGNAL_CLIENT_REMOVED], 0, guint{id}, gstsse::to_gst(reason));
     g_object_notify(G_OBJECT(sink), "num-clients");
   };
   return stream;
@@ -535,12 +412,12 @@ static std::shared_ptr<gstsse::Stream> make_stream(GstSseSink *sink, const Setti
 static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   auto *sink = GST_SSE_SINK(bsink);
   GstSseSinkPrivate *priv = sink->priv;
-  Settings s;
+  gstsse::Settings s;
   {
     std::lock_guard<std::mutex> lock(priv->settings_mutex);
     s = priv->settings;
   }
-  if (s.publish_only && s.publish_url.empty()) {
+  if (s.publish_only && s.publisher.url.empty()) {
     GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("publish-only is set but publish-url is not"),
                       ("Set publish-url to the nchan publisher endpoint, or unset publish-only"));
     return FALSE;
@@ -548,19 +425,14 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
 
   const uint64_t first_seq = gstsse::next_run_first_seq();
   std::shared_ptr<gstsse::NchanPublisher> publisher;
-  if (!s.publish_url.empty() && !(publisher = start_publisher(sink, s, first_seq)))
+  if (!s.publisher.url.empty() && !(publisher = start_publisher(sink, s, first_seq)))
     return FALSE;
 
   GError *err = nullptr;
   std::shared_ptr<gstsse::Server> server;
   std::shared_ptr<gstsse::Stream> stream;
   if (!s.publish_only) {
-    gstsse::ServerConfig server_cfg;
-    server_cfg.cert_file = s.tls_certificate_file;
-    server_cfg.key_file = s.tls_key_file;
-    server_cfg.cert = s.tls_certificate.get();
-    server_cfg.request_timeout_ms = s.request_timeout;
-    server = gstsse::Server::acquire(s.address, s.port, server_cfg, &err);
+    server = gstsse::Server::acquire(s.address, s.port, s.server_config(), &err);
     if (!server) {
       GST_ELEMENT_ERROR(sink, RESOURCE, OPEN_READ_WRITE, ("Could not listen on %s port %d", s.address.c_str(), s.port),
                         ("%s", err->message));
@@ -574,7 +446,7 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     std::lock_guard<std::mutex> lock(priv->chunk_mutex);
     priv->chunking = Chunking{};
     priv->chunking.next_seq = first_seq;
-    priv->chunking.timeout_ms = s.chunk_timeout;
+    priv->chunking.timeout_ms = s.chunk_timeout_ms;
   }
   bool had_info;
   {
@@ -598,7 +470,8 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
       priv->stream.reset();
       priv->publisher.reset();
     }
-    GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("Could not serve path %s", s.path.c_str()), ("%s", err->message));
+    GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("Could not serve path %s", s.stream.path.c_str()),
+                      ("%s", err->message));
     g_error_free(err);
     return FALSE;
   }
@@ -616,12 +489,12 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     priv->flush_source = flush;
   }
   if (server) {
-    GST_INFO_OBJECT(sink, "serving %s on %s port %d, first id %" G_GUINT64_FORMAT, s.path.c_str(), s.address.c_str(),
-                    server->port(), first_seq);
+    GST_INFO_OBJECT(sink, "serving %s on %s port %d, first id %" G_GUINT64_FORMAT, s.stream.path.c_str(),
+                    s.address.c_str(), server->port(), first_seq);
     g_object_notify(G_OBJECT(sink), "current-port");
   }
   if (publisher)
-    GST_INFO_OBJECT(sink, "publishing to %s, first id %" G_GUINT64_FORMAT, s.publish_url.c_str(), first_seq);
+    GST_INFO_OBJECT(sink, "publishing to %s, first id %" G_GUINT64_FORMAT, s.publisher.url.c_str(), first_seq);
   return TRUE;
 }
 
@@ -689,71 +562,18 @@ static GstStructure *gst_sse_sink_get_stats(GstSseSink *sink, guint id) {
 
 static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
   auto *sink = GST_SSE_SINK(object);
-  std::lock_guard<std::mutex> lock(sink->priv->settings_mutex);
-  Settings &s = sink->priv->settings;
-  switch (prop_id) {
-    case PROP_ADDRESS: {
-      const gchar *str = g_value_get_string(value);
-      s.address = str && *str ? str : DEFAULT_ADDRESS;
-      break;
-    }
-    case PROP_PORT: s.port = g_value_get_int(value); break;
-    case PROP_PATH: {
-      const gchar *str = g_value_get_string(value);
-      if (!str || str[0] != '/') {
-        g_warning("ssesink: path must start with '/', got \"%s\"; keeping \"%s\"", str ? str : "(null)",
-                  s.path.c_str());
-        break;
-      }
-      s.path = str;
-      break;
-    }
-    case PROP_MAX_CLIENTS: s.max_clients = g_value_get_uint(value); break;
-    case PROP_KEEPALIVE_INTERVAL: s.keepalive_interval = g_value_get_uint(value); break;
-    case PROP_RETRY: s.retry = g_value_get_uint(value); break;
-    case PROP_CORS_ORIGIN: {
-      const gchar *str = g_value_get_string(value);
-      s.cors_origin = str ? str : "";
-      break;
-    }
-    case PROP_MAX_CLIENT_BYTES: s.max_client_bytes = g_value_get_uint64(value); break;
-    case PROP_CHUNK_TIMEOUT: s.chunk_timeout = g_value_get_uint(value); break;
-    case PROP_WEB_ROOT: {
-      const gchar *str = g_value_get_string(value);
-      s.web_root = str ? str : "";
-      break;
-    }
-    case PROP_SOFT_MAX_CLIENT_BYTES: s.soft_max_client_bytes = g_value_get_uint64(value); break;
-    case PROP_MAX_CLIENT_LAG: s.max_client_lag = g_value_get_uint(value); break;
-    case PROP_SOFT_MAX_CLIENT_LAG: s.soft_max_client_lag = g_value_get_uint(value); break;
-    case PROP_RECOVER_POLICY: s.recover_policy = static_cast<GstSseSinkRecoverPolicy>(g_value_get_enum(value)); break;
-    case PROP_WRITE_TIMEOUT: s.write_timeout = g_value_get_uint(value); break;
-    case PROP_BACKLOG_BYTES: s.backlog_bytes = g_value_get_uint64(value); break;
-    case PROP_BACKLOG_TIME: s.backlog_time = g_value_get_uint(value); break;
-    case PROP_REQUEST_KEYFRAME: s.request_keyframe = g_value_get_boolean(value); break;
-    case PROP_KEYFRAME_REQUEST_INTERVAL: s.keyframe_request_interval = g_value_get_uint(value); break;
-    case PROP_TLS_CERTIFICATE_FILE: s.tls_certificate_file = g_value_get_string(value) ?: ""; break;
-    case PROP_TLS_KEY_FILE: s.tls_key_file = g_value_get_string(value) ?: ""; break;
-    case PROP_TLS_CERTIFICATE: {
-      auto *cert = static_cast<GTlsCertificate *>(g_value_dup_object(value));
-      if (cert)
-        s.tls_certificate.reset(cert, [](GTlsCertificate *c) { g_object_unref(c); });
-      else
-        s.tls_certificate.reset();
-      break;
-    }
-    case PROP_AUTH_TOKEN: s.auth_token = g_value_get_string(value) ?: ""; break;
-    case PROP_BASIC_AUTH: s.basic_auth = g_value_get_string(value) ?: ""; break;
-    case PROP_MAX_CLIENTS_PER_ADDRESS: s.max_clients_per_address = g_value_get_uint(value); break;
-    case PROP_REQUEST_TIMEOUT: s.request_timeout = g_value_get_uint(value); break;
-    case PROP_MAX_REQUEST_HEADER_BYTES: s.max_request_header_bytes = g_value_get_uint(value); break;
-    case PROP_PUBLISH_URL: s.publish_url = g_value_get_string(value) ?: ""; break;
-    case PROP_PUBLISH_AUTHORIZATION: s.publish_authorization = g_value_get_string(value) ?: ""; break;
-    case PROP_PUBLISH_ONLY: s.publish_only = g_value_get_boolean(value); break;
-    case PROP_PUBLISH_BUFFER_BYTES: s.publish_buffer_bytes = g_value_get_uint64(value); break;
-    case PROP_PUBLISH_BUFFER_TIME: s.publish_buffer_time = g_value_get_uint(value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+  bool known;
+  {
+    std::lock_guard<std::mutex> lock(sink->priv->settings_mutex);
+    known = gst_sse_sink_settings_set(sink->priv->settings, prop_id, value);
   }
+  if (!known)
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+  /* Two spellings of one setting: the other one changed too. */
+  else if (prop_id == PROP_KEEPALIVE_INTERVAL)
+    g_object_notify(object, "keepalive-interval-ms");
+  else if (prop_id == PROP_KEEPALIVE_INTERVAL_MS)
+    g_object_notify(object, "keepalive-interval");
 }
 
 static GstStructure *publish_stats(GstSseSinkPrivate *priv) {
@@ -836,45 +656,8 @@ static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *va
     return;
   }
   std::lock_guard<std::mutex> lock(priv->settings_mutex);
-  const Settings &s = priv->settings;
-  switch (prop_id) {
-    case PROP_ADDRESS: g_value_set_string(value, s.address.c_str()); break;
-    case PROP_PORT: g_value_set_int(value, s.port); break;
-    case PROP_PATH: g_value_set_string(value, s.path.c_str()); break;
-    case PROP_MAX_CLIENTS: g_value_set_uint(value, s.max_clients); break;
-    case PROP_KEEPALIVE_INTERVAL: g_value_set_uint(value, s.keepalive_interval); break;
-    case PROP_RETRY: g_value_set_uint(value, s.retry); break;
-    case PROP_CORS_ORIGIN: g_value_set_string(value, s.cors_origin.empty() ? nullptr : s.cors_origin.c_str()); break;
-    case PROP_MAX_CLIENT_BYTES: g_value_set_uint64(value, s.max_client_bytes); break;
-    case PROP_CHUNK_TIMEOUT: g_value_set_uint(value, s.chunk_timeout); break;
-    case PROP_WEB_ROOT: g_value_set_string(value, s.web_root.empty() ? nullptr : s.web_root.c_str()); break;
-    case PROP_SOFT_MAX_CLIENT_BYTES: g_value_set_uint64(value, s.soft_max_client_bytes); break;
-    case PROP_MAX_CLIENT_LAG: g_value_set_uint(value, s.max_client_lag); break;
-    case PROP_SOFT_MAX_CLIENT_LAG: g_value_set_uint(value, s.soft_max_client_lag); break;
-    case PROP_RECOVER_POLICY: g_value_set_enum(value, s.recover_policy); break;
-    case PROP_WRITE_TIMEOUT: g_value_set_uint(value, s.write_timeout); break;
-    case PROP_BACKLOG_BYTES: g_value_set_uint64(value, s.backlog_bytes); break;
-    case PROP_BACKLOG_TIME: g_value_set_uint(value, s.backlog_time); break;
-    case PROP_REQUEST_KEYFRAME: g_value_set_boolean(value, s.request_keyframe); break;
-    case PROP_KEYFRAME_REQUEST_INTERVAL: g_value_set_uint(value, s.keyframe_request_interval); break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      g_value_set_string(value, s.tls_certificate_file.empty() ? nullptr : s.tls_certificate_file.c_str());
-      break;
-    case PROP_TLS_KEY_FILE: g_value_set_string(value, s.tls_key_file.empty() ? nullptr : s.tls_key_file.c_str()); break;
-    case PROP_TLS_CERTIFICATE: g_value_set_object(value, s.tls_certificate.get()); break;
-    /* Secrets are write-only: reading them back gives NULL. */
-    case PROP_AUTH_TOKEN: g_value_set_string(value, nullptr); break;
-    case PROP_BASIC_AUTH: g_value_set_string(value, nullptr); break;
-    case PROP_MAX_CLIENTS_PER_ADDRESS: g_value_set_uint(value, s.max_clients_per_address); break;
-    case PROP_REQUEST_TIMEOUT: g_value_set_uint(value, s.request_timeout); break;
-    case PROP_MAX_REQUEST_HEADER_BYTES: g_value_set_uint(value, s.max_request_header_bytes); break;
-    case PROP_PUBLISH_URL: g_value_set_string(value, s.publish_url.empty() ? nullptr : s.publish_url.c_str()); break;
-    case PROP_PUBLISH_AUTHORIZATION: g_value_set_string(value, nullptr); break; /* write-only */
-    case PROP_PUBLISH_ONLY: g_value_set_boolean(value, s.publish_only); break;
-    case PROP_PUBLISH_BUFFER_BYTES: g_value_set_uint64(value, s.publish_buffer_bytes); break;
-    case PROP_PUBLISH_BUFFER_TIME: g_value_set_uint(value, s.publish_buffer_time); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
-  }
+  if (!gst_sse_sink_settings_get(priv->settings, prop_id, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
 }
 
 static void gst_sse_sink_finalize(GObject *object) {
@@ -896,241 +679,7 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
   gobject_class->get_property = gst_sse_sink_get_property;
   gobject_class->finalize = gst_sse_sink_finalize;
 
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  g_object_class_install_property(
-      gobject_class, PROP_ADDRESS,
-      g_param_spec_string("address", "Address",
-                          "Host name or IP address to listen on; every address the name resolves to is bound. "
-                          "Use 0.0.0.0 or :: to listen on all interfaces",
-                          DEFAULT_ADDRESS, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_PORT,
-      g_param_spec_int("port", "Port",
-                       "TCP port to listen on (0 = pick a free port, see current-port). Elements with the same "
-                       "address and non-zero port share one server",
-                       0, 65535, DEFAULT_PORT, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CURRENT_PORT,
-      g_param_spec_int("current-port", "Current port",
-                       "The port the server listens on while the element is running (0 = not listening)", 0, 65535, 0,
-                       ro));
-  g_object_class_install_property(
-      gobject_class, PROP_PATH,
-      g_param_spec_string("path", "Path", "URL path of the event stream; must start with '/'", DEFAULT_PATH, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_CLIENTS,
-      g_param_spec_uint("max-clients", "Max clients",
-                        "Clients served at once; more get 503 Service Unavailable with Retry-After (0 = unlimited)", 0,
-                        G_MAXUINT, DEFAULT_MAX_CLIENTS, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_KEEPALIVE_INTERVAL,
-      g_param_spec_uint("keepalive-interval", "Keepalive interval",
-                        "Seconds without data after which a client is sent an SSE comment line, so proxies and "
-                        "clients keep the connection open (0 = never)",
-                        0, 3600, DEFAULT_KEEPALIVE_INTERVAL, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_RETRY,
-      g_param_spec_uint("retry", "Retry",
-                        "Reconnection delay in milliseconds sent to clients as the SSE retry: field; also the "
-                        "Retry-After of 503 answers (rounded up to 1 s)",
-                        0, 3600000, DEFAULT_RETRY, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CORS_ORIGIN,
-      g_param_spec_string("cors-origin", "CORS origin",
-                          "Origins allowed to read the stream from other sites: * (any, without credentials) or a "
-                          "comma-separated list of exact origins such as https://a.example,http://localhost:3000 "
-                          "(echoed with Vary: Origin and credentials allowed). NULL = no CORS headers: only pages "
-                          "from the same origin, such as the player this element serves, can read the stream",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_CLIENT_BYTES,
-      g_param_spec_uint64("max-client-bytes", "Max client bytes",
-                          "Bytes a client may have queued and unsent before it is disconnected as slow "
-                          "(0 = unlimited). Queued events are shared, so this bounds how far behind a client may "
-                          "fall rather than memory per client",
-                          0, G_MAXUINT64, DEFAULT_MAX_CLIENT_BYTES, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHUNK_TIMEOUT,
-      g_param_spec_uint("chunk-timeout", "Chunk timeout",
-                        "Milliseconds without input after which a chunk whose end the TS does not show (video PES "
-                        "without a length, as muxers write for frames over 64 KiB) is sent anyway "
-                        "(0 = wait for the next frame)",
-                        0, 1000, DEFAULT_CHUNK_TIMEOUT, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_WEB_ROOT,
-      g_param_spec_string("web-root", "Web root",
-                          "Directory whose files are served at / instead of the player compiled into the plugin "
-                          "(NULL = built-in player). Nothing outside it can be reached: no .., no dotfiles, "
-                          "symlinks must resolve inside",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SOFT_MAX_CLIENT_BYTES,
-      g_param_spec_uint64("soft-max-client-bytes", "Soft max client bytes",
-                          "Unsent bytes past which recover-policy acts on a client (0 = no soft limit)", 0, G_MAXUINT64,
-                          DEFAULT_SOFT_MAX_CLIENT_BYTES, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_CLIENT_LAG,
-      g_param_spec_uint("max-client-lag", "Max client lag",
-                        "Milliseconds the oldest unsent event of a client may wait before the client is "
-                        "disconnected as slow (0 = no time limit; max-client-bytes still applies)",
-                        0, G_MAXUINT, DEFAULT_MAX_CLIENT_LAG, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SOFT_MAX_CLIENT_LAG,
-      g_param_spec_uint("soft-max-client-lag", "Soft max client lag",
-                        "Milliseconds the oldest unsent event of a client may wait before recover-policy acts "
-                        "(0 = no soft time limit)",
-                        0, G_MAXUINT, DEFAULT_SOFT_MAX_CLIENT_LAG, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_RECOVER_POLICY,
-      g_param_spec_enum("recover-policy", "Recover policy",
-                        "What to do with a client past its soft limit: skip it to a key chunk (keyframe), to the "
-                        "next chunk (latest), or nothing (none); it is told with an event: gap",
-                        GST_TYPE_SSE_SINK_RECOVER_POLICY, DEFAULT_RECOVER_POLICY, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_WRITE_TIMEOUT,
-      g_param_spec_uint("write-timeout", "Write timeout",
-                        "Milliseconds a client may take no data at all while data waits for it before it is "
-                        "disconnected as slow (0 = never)",
-                        0, G_MAXUINT, DEFAULT_WRITE_TIMEOUT, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_BACKLOG_BYTES,
-      g_param_spec_uint64("backlog-bytes", "Backlog bytes",
-                          "Bytes of recent events kept for clients resuming with Last-Event-ID; the latest GOP "
-                          "is kept for joins even past this, up to twice it",
-                          0, G_MAXUINT64, DEFAULT_BACKLOG_BYTES, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_BACKLOG_TIME,
-      g_param_spec_uint("backlog-time", "Backlog time",
-                        "Milliseconds of recent events kept for clients resuming with Last-Event-ID (0 = bounded "
-                        "by backlog-bytes only)",
-                        0, G_MAXUINT, DEFAULT_BACKLOG_TIME, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_REQUEST_KEYFRAME,
-      g_param_spec_boolean("request-keyframe", "Request keyframe",
-                           "Send a force-key-unit event upstream when a client joins, at most once per "
-                           "keyframe-request-interval. Off by default: joins are served at once from the current "
-                           "GOP, and extra keyframes cost bitrate; useful with long GOPs",
-                           DEFAULT_REQUEST_KEYFRAME, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_KEYFRAME_REQUEST_INTERVAL,
-      g_param_spec_uint("keyframe-request-interval", "Keyframe request interval",
-                        "Minimum milliseconds between two keyframe requests (see request-keyframe)", 0, G_MAXUINT,
-                        DEFAULT_KEYFRAME_REQUEST_INTERVAL, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_TLS_CERTIFICATE_FILE,
-      g_param_spec_string("tls-certificate-file", "TLS certificate file",
-                          "PEM file with the server certificate (and chain); set it to serve HTTPS (NULL = plain "
-                          "HTTP). The key is read from tls-key-file, or from this file when that is NULL",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_TLS_KEY_FILE,
-      g_param_spec_string("tls-key-file", "TLS key file", "PEM file with the private key for tls-certificate-file",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_TLS_CERTIFICATE,
-      g_param_spec_object("tls-certificate", "TLS certificate",
-                          "A GTlsCertificate with its private key, instead of tls-certificate-file (NULL = none)",
-                          G_TYPE_TLS_CERTIFICATE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_AUTH_TOKEN,
-      g_param_spec_string("auth-token", "Auth token",
-                          "Shared secret a client must present to get the stream: ?token=, cookie sse_token, or "
-                          "Authorization: Bearer (NULL = no token). Compared in constant time. Write-only",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_BASIC_AUTH,
-      g_param_spec_string("basic-auth", "Basic auth",
-                          "\"user:password\" accepted with HTTP Basic authentication (NULL = none); with auth-token "
-                          "also set, either admits. Write-only",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_CLIENTS_PER_ADDRESS,
-      g_param_spec_uint("max-clients-per-address", "Max clients per address",
-                        "Stream clients from one IP address at once; more get 429 Too Many Requests (0 = unlimited)", 0,
-                        G_MAXUINT, DEFAULT_MAX_CLIENTS_PER_ADDRESS, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_REQUEST_TIMEOUT,
-      g_param_spec_uint("request-timeout", "Request timeout",
-                        "Milliseconds a connection has to send complete request headers (also between requests on "
-                        "a kept-alive connection) before it is closed, against slowloris clients (0 = none)",
-                        0, G_MAXUINT, DEFAULT_REQUEST_TIMEOUT, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_REQUEST_HEADER_BYTES,
-      g_param_spec_uint("max-request-header-bytes", "Max request header bytes",
-                        "Larger request headers get 431 Request Header Fields Too Large (0 = only libsoup's own "
-                        "64 KiB limit)",
-                        0, G_MAXUINT, DEFAULT_MAX_REQUEST_HEADER_BYTES, rw));
-  g_object_class_install_property(gobject_class, PROP_NUM_CLIENTS,
-                                  g_param_spec_uint("num-clients", "Number of clients",
-                                                    "Clients connected to the event stream now", 0, G_MAXUINT, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_BYTES_SERVED,
-      g_param_spec_uint64("bytes-served", "Bytes served", "Body bytes written to all clients since the element started",
-                          0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_PUBLISH_URL,
-      g_param_spec_string("publish-url", "Publish URL",
-                          "Also publish every event to this nchan publisher endpoint (http:// or https://, e.g. "
-                          "http://127.0.0.1:8081/pub/cam1), one POST per event over a kept-alive connection, so a "
-                          "cluster of nginx nodes can serve the viewers. Several URLs separated by commas (nodes of "
-                          "one cluster): when a POST fails the next is used. NULL = do not publish. See "
-                          "docs/scaling.md",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_PUBLISH_AUTHORIZATION,
-      g_param_spec_string("publish-authorization", "Publish authorization",
-                          "Value of the Authorization header sent with every POST to publish-url, e.g. \"Bearer "
-                          "secret\" (NULL = none). Write-only",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_PUBLISH_ONLY,
-      g_param_spec_boolean("publish-only", "Publish only",
-                           "Only publish to publish-url: open no port and serve no local clients", DEFAULT_PUBLISH_ONLY,
-                           rw));
-  g_object_class_install_property(
-      gobject_class, PROP_PUBLISH_BUFFER_BYTES,
-      g_param_spec_uint64("publish-buffer-bytes", "Publish buffer bytes",
-                          "Bytes of events kept while publish-url is slow or down; beyond that the oldest are dropped, "
-                          "up to the next key event (0 = unbounded)",
-                          0, G_MAXUINT64, DEFAULT_PUBLISH_BUFFER_BYTES, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_PUBLISH_BUFFER_TIME,
-      g_param_spec_uint("publish-buffer-time", "Publish buffer time",
-                        "Milliseconds an event may wait to be published before it is dropped, up to the next key "
-                        "event (0 = no age limit)",
-                        0, G_MAXUINT, DEFAULT_PUBLISH_BUFFER_TIME, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_PUBLISH_STATS,
-      g_param_spec_boxed("publish-stats", "Publish statistics",
-                         "Publishing to publish-url: active, connected (the last POST succeeded), "
-                         "messages-published, bytes-published, messages-dropped, failures (POSTs retried), outages, "
-                         "failovers (switches to the next URL), queue-bytes, url (in use), last-error",
-                         GST_TYPE_STRUCTURE, ro));
-  /**
-   * GstSseSink:stream-info:
-   *
-   * What the element sends, read from the stream itself: the PMT, the SPS of
-   * each key frame (H.264, H.265) and the first ADTS header (AAC). The same
-   * is in the `stream` event (docs/protocol.md). Notified when it changes,
-   * from the streaming thread (or the server thread when it sends a chunk
-   * that waited for its end); when the video is one most browsers cannot
-   * decode, the element also posts a warning, and another one (once per
-   * run) when a key frame after the first lacks its parameter sets
-   * (missing-parameter-sets).
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_STREAM_INFO,
-      g_param_spec_boxed("stream-info", "Stream info",
-                         "What the stream carries, from its PMT, SPS and ADTS headers (NULL until known): codecs "
-                         "(RFC 6381, e.g. avc1.64001F,mp4a.40.2), video-codec (h264, h265...), profile, level, "
-                         "chroma-format (4:2:0...), bit-depth, width, height, framerate (when the SPS has timing), "
-                         "interlaced, browser-safe (4:2:0 8-bit progressive H.264/H.265), audio-codec, audio-codecs, "
-                         "rate, channels, missing-parameter-sets (e.g. VPS/SPS/PPS, when a key frame after the first "
-                         "lacks them: fix with h264parse/h265parse config-interval=-1), description (one line for "
-                         "people). Notified when it changes",
-                         GST_TYPE_STRUCTURE, ro));
+  gst_sse_sink_install_properties(gobject_class);
 
   /**
    * GstSseSink::client-added:

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "defaults.h"
 #include "sse-server.h"
 
 namespace gstsse {
@@ -29,11 +30,11 @@ struct PublisherConfig {
   std::string authorization; /* value of an Authorization header; empty: none */
   std::string path;          /* the stream's path, for the stream event */
   uint64_t epoch = 0;        /* first id of the run, for the stream event */
-  uint64_t buffer_bytes = 8 * 1024 * 1024;
-  unsigned buffer_time_ms = 10000;
-  unsigned timeout_ms = 10000; /* one POST, from sending to the answer */
-  unsigned retry_min_ms = 100;
-  unsigned retry_max_ms = 5000;
+  uint64_t buffer_bytes = defaults::kPublishBufferBytes;    /* 0: unbounded */
+  unsigned buffer_time_ms = defaults::kPublishBufferTimeMs; /* 0: no age limit */
+  unsigned timeout_ms = defaults::kPublishTimeoutMs;        /* one POST, from sending to the answer */
+  unsigned retry_min_ms = defaults::kPublishRetryMinMs;
+  unsigned retry_max_ms = defaults::kPublishRetryMaxMs;
 };
 
 struct PublisherStats {
