@@ -173,4 +173,27 @@ std::string encode_retry(unsigned ms) {
   return "retry: " + std::to_string(ms) + "\n";
 }
 
+std::string encode_eos_event() {
+  return encode_named_event("eos", "{}");
+}
+
+std::string encode_gap_event(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last) {
+  const std::string json = "{\"dropped\":" + std::to_string(events) + ",\"bytes\":" + std::to_string(bytes) +
+                           ",\"first\":" + std::to_string(first) + ",\"last\":" + std::to_string(last) + "}";
+  return encode_named_event("gap", json);
+}
+
+std::string encode_reset_event(std::string_view reason, std::string_view last_event_id, uint64_t epoch) {
+  std::string json = "{\"reason\":";
+  json_append_string(json, reason);
+  json += ",\"lastEventId\":";
+  json_append_string(json, last_event_id.substr(0, 64));
+  json += ",\"epoch\":" + std::to_string(epoch) + "}";
+  return encode_named_event("reset", json);
+}
+
+std::string encode_keepalive() {
+  return encode_comment("keepalive");
+}
+
 }  // namespace gstsse

@@ -67,4 +67,18 @@ std::string encode_comment(std::string_view text);
 /* `retry: <ms>\n`: the reconnection delay, to be followed by an event. */
 std::string encode_retry(unsigned ms);
 
+/* `event: eos` with `{}`: the stream ended. */
+std::string encode_eos_event();
+
+/* `event: gap`: a client's queue dropped @events events of @bytes bytes,
+ * ids @first to @last (docs/protocol.md). */
+std::string encode_gap_event(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last);
+
+/* `event: reset`: the client's Last-Event-ID @last_event_id (cut to 64
+ * bytes) cannot be resumed from, for @reason; @epoch is the run's first id. */
+std::string encode_reset_event(std::string_view reason, std::string_view last_event_id, uint64_t epoch);
+
+/* The keepalive comment. */
+std::string encode_keepalive();
+
 }  // namespace gstsse

@@ -12,9 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <future>
 #include <map>
-#include <thread>
 
 #include "body-frame.h"
 #include "client-queue.h"
@@ -36,42 +34,7 @@ constexpr size_t kInFlightMax = 128 * 1024;
  * more events goes out in several writes. */
 constexpr size_t kMaxVectors = 64;
 
-std::mutex g_seq_mutex;
-uint64_t g_last_first_seq = 0;
-
 }  // namespace
-
-void run_on(GMainContext *ctx, const std::function<void()> &fn) {
-  if (g_main_context_is_owner(ctx)) {
-    fn();
-    return;
-  }
-  struct Call {
-    const std::function<void()> *fn;
-    std::promise<void> done;
-  } call{&fn, {}};
-  auto fut = call.done.get_future();
-  g_main_context_invoke_full(
-      ctx, G_PRIORITY_HIGH,
-      [](gpointer data) -> gboolean {
-        auto *c = static_cast<Call *>(data);
-        (*c->fn)();
-        c->done.set_value();
-        return G_SOURCE_REMOVE;
-      },
-      &call, nullptr);
-  fut.wait();
-}
-
-uint64_t next_run_first_seq() {
-  std::lock_guard<std::mutex> lock(g_seq_mutex);
-  const auto now = static_cast<uint64_t>(g_get_real_time());
-  g_last_first_seq = std::max(now, g_last_first_seq + 1);
-  return g_last_first_seq;
-}
-
-Event::Event(Kind k, uint64_t s, bool is_key, std::string wire)
-    : kind(k), seq(s), key(is_key), made_us(g_get_monotonic_time()), wire_(std::move(wire)) {}
 
 /* ------------------------------------------------------------------------ */
 
@@ -123,8 +86,8 @@ struct Stream::Impl {
   /* Streaming thread -> server thread hand-off. */
   std::mutex pending_mutex;
   std::vector<EventPtr> pending;
-  GSource *wake = nullptr;
-  GSource *ticker = nullptr;
+  LoopSource wake; /* guarded by pending_mutex: publish() wakes it */
+  LoopSource ticker;
 
   /* Guards the clients map, which get-stats looks clients up in. */
   mutable std::mutex mutex;
@@ -191,12 +154,7 @@ void Stream::publish(std::vector<EventPtr> events) {
   std::lock_guard<std::mutex> lock(impl_->pending_mutex);
   for (auto &e : events)
     impl_->pending.push_back(std::move(e));
-  if (impl_->wake)
-    g_source_set_ready_time(impl_->wake, 0);
-}
-
-EventPtr make_eos_event() {
-  return std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_named_event("eos", "{}"));
+  impl_->wake.wake();
 }
 
 void Stream::set_caps(const std::string &caps) {
@@ -227,10 +185,7 @@ void Stream::Impl::announce() {
   std::lock_guard<std::mutex> lock(description_mutex);
   if (description.caps.empty())
     return;
-  const std::string json = description.json(self->first_seq_, self->config_.path);
-  auto ev = std::make_shared<Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json));
-  ev->note = json;
-  self->publish({ev});
+  self->publish({make_stream_event(description.json(self->first_seq_, self->config_.path))});
 }
 
 bool Stream::client_stats(uint32_t id, ClientStats *out) const {
@@ -273,12 +228,6 @@ std::vector<std::shared_ptr<Stream::Client>> Stream::Impl::snapshot() {
   prune();
   return live;
 }
-
-namespace {
-EventPtr control_event(std::string wire) {
-  return std::make_shared<const Event>(Event::Kind::kControl, 0, false, std::move(wire));
-}
-}  // namespace
 
 void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   const StreamConfig &cfg = self->config_;
@@ -383,12 +332,8 @@ void Stream::Impl::handle(SoupServerMessage *msg, GHashTable *query) {
   if (GSocket *sock = soup_server_message_get_socket(msg))
     g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
 
-  auto c = std::make_shared<Client>(limits(), [](const GapInfo &g) {
-    const std::string json = "{\"dropped\":" + std::to_string(g.events) + ",\"bytes\":" + std::to_string(g.bytes) +
-                             ",\"first\":" + std::to_string(g.first_seq) + ",\"last\":" + std::to_string(g.last_seq) +
-                             "}";
-    return control_event(encode_named_event("gap", json));
-  });
+  auto c = std::make_shared<Client>(
+      limits(), [](const GapInfo &g) { return make_gap_event(g.events, g.bytes, g.first_seq, g.last_seq); });
   c->owner = this;
   c->msg = SOUP_SERVER_MESSAGE(g_object_ref(msg));
   c->chunked = chunked;
@@ -444,7 +389,7 @@ void Stream::Impl::join(const std::shared_ptr<Client> &c, const char *last_event
   const int64_t now = g_get_monotonic_time();
   if (!current_stream_json.empty()) {
     c->stream_json = current_stream_json;
-    deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", c->stream_json)), now);
+    deliver(c, make_prelude_event(self->config_.retry_ms, c->stream_json), now);
   }
   if (eos) {
     deliver(c, eos_event, now);
@@ -462,13 +407,7 @@ void Stream::Impl::join(const std::shared_ptr<Client> &c, const char *last_event
     from = d.next_seq;
     c->started = true;
   } else if (d.kind == ResumeDecision::Kind::kReset) {
-    std::string json = "{\"reason\":\"";
-    json += d.reason;
-    json += "\",\"lastEventId\":";
-    const std::string given = last_event_id;
-    json_append_string(json, given.size() > 64 ? given.substr(0, 64) : given);
-    json += ",\"epoch\":" + std::to_string(self->first_seq_) + "}";
-    deliver(c, control_event(encode_named_event("reset", json)), now);
+    deliver(c, make_reset_event(d.reason, last_event_id, self->first_seq_), now);
     GST_INFO("client %u: Last-Event-ID %.40s: %s, joining at the latest key chunk", c->id, last_event_id, d.reason);
   }
   if (from == 0 || backlog.empty() || from > backlog.back()->seq)
@@ -485,7 +424,7 @@ void Stream::Impl::deliver(const std::shared_ptr<Client> &c, const EventPtr &ev,
       return;
     if (c->stream_json.empty()) {
       c->stream_json = ev->note;
-      deliver(c, control_event(encode_retry(self->config_.retry_ms) + encode_named_event("stream", ev->note)), now);
+      deliver(c, make_prelude_event(self->config_.retry_ms, ev->note), now);
       return;
     }
     c->stream_json = ev->note;
@@ -776,7 +715,6 @@ void Stream::Impl::on_finished(const std::shared_ptr<Client> &c) {
 void Stream::Impl::tick() {
   const StreamConfig &cfg = self->config_;
   const int64_t now = g_get_monotonic_time();
-  static const std::string keepalive = encode_comment("keepalive");
   for (auto &c : snapshot()) {
     if (c->closing || c->ended)
       continue;
@@ -792,7 +730,7 @@ void Stream::Impl::tick() {
     }
     if (cfg.keepalive_interval && c->queue.unsent_bytes() == 0 && !c->frame.active() &&
         now - c->last_write_us >= int64_t{cfg.keepalive_interval} * G_USEC_PER_SEC) {
-      deliver(c, control_event(keepalive), now);
+      deliver(c, make_keepalive_event(), now);
       pump(c, now);
     }
   }
@@ -816,8 +754,6 @@ void Stream::Impl::shutdown_all() {
 /* ------------------------------------------------------------------------ */
 
 struct Server::Impl {
-  std::thread thread;
-  GMainLoop *loop = nullptr;
   SoupServer *soup = nullptr;
   std::string key; /* registry key, empty when not shared (port 0) */
   std::map<std::string, std::shared_ptr<Stream>> streams;
@@ -946,32 +882,6 @@ namespace {
 std::mutex g_registry_mutex;
 std::map<std::string, std::weak_ptr<Server>> g_registry;
 
-/* GSource whose dispatch runs a std::function; used for the wake-up source
- * (ready time set from the streaming thread) and the keepalive ticker. */
-GSourceFuncs g_ready_time_funcs = {nullptr,
-                                   nullptr,
-                                   [](GSource *s, GSourceFunc cb, gpointer data) -> gboolean {
-                                     g_source_set_ready_time(s, -1);
-                                     return cb(data);
-                                   },
-                                   nullptr,
-                                   nullptr,
-                                   nullptr};
-
-GSource *make_fn_source(GMainContext *ctx, std::function<void()> fn, unsigned interval_ms) {
-  GSource *src = interval_ms ? g_timeout_source_new(interval_ms) : g_source_new(&g_ready_time_funcs, sizeof(GSource));
-  auto *owned = new std::function<void()>(std::move(fn));
-  g_source_set_callback(
-      src,
-      [](gpointer d) -> gboolean {
-        (*static_cast<std::function<void()> *>(d))();
-        return G_SOURCE_CONTINUE;
-      },
-      owned, [](gpointer d) { delete static_cast<std::function<void()> *>(d); });
-  g_source_set_priority(src, G_PRIORITY_DEFAULT);
-  g_source_attach(src, ctx);
-  return src;
-}
 }  // namespace
 
 std::shared_ptr<Server> Server::acquire(const std::string &address, int port, const ServerConfig &config,
@@ -1006,13 +916,7 @@ std::shared_ptr<Server> Server::acquire(const std::string &address, int port, co
 
 bool Server::start(const std::string &address, int port, GError **error) {
   impl_ = std::make_unique<Impl>();
-  context_ = g_main_context_new();
-  impl_->loop = g_main_loop_new(context_, FALSE);
-
-  std::promise<GError *> started;
-  auto fut = started.get_future();
-  impl_->thread = std::thread([this, address, port, &started] {
-    g_main_context_push_thread_default(context_);
+  auto setup = [this, address, port](GError **out) {
     GError *err = nullptr;
     GTlsCertificate *cert = config_.cert ? G_TLS_CERTIFICATE(g_object_ref(config_.cert)) : nullptr;
     if (!cert && !config_.cert_file.empty()) {
@@ -1091,24 +995,18 @@ bool Server::start(const std::string &address, int port, GError **error) {
         },
         this, nullptr);
 
-    const bool ok = err == nullptr;
-    started.set_value(err);
-    if (ok)
-      g_main_loop_run(impl_->loop);
+    if (!err)
+      return true;
+    g_propagate_error(out, err);
+    return false;
+  };
+  auto teardown = [this] {
+    /* What libsoup still has to close finishes after this, on the thread. */
     soup_server_disconnect(impl_->soup);
     g_clear_object(&impl_->soup);
-    /* Let libsoup finish closing connections it dropped. */
-    while (g_main_context_iteration(context_, FALSE)) {
-    }
-    g_main_context_pop_thread_default(context_);
-  });
-
-  GError *err = fut.get();
-  if (err) {
-    impl_->thread.join();
-    g_propagate_error(error, err);
+  };
+  if (!thread_.start("sse-server", setup, teardown, error))
     return false;
-  }
   GST_INFO("listening on %s port %d", address.c_str(), port_);
   return true;
 }
@@ -1126,12 +1024,7 @@ Server::~Server() {
         g_registry.erase(it);
     }
   }
-  if (impl_->thread.joinable()) {
-    g_main_loop_quit(impl_->loop);
-    impl_->thread.join();
-  }
-  g_main_loop_unref(impl_->loop);
-  g_main_context_unref(context_);
+  thread_.stop();
   if (config_.cert)
     g_object_unref(config_.cert);
 }
@@ -1139,7 +1032,7 @@ Server::~Server() {
 bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
   bool ok = true;
   const std::string path = stream->config().path;
-  run_on(context_, [&] {
+  thread_.run([&] {
     if (impl_->streams.count(path)) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Path \"%s\" is already served by another ssesink on port %d",
                   path.c_str(), port_);
@@ -1151,11 +1044,9 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
     si->tls = config_.cert != nullptr || !config_.cert_file.empty();
     {
       std::lock_guard<std::mutex> lock(si->pending_mutex);
-      si->wake = make_fn_source(
-          context_, [si] { si->dispatch(); }, 0);
+      si->wake = LoopSource::wake_source(context(), [si] { si->dispatch(); });
     }
-    si->ticker = make_fn_source(
-        context_, [si] { si->tick(); }, 1000);
+    si->ticker = LoopSource::timer(context(), 1000, [si] { si->tick(); });
     soup_server_add_handler(
         impl_->soup, path.c_str(),
         [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *query, gpointer data) {
@@ -1179,7 +1070,7 @@ void Server::remove_stream(const std::shared_ptr<Stream> &stream) {
   const int64_t deadline = g_get_monotonic_time() + 1000 * 1000;
   for (;;) {
     bool draining = false;
-    run_on(context_, [&] {
+    thread_.run([&] {
       if (!si->eos)
         return;
       for (auto &c : si->snapshot())
@@ -1189,7 +1080,7 @@ void Server::remove_stream(const std::shared_ptr<Stream> &stream) {
       break;
     g_usleep(10 * 1000);
   }
-  run_on(context_, [&] {
+  thread_.run([&] {
     const std::string &path = stream->config().path;
     auto it = impl_->streams.find(path);
     if (it == impl_->streams.end() || it->second != stream)
@@ -1197,14 +1088,10 @@ void Server::remove_stream(const std::shared_ptr<Stream> &stream) {
     soup_server_remove_handler(impl_->soup, path.c_str());
     {
       std::lock_guard<std::mutex> lock(si->pending_mutex);
-      g_source_destroy(si->wake);
-      g_source_unref(si->wake);
-      si->wake = nullptr;
+      si->wake.destroy();
       si->pending.clear();
     }
-    g_source_destroy(si->ticker);
-    g_source_unref(si->ticker);
-    si->ticker = nullptr;
+    si->ticker.destroy();
     si->shutdown_all();
     impl_->streams.erase(it);
   });

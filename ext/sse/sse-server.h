@@ -28,38 +28,13 @@
 
 #include "access.h"
 #include "client-queue.h"
+#include "event.h"
+#include "loop-thread.h"
 
 namespace gstsse {
 
 /* Why a client went away; mirrors GstSseSinkClientRemoveReason. */
 enum class RemoveReason { kClosed = 0, kSlow = 1, kError = 2, kShutdown = 3, kEos = 4 };
-
-/* An encoded SSE frame, immutable and shared by every client that gets it:
- * every client's write points into the same bytes. */
-struct Event {
-  /* kMedia: a TS chunk; kStream: the stream description; kEos: end of
-   * stream; kControl: anything else (prelude, keepalive, gap, reset). */
-  enum class Kind { kMedia, kStream, kEos, kControl };
-  Event(Kind k, uint64_t s, bool is_key, std::string wire);
-  Event(const Event &) = delete;
-  Event &operator=(const Event &) = delete;
-  /* The SSE text; HTTP framing, when a client needs it, is added per write. */
-  const char *data() const { return wire_.data(); }
-  size_t size() const { return wire_.size(); }
-  bool is_media() const { return kind == Kind::kMedia; }
-
-  Kind kind;
-  uint64_t seq;
-  bool key;
-  int64_t made_us;  /* monotonic time of creation, for lag and backlog age */
-  std::string note; /* kStream: the JSON, to skip sending a client the same twice */
- private:
-  const std::string wire_;
-};
-using EventPtr = std::shared_ptr<const Event>;
-
-/* The `eos` event: publish it after the last media event. */
-EventPtr make_eos_event();
 
 struct StreamConfig {
   std::string path = "/stream";
@@ -95,14 +70,14 @@ struct ClientStats {
 
 class Server;
 
-class Stream {
+class Stream : public EventSink {
  public:
   using AddedFn = std::function<void(uint32_t id, const std::string &remote)>;
   using RemovedFn = std::function<void(uint32_t id, RemoveReason reason)>;
   using KeyframeFn = std::function<void()>;
 
   Stream(StreamConfig config, uint64_t first_seq);
-  ~Stream();
+  ~Stream() override;
 
   /* Called on the server thread, with no lock held. Set before add_stream. */
   AddedFn on_client_added;
@@ -114,9 +89,9 @@ class Stream {
    * keep the order of these calls). set_caps() and set_stream_info() queue
    * a `stream` event when what it says changes: @caps, and @fields, more
    * members of its JSON (StreamInfo::json_fields(), stream-info.h). */
-  void publish(std::vector<EventPtr> events);
-  void set_caps(const std::string &caps);
-  void set_stream_info(const std::string &fields);
+  void publish(std::vector<EventPtr> events) override;
+  void set_caps(const std::string &caps) override;
+  void set_stream_info(const std::string &fields) override;
 
   /* Any thread. */
   unsigned num_clients() const { return num_clients_.load(); }
@@ -165,7 +140,7 @@ class Server {
   void remove_stream(const std::shared_ptr<Stream> &stream);
 
   int port() const { return port_; }
-  GMainContext *context() const { return context_; }
+  GMainContext *context() const { return thread_.context(); }
 
   struct Impl;
 
@@ -174,18 +149,9 @@ class Server {
   bool start(const std::string &address, int port, GError **error);
   ServerConfig config_;
 
+  LoopThread thread_;
   std::unique_ptr<Impl> impl_;
-  GMainContext *context_ = nullptr;
   int port_ = 0;
 };
-
-/* Runs @fn on the thread that owns @ctx and waits for it (at once when
- * called on that thread). */
-void run_on(GMainContext *ctx, const std::function<void()> &fn);
-
-/* First id for a new run of a stream: never below the wall clock in
- * microseconds and always above every id this process issued before, so ids
- * do not collide across pipeline restarts, in this process or the next. */
-uint64_t next_run_first_seq();
 
 }  // namespace gstsse

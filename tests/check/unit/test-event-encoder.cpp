@@ -122,6 +122,24 @@ GST_START_TEST(test_find_data_field) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_control_events) {
+  const std::string eos = encode_eos_event();
+  fail_unless_equals_string(eos.c_str(), "event: eos\ndata: {}\n\n");
+  const std::string keepalive = encode_keepalive();
+  fail_unless_equals_string(keepalive.c_str(), ": keepalive\n\n");
+  const std::string gap = encode_gap_event(3, 4096, 10, 12);
+  fail_unless_equals_string(gap.c_str(),
+                            "event: gap\ndata: {\"dropped\":3,\"bytes\":4096,\"first\":10,\"last\":12}\n\n");
+  const std::string reset = encode_reset_event("unknown", "12\"3", 99);
+  fail_unless_equals_string(
+      reset.c_str(), "event: reset\ndata: {\"reason\":\"unknown\",\"lastEventId\":\"12\\\"3\",\"epoch\":99}\n\n");
+  /* The id the client sent is cut to 64 bytes. */
+  const std::string cut = encode_reset_event("malformed", std::string(100, 'x'), 1);
+  fail_unless(cut.find(std::string(64, 'x') + "\"") != std::string::npos);
+  fail_unless(cut.find(std::string(65, 'x')) == std::string::npos);
+}
+GST_END_TEST;
+
 static Suite *encoder_suite(void) {
   Suite *s = suite_create("event-encoder");
   TCase *tc = tcase_create("general");
@@ -132,6 +150,7 @@ static Suite *encoder_suite(void) {
   tcase_add_test(tc, test_named_events_and_comments);
   tcase_add_test(tc, test_stream_json);
   tcase_add_test(tc, test_find_data_field);
+  tcase_add_test(tc, test_control_events);
   return s;
 }
 

@@ -1,0 +1,75 @@
+/* Event and its kinds; see event.h. */
+#include "event.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <mutex>
+
+namespace gstsse {
+namespace {
+
+std::mutex g_seq_mutex;
+uint64_t g_last_first_seq = 0;
+
+EventPtr control_event(std::string wire) {
+  return std::make_shared<const Event>(Event::Kind::kControl, 0, false, std::move(wire));
+}
+
+}  // namespace
+
+int64_t monotonic_us() {
+  /* What GLib's g_get_monotonic_time() reads, so the two can be compared. */
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+Event::Event(Kind k, uint64_t s, bool is_key, std::string wire)
+    : Event(k, s, is_key, std::move(wire), monotonic_us()) {}
+
+Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made)
+    : kind(k), seq(s), key(is_key), made_us(made), wire_(std::move(wire)) {}
+
+EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size) {
+  return std::make_shared<const Event>(Event::Kind::kMedia, f.seq, f.key, encode_media_event(f, ts, size));
+}
+
+EventPtr make_stream_event(const std::string &json) {
+  auto ev = std::make_shared<Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json));
+  ev->note = json;
+  return ev;
+}
+
+EventPtr make_eos_event() {
+  return std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_eos_event());
+}
+
+EventPtr make_prelude_event(unsigned retry_ms, std::string_view stream_json) {
+  return control_event(encode_retry(retry_ms) + encode_named_event("stream", stream_json));
+}
+
+EventPtr make_gap_event(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last) {
+  return control_event(encode_gap_event(events, bytes, first, last));
+}
+
+EventPtr make_reset_event(std::string_view reason, std::string_view last_event_id, uint64_t epoch) {
+  return control_event(encode_reset_event(reason, last_event_id, epoch));
+}
+
+EventPtr make_keepalive_event() {
+  static const std::string keepalive = encode_keepalive();
+  return control_event(keepalive);
+}
+
+uint64_t next_run_first_seq() {
+  std::lock_guard<std::mutex> lock(g_seq_mutex);
+  /* The wall clock, as g_get_real_time() reads it. */
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const auto now = static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec / 1000);
+  g_last_first_seq = std::max(now, g_last_first_seq + 1);
+  return g_last_first_seq;
+}
+
+}  // namespace gstsse

@@ -1,0 +1,97 @@
+/* The events ssesink sends, and where they go.
+ *
+ * Owns: Event (one encoded SSE frame, immutable, shared by every client and
+ * output that sends it), the make_*() helpers that build each kind from its
+ * wire text (all wire text comes from event-encoder.h), the id of a run
+ * (next_run_first_seq()), and EventSink, what every output implements: the
+ * server's Stream and the NchanPublisher.
+ *
+ * Plain C++: no GLib. Events are made on the streaming thread (media, stream,
+ * eos) or on the server thread (prelude, gap, reset, keepalive) and read
+ * from any thread: they never change once made. */
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event-encoder.h"
+
+namespace gstsse {
+
+/* An encoded SSE frame, immutable and shared by every client that gets it:
+ * every client's write points into the same bytes. */
+struct Event {
+  /* kMedia: a TS chunk; kStream: the stream description; kEos: end of
+   * stream; kControl: anything else (prelude, keepalive, gap, reset). */
+  enum class Kind { kMedia, kStream, kEos, kControl };
+  /* made_us: the monotonic clock now (the clock of g_get_monotonic_time()). */
+  Event(Kind k, uint64_t s, bool is_key, std::string wire);
+  /* With an explicit creation time, for tests. */
+  Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made);
+  Event(const Event &) = delete;
+  Event &operator=(const Event &) = delete;
+  /* The SSE text; HTTP framing, when a client needs it, is added per write. */
+  const char *data() const { return wire_.data(); }
+  size_t size() const { return wire_.size(); }
+  std::string_view wire() const { return wire_; }
+  bool is_media() const { return kind == Kind::kMedia; }
+
+  Kind kind;
+  uint64_t seq;
+  bool key;
+  int64_t made_us;  /* monotonic time of creation, for lag and backlog age */
+  std::string note; /* kStream: the JSON, to skip sending a client the same twice */
+ private:
+  const std::string wire_;
+};
+using EventPtr = std::shared_ptr<const Event>;
+
+/* A TS chunk: `id:` @f.seq and the JSON of encode_media_event(). */
+EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size);
+/* The `stream` event with @json (stream_event_json()); its note is @json. */
+EventPtr make_stream_event(const std::string &json);
+/* The `eos` event: publish it after the last media event. */
+EventPtr make_eos_event();
+/* What a joining client gets first: `retry:` and the `stream` event. */
+EventPtr make_prelude_event(unsigned retry_ms, std::string_view stream_json);
+/* The `gap` event: a client's queue dropped @events events (@bytes bytes),
+ * ids @first to @last. */
+EventPtr make_gap_event(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last);
+/* The `reset` event: a Last-Event-ID the stream cannot resume from. */
+EventPtr make_reset_event(std::string_view reason, std::string_view last_event_id, uint64_t epoch);
+/* An SSE comment that keeps idle connections and proxies awake. */
+EventPtr make_keepalive_event();
+
+/* First id for a new run of a stream: never below the wall clock in
+ * microseconds and always above every id this process issued before, so ids
+ * do not collide across pipeline restarts, in this process or the next.
+ * Any thread. */
+uint64_t next_run_first_seq();
+
+/* The monotonic clock in microseconds, the same as g_get_monotonic_time(). */
+int64_t monotonic_us();
+
+/* Where the element's events go: each output (the server's Stream, the
+ * NchanPublisher) implements it, and the element hands every event to each
+ * of its sinks once.
+ *
+ * Threads: the streaming thread calls these (or whoever holds the element's
+ * chunk lock: the calls keep their order on the wire). They must not block
+ * on the network or on a client: queue and wake the output's own thread. */
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  /* Media, stream and eos events, in order. */
+  virtual void publish(std::vector<EventPtr> events) = 0;
+  /* Queue a `stream` event when what it says changes: @caps, or @fields,
+   * more members of its JSON (StreamInfo::json_fields(), stream-info.h).
+   * None is sent before caps are known. */
+  virtual void set_caps(const std::string &caps) = 0;
+  virtual void set_stream_info(const std::string &fields) = 0;
+};
+
+}  // namespace gstsse
