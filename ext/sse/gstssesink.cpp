@@ -380,9 +380,11 @@ static std::shared_ptr<gstsse::NchanPublisher> start_publisher(GstSseSink *sink,
                                                                uint64_t first_seq) {
   const std::string url = s.publisher.url;
   GError *err = nullptr;
+  gstsse::PublisherConfig config = s.publisher_config(first_seq);
+  config.log_object = G_OBJECT(sink);
   std::shared_ptr<gstsse::NchanPublisher> publisher = gstsse::NchanPublisher::start(
-      s.publisher_config(first_seq),
-      [sink, url](bool up, const std::string &detail) { on_publisher_state(sink, url, up, detail); }, &err);
+      std::move(config), [sink, url](bool up, const std::string &detail) { on_publisher_state(sink, url, up, detail); },
+      &err);
   if (!publisher) {
     GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("Invalid publish-url"), ("%s", err->message));
     g_error_free(err);

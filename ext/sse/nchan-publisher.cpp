@@ -246,7 +246,7 @@ void NchanPublisher::Impl::enqueue(Item item) {
     dropped = queue.push(std::move(item), g_get_monotonic_time());
   }
   if (dropped)
-    GST_DEBUG("publisher: dropped %" G_GUINT64_FORMAT " events over the buffer limits", dropped);
+    GST_DEBUG_OBJECT(cfg.log_object, "publisher: dropped %" G_GUINT64_FORMAT " events over the buffer limits", dropped);
   g_source_set_ready_time(wake, 0);
 }
 
@@ -374,7 +374,8 @@ void NchanPublisher::Impl::failed(const std::string &why, bool retry_it) {
   }
   in_flight = Item();
   if (!retry_it) {
-    GST_WARNING("publisher: %s refused a message (%s); dropped it", urls[current].c_str(), why.c_str());
+    GST_WARNING_OBJECT(cfg.log_object, "publisher: %s refused a message (%s); dropped it", urls[current].c_str(),
+                       why.c_str());
     pump();
     return;
   }
@@ -393,8 +394,8 @@ void NchanPublisher::Impl::failed(const std::string &why, bool retry_it) {
     delay_ms = retry_delay_ms;
     set_state(false, failed_url + ": " + why);
   }
-  GST_DEBUG("publisher: %s failed (%s); trying %s in %u ms", failed_url.c_str(), why.c_str(), urls[current].c_str(),
-            delay_ms);
+  GST_DEBUG_OBJECT(cfg.log_object, "publisher: %s failed (%s); trying %s in %u ms", failed_url.c_str(), why.c_str(),
+                   urls[current].c_str(), delay_ms);
   retry = g_timeout_source_new(delay_ms);
   g_source_set_callback(
       retry,

@@ -35,6 +35,9 @@ struct PublisherConfig {
   unsigned timeout_ms = defaults::kPublishTimeoutMs;        /* one POST, from sending to the answer */
   unsigned retry_min_ms = defaults::kPublishRetryMinMs;
   unsigned retry_max_ms = defaults::kPublishRetryMaxMs;
+  /* Named in every log line, so that two elements can be told apart (the
+   * element; not owned, it outlives the publisher). */
+  GObject *log_object = nullptr;
 };
 
 struct PublisherStats {
