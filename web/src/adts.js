@@ -71,9 +71,10 @@ export function sameConfig(a, b) {
 }
 
 /**
- * @typedef {{header:AdtsHeader, data:Uint8Array, timestamp:number,
+ * @typedef {{header:AdtsHeader, data:Uint8Array, adts:Uint8Array, timestamp:number,
  *            duration:number}} AacFrame
- *   data: the raw frame without its ADTS header; timestamp, duration: µs
+ *   data: the raw frame without its ADTS header; adts: the frame with it;
+ *   timestamp, duration: µs
  */
 
 /**
@@ -137,6 +138,7 @@ export class AdtsSplitter {
       frames.push({
         header: h,
         data: bytes.subarray(pos + h.headerLength, pos + h.frameLength),
+        adts: bytes.subarray(pos, pos + h.frameLength),
         timestamp: Math.round(timestamp),
         duration,
       });

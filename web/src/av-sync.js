@@ -8,26 +8,37 @@
 //
 // - Anchor: the frame with pts p starts at wall time p/1000 + K, where K is
 //   the latest any audio frame arrived (wall − pts, the highest of the last
-//   few seconds) plus a lead: a frame arriving as late as the latest seen is
-//   still `leadMs` ahead of the speaker. The first frame anchors; so does
-//   the first one after reanchor() (the tab back to visible, unmute).
+//   few seconds, leaving out those more than `burstMs` later than the
+//   earliest: the backlog a join brings in one burst) plus a lead: a frame
+//   arriving as late as the latest seen is still `leadMs` ahead of the
+//   speaker. The first frame anchors; so does the first one after
+//   reanchor() (the tab back to visible, unmute).
 // - Underrun: a frame whose start is already past (the scheduled audio ran
 //   dry before it came): counted, and the clock re-anchors at the live edge,
-//   now with this late frame in the window.
-// - Too far ahead (scheduled more than `maxAheadMs` ahead: the audio clock
-//   runs slower than the stream, or the sender burst): re-anchor too.
-// - Video: a frame is due when the audio heard (ctx time at the speaker,
-//   i.e. after the output latency) reaches its pts; later ones are held,
-//   earlier ones shown at once. If video keeps coming later than the audio
+//   with room for a frame as late as this one.
+// - Too far ahead: scheduled more than `maxAheadMs` ahead, or every frame of
+//   the last `settleMs` more than `slackMs` beyond the lead (the audio clock
+//   runs slower than the stream, or the anchor was taken in a burst):
+//   re-anchor at the live edge.
+// - Video: a frame is due `videoLeadMs` before the audio heard (ctx time at
+//   the speaker, i.e. after the output latency) reaches its pts; until then
+//   it is held, a frame already due is shown at once. Showing the picture a
+//   little before its sound takes that much off the picture's latency and
+//   stays within lip-sync tolerance (EBU R37: sound up to 60 ms after the
+//   picture; the player's bound is ±40 ms, measured by videoShown()). If video keeps coming later than the audio
 //   (p50 of its lateness over `videoLateMs`), the audio is moved later by
 //   that much, so that the offset stays within bounds.
 
 import { RollingWindow, percentile } from './stats.js';
 
 export const DEFAULTS = Object.freeze({
-  leadMs: 30, // ahead of the speaker for a frame that arrives as late as the latest seen
-  arrivalWindowMs: 3000, // how far back the latest arrival is looked for
+  leadMs: 20, // ahead of the speaker for a frame that arrives as late as the latest seen
+  arrivalWindowMs: 2000, // how far back the latest arrival is looked for
+  burstMs: 150, // arrivals later than the earliest by more are a burst, not jitter
   maxAheadMs: 250, // re-anchor when audio is scheduled further ahead than this
+  slackMs: 15, // ... or when it was ahead by more than lead + slack for settleMs
+  settleMs: 1500,
+  videoLeadMs: 20, // a video frame is shown this much before its sound
   videoLateMs: 30, // p50 lateness of video frames above which the audio moves later
   videoLateCount: 15, // frames that p50 is taken over
 });
@@ -41,6 +52,8 @@ export class AvClock {
     this.videoLate = []; // ms, the last videoLateCount frames
     this.extraMs = 0; // added to K because video came late
     this.offset = null; // ctx = pts / 1e6 + offset; null: not anchored
+    this.anchoredAt = 0; // wall time of the anchor
+    this.minAhead = Infinity; // the least a frame was ahead since the anchor (ms)
     this.underruns = 0;
     this.reanchors = 0;
   }
@@ -49,10 +62,20 @@ export class AvClock {
     return this.offset !== null;
   }
 
+  #restartMinAhead(wallNow) {
+    this.anchoredAt = wallNow;
+    this.minAhead = Infinity;
+  }
+
   /** Forget the anchor: the next frame scheduled starts the clock again at the live edge. */
   reanchor() {
     this.offset = null;
     this.videoLate.length = 0;
+  }
+
+  /** An audio frame with this pts (µs) was decoded at wall time `wallNow` (also while muted). */
+  noteArrival(pts, wallNow) {
+    this.arrivals.add(wallNow, wallNow - pts / 1000);
   }
 
   /**
@@ -63,23 +86,32 @@ export class AvClock {
    * @returns {{start:number, underrun:boolean, reanchored:boolean}} start: ctx time (s)
    */
   schedule(pts, ctxNow, wallNow) {
-    this.arrivals.add(wallNow, wallNow - pts / 1000);
+    this.noteArrival(pts, wallNow);
+    const { leadMs, maxAheadMs, slackMs, settleMs, burstMs } = this.opt;
     let reanchored = false;
     let underrun = false;
     if (this.offset !== null) {
       const ahead = (pts / 1e6 + this.offset - ctxNow) * 1000;
+      this.minAhead = Math.min(this.minAhead, ahead);
       if (ahead < 0) {
         underrun = true;
         this.underruns++;
       }
-      if (ahead < 0 || ahead > this.opt.maxAheadMs) this.offset = null;
+      const settled = wallNow - this.anchoredAt >= settleMs;
+      if (ahead < 0 || ahead > maxAheadMs || (settled && this.minAhead > leadMs + slackMs)) this.offset = null;
+      else if (settled) this.#restartMinAhead(wallNow);
     }
     if (this.offset === null) {
       reanchored = true;
       this.reanchors++;
-      const k = Math.max(...this.arrivals.values) + this.opt.leadMs + this.extraMs; // wall = pts/1000 + k
+      const arrivals = this.arrivals.values;
+      const earliest = Math.min(...arrivals);
+      let latest = Math.max(...arrivals.filter((e) => e <= earliest + burstMs));
+      if (underrun) latest = Math.max(latest, wallNow - pts / 1000);
+      const k = latest + leadMs + this.extraMs; // wall = pts/1000 + k
       // ctx time of wall time w: ctxNow + (w − wallNow) / 1000
       this.offset = ctxNow + (k - wallNow) / 1000;
+      this.#restartMinAhead(wallNow);
     }
     return { start: pts / 1e6 + this.offset, underrun, reanchored };
   }
@@ -100,7 +132,7 @@ export class AvClock {
   videoDue(pts, heardCtx) {
     const heard = this.heardPts(heardCtx);
     if (heard === null) return null;
-    return { delayMs: Math.max(0, (pts - heard) / 1000) };
+    return { delayMs: Math.max(0, (pts - heard) / 1000 - this.opt.videoLeadMs) };
   }
 
   /**

@@ -230,39 +230,51 @@ export async function probeCodecs(video, audioCodecs, env = globalThis) {
 }
 
 /**
- * Chooses a decode path from the browser's answers. Today's rules: WebCodecs
- * (lowest latency) unless the stream has audio that MSE can play, or ?mode
- * forces one; a path the browser says no to, or one that failed at run time
- * (`failed`), is skipped.
+ * Chooses a decode path from the browser's answers: WebCodecs (lowest
+ * latency; with AAC when AudioDecoder says yes to it), else MSE when it plays
+ * video and audio together and WebCodecs cannot play the audio, else
+ * whichever decodes the video; or what ?mode forces. A path the browser says
+ * no to, or one that failed at run time (`failed`), is skipped. `audio`: the
+ * path plays the stream's audio; `noAudio`: why not, when the stream has some.
  * @param {{mode:string, video:VideoInfo, hasAudio:boolean, answers:Answers,
  *          failed?:Set<string>}} facts
- * @returns {{id:'webcodecs'|'mse', why:string, audio:boolean}|{id:null, message:string}}
+ * @returns {{id:'webcodecs'|'mse', why:string, audio:boolean, noAudio?:string}|{id:null, message:string}}
  */
 export function choosePath({ mode, video, hasAudio, answers, failed = new Set() }) {
   const { webcodecs: wc, mse } = answers;
   const familySupported = wc.baseline === true || mse.baseline === true;
   const said = (a, label) => (a.available ? `${label} cannot decode ${video.codecs}` : a.reason);
+  const aac = answers.audioCodecs ?? DEFAULT_AAC;
+  const wcAudio = hasAudio && answers.audioDecoder === true;
+  const audioDecoderWhy = answers.audioDecoder === false ? `AudioDecoder cannot decode ${aac}` : 'AudioDecoder is missing';
+  const mseAudioWhy = () => (failed.has('mse') ? 'the MSE path failed'
+    : mse.available && mse.video ? `Media Source Extensions cannot play ${aac}` : said(mse, 'Media Source Extensions'));
+  const withNoAudio = (choice, why) => (hasAudio && !choice.audio ? { ...choice, noAudio: why } : choice);
   if (mode === 'webcodecs' || mode === 'mse') {
     const a = answers[mode];
     if (!a.available) return { id: null, message: `?mode=${mode} was asked for, but ${a.reason}.` };
     if (!a.video) return { id: null, message: unsupportedMessage(video, { familySupported: a.baseline === true, mode }) };
-    return { id: mode, why: `forced by ?mode=${mode}`, audio: mode === 'mse' && hasAudio && mse.withAudio !== false };
+    const audio = mode === 'mse' ? hasAudio && mse.withAudio !== false : wcAudio;
+    return withNoAudio({ id: mode, why: `forced by ?mode=${mode}`, audio },
+      mode === 'mse' ? `Media Source Extensions cannot play ${aac}` : audioDecoderWhy);
   }
   const canWc = wc.available && wc.video === true && !failed.has('webcodecs');
   const canMse = mse.available && mse.video === true && !failed.has('mse');
-  if (hasAudio && canMse && mse.withAudio === true) return { id: 'mse', why: 'the stream has audio', audio: true };
+  if (canWc && (wcAudio || !hasAudio)) {
+    return { id: 'webcodecs', why: hasAudio ? `lowest latency, ${aac} through AudioDecoder` : 'lowest latency', audio: wcAudio };
+  }
+  if (hasAudio && canMse && mse.withAudio === true) {
+    const why = canWc ? `the stream has audio, and ${audioDecoderWhy}`
+      : failed.has('webcodecs') ? 'the WebCodecs path failed' : said(wc, 'WebCodecs');
+    return { id: 'mse', why, audio: true };
+  }
   if (canWc) {
-    let why = 'lowest latency';
-    if (hasAudio) {
-      why = `audio not played: ${failed.has('mse') ? 'the MSE path failed'
-        : mse.available && mse.video ? `Media Source Extensions cannot play ${answers.audioCodecs}`
-          : said(mse, 'Media Source Extensions')}`;
-    }
-    return { id: 'webcodecs', why, audio: false };
+    const noAudio = `${audioDecoderWhy}, and ${mseAudioWhy()}`;
+    return { id: 'webcodecs', why: `audio not played: ${noAudio}`, audio: false, noAudio };
   }
   if (canMse) {
     const why = failed.has('webcodecs') ? 'the WebCodecs path failed' : said(wc, 'WebCodecs');
-    return { id: 'mse', why, audio: false };
+    return withNoAudio({ id: 'mse', why, audio: false }, `Media Source Extensions cannot play ${aac}`);
   }
   if (!wc.available && !mse.available) {
     return { id: null, message: `This browser cannot play the stream: ${wc.reason}, and ${mse.reason}. A current Chrome, Edge, Firefox or Safari can.` };

@@ -48,6 +48,7 @@ export function overlayText(s, { pathWhy, video, warnings }) {
     ['frames', `${s.framesDecoded} decoded, ${s.framesDrawn} shown, ${s.framesDropped} dropped`],
     ['events', `${s.mediaEvents} received, ${s.eventsSkipped} skipped`],
     ['reconnects', `${s.reconnects} (failovers ${s.failovers}, gaps ${s.gaps}, resets ${s.resets})`],
+    ['audio', audioLine(s)],
     ['errors', s.errors ? `${s.errors}: ${s.lastError}` : '0'],
   ];
   if (s.sources.length > 1) {
@@ -55,4 +56,13 @@ export function overlayText(s, { pathWhy, video, warnings }) {
   }
   for (const w of warnings) lines.push(['warning', w]);
   return lines.map(([k, v]) => `${k.padEnd(11)}${v}`).join('\n');
+}
+
+function audioLine(s) {
+  if (s.audioState === null) return 'none in the stream';
+  const parts = [`${s.audioState}${s.audioPath ? ` (${PATH_LABELS[s.audioPath]})` : ''}`];
+  if (s.audioFramesDecoded !== null) parts.push(`${s.audioFramesDecoded} frames decoded`, `${s.audioUnderruns} underruns`);
+  if (s.avSyncMs) parts.push(`A/V ${s.avSyncMs.p50} ms p50, ${s.avSyncMs.p95} ms p95`);
+  if (s.audioMessage && s.audioState !== 'playing') parts.push(s.audioMessage);
+  return parts.join(', ');
 }

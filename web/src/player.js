@@ -34,6 +34,7 @@ export class SsePlayer {
       pathBadge: root.querySelector('.path'),
       pause: root.querySelector('[data-action=pause]'),
       mute: root.querySelector('[data-action=mute]'),
+      audioNote: root.querySelector('.audio-note'),
       statsButton: root.querySelector('[data-action=stats]'),
       fullscreen: root.querySelector('[data-action=fullscreen]'),
     };
@@ -150,10 +151,17 @@ export class SsePlayer {
     else this.root.requestFullscreen?.().catch(() => {});
   }
 
+  /** Sound on or off; the first unmute must come from a user gesture (it starts the audio output). */
   toggleMute() {
-    const video = this.el.video;
-    video.muted = !video.muted;
-    if (!video.muted) video.play().catch(() => {});
+    if (!this.pathAudio) return;
+    if (this.pathId === 'webcodecs') {
+      this.path.toggleMute();
+    } else {
+      const video = this.el.video;
+      video.muted = !video.muted;
+      if (!video.muted) video.play().catch(() => {});
+      this.statsData.audioState = video.muted ? 'muted' : 'playing';
+    }
     this.#render();
   }
 
@@ -274,7 +282,7 @@ export class SsePlayer {
     this.#startPath(choice);
   }
 
-  async #startPath({ id, why, audio }) {
+  async #startPath({ id, why, audio, noAudio }) {
     this.path?.destroy();
     const stats = this.statsData;
     const common = {
@@ -282,8 +290,16 @@ export class SsePlayer {
       onFatal: (reason) => this.#pathFailed(id, reason),
       waitForKeyframe: () => this.#resync(false),
     };
+    if (audio) {
+      const muted = id === 'webcodecs' || this.el.video.muted;
+      stats.setAudio({ path: id, state: muted ? 'muted' : 'playing', message: muted ? 'Muted: click Unmute for sound.' : '' });
+    } else if (this.#hasAudio()) {
+      stats.setAudio({ state: 'unavailable', message: `No sound: ${noAudio ?? 'this browser cannot decode the audio'}.` });
+    } else {
+      stats.setAudio();
+    }
     this.path = id === 'webcodecs'
-      ? new WebCodecsPath({ canvas: this.el.canvas, ...common })
+      ? new WebCodecsPath({ canvas: this.el.canvas, audio, onAudioChange: () => this.#render(), ...common })
       : new MsePath({ video: this.el.video, hasAudio: audio, url: this.src, ...common });
     this.pathId = id;
     this.pathWhy = why;
@@ -404,8 +420,13 @@ export class SsePlayer {
     el.pause.setAttribute('aria-label', this.paused ? 'Play (live)' : 'Pause');
     el.pathBadge.textContent = this.pathId ? PATH_LABELS[this.pathId] : '';
     el.pathBadge.title = this.pathWhy;
-    el.mute.hidden = !(this.pathId === 'mse' && this.pathAudio);
-    el.mute.textContent = el.video.muted ? 'Unmute' : 'Mute';
+    const audio = this.statsData.audioState;
+    el.mute.hidden = !(this.path && this.pathAudio && audio !== 'unavailable');
+    el.mute.textContent = audio === 'playing' ? 'Mute' : 'Unmute';
+    el.mute.title = this.statsData.audioMessage || (audio === 'playing' ? 'Mute (M)' : 'Unmute (M)');
+    const note = this.path && audio === 'unavailable' ? this.statsData.audioMessage : '';
+    el.audioNote.textContent = note;
+    el.audioNote.hidden = !note;
     el.statsButton.setAttribute('aria-pressed', String(!el.overlay.hidden));
     if (!el.overlay.hidden) {
       el.overlay.textContent = overlayText(this.stats, {

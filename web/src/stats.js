@@ -1,5 +1,5 @@
 // Player statistics: counters plus short rolling windows for latency, frame
-// rate and bitrate. `snapshot()` is what window.ssePlayer.stats returns and
+// rate, bitrate and the A/V offset. `snapshot()` is what window.ssePlayer.stats returns and
 // what the overlay shows. `MseFrameCounts` turns the browser's frame counters
 // on the MSE path (getVideoPlaybackQuality(), requestVideoFrameCallback's
 // presentedFrames) into totals that only grow.
@@ -198,6 +198,27 @@ export class PlayerStats {
     this.receiptLatency = new RollingWindow(LATENCY_WINDOW_MS);
     this.drawTimes = new RollingWindow(RATE_WINDOW_MS);
     this.bytesIn = new RollingWindow(RATE_WINDOW_MS);
+    // Audio (docs in web/README.md): which path plays it, and how.
+    this.audioPath = null; // 'webcodecs', 'mse', or null (no audio, or none can be played)
+    this.audioState = null; // 'muted', 'playing', 'unavailable', or null without audio
+    this.audioMessage = null; // why there is no sound, or what to do for it
+    this.audioFramesDecoded = null; // AudioDecoder outputs (WebCodecs); null on MSE
+    this.audioUnderruns = 0; // times the scheduled audio ran dry and the clock re-anchored
+    this.avSync = new RollingWindow(LATENCY_WINDOW_MS); // |video pts − audio pts heard| at each frame shown
+  }
+
+  /** A frame was shown while the audio clock ran: its offset (ms) to the sound heard then. */
+  avSyncShown(offsetMs) {
+    this.avSync.add(this.now(), Math.abs(offsetMs));
+  }
+
+  /** Audio fields for a path that starts (or none): see README. */
+  setAudio({ path = null, state = null, message = null } = {}) {
+    this.audioPath = path;
+    this.audioState = state;
+    this.audioMessage = message;
+    this.audioFramesDecoded = path === 'webcodecs' ? 0 : null;
+    this.avSync.clear();
   }
 
   chunkReceived(byteCount, time) {
@@ -271,6 +292,13 @@ export class PlayerStats {
       lastError: this.lastError,
       decodeQueueMax: this.decodeQueueMax,
       firstFrameMs: this.firstFrameMs === null ? null : Math.round(this.firstFrameMs),
+      audioPath: this.audioPath,
+      audioState: this.audioState,
+      audioMessage: this.audioMessage,
+      audioFramesDecoded: this.audioFramesDecoded,
+      audioUnderruns: this.audioUnderruns,
+      avSyncMs: this.audioState === 'playing' && this.audioPath === 'webcodecs' && this.avSync.values.length > 0
+        ? summary(this.avSync, t) : null,
     };
   }
 }

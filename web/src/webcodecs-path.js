@@ -1,12 +1,16 @@
 // Primary decode path: our TS demuxer -> H.264 or H.265 access units
-// (Annex B) -> WebCodecs VideoDecoder -> <canvas>. Every frame is drawn as soon as the
-// decoder outputs it; there is no buffer to build up latency in.
+// (Annex B) -> WebCodecs VideoDecoder -> <canvas>, and AAC -> AudioDecoder ->
+// Web Audio (audio-path.js). Without sound playing, every frame is drawn as
+// soon as the decoder outputs it; there is no buffer to build up latency in.
+// While sound plays, its clock is the master (av-sync.js): a frame is held
+// until the audio heard reaches its PTS, one already late is drawn at once.
 
 import { TsDemuxer } from './tsdemux.js';
 import * as h264 from './h264.js';
 import * as h265 from './h265.js';
 import { VIDEO_CODECS, videoInfoFromSps } from './codec-support.js';
 import { nowMicros } from './sse-source.js';
+import { AudioPath } from './audio-path.js';
 
 // The decoder is behind when it holds more than a few frames, the oldest has
 // waited BEHIND_MS, and the queue is no shorter than it was BEHIND_MS ago;
@@ -18,15 +22,20 @@ const BEHIND_MS = 250;
 const FRAME_US = 1e6 / 30; // stand-in duration when PTS are missing
 
 const usFrom90k = (ticks) => Math.round((ticks * 100) / 9);
+// Frames held for the audio clock: at most this many (decoders have few
+// output buffers) and this long (a clock that far ahead is wrong).
+const MAX_HELD = 8;
+const MAX_HOLD_MS = 500;
 
 export class WebCodecsPath {
   static id = 'webcodecs';
 
   /**
    * @param {{canvas:HTMLCanvasElement, stats:import('./stats.js').PlayerStats,
-   *          onFatal:(reason:string)=>void}} options
+   *          onFatal:(reason:string)=>void, audio?:boolean, onAudioChange?:()=>void}} options
+   *   audio: play the stream's AAC (the browser's AudioDecoder said yes to it)
    */
-  constructor({ canvas, stats, onFatal }) {
+  constructor({ canvas, stats, onFatal, audio = false, onAudioChange = () => {} }) {
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d', { alpha: false, desynchronized: true });
     this.stats = stats;
@@ -35,6 +44,12 @@ export class WebCodecsPath {
     this.config = null; // the VideoDecoderConfig the decoder has
     this.nextConfig = null; // from the latest SPS, applied at the next IDR
     this.videoPid = -1;
+    this.audioPid = -1;
+    this.playAudio = audio;
+    this.onAudioChange = onAudioChange;
+    this.audio = null; // AudioPath once the PMT names an AAC stream
+    this.held = []; // {frame, info}: decoded frames waiting for the audio clock, in PTS order
+    this.holdTimer = 0;
     this.videoCodec = null; // 'h264' or 'h265'
     this.inspect = h264.inspectAccessUnit;
     this.waitingForKey = true;
@@ -47,6 +62,7 @@ export class WebCodecsPath {
       onProgram: (program) => this.#onProgram(program),
       onPes: (pes) => {
         if (pes.pid === this.videoPid) this.#onAccessUnit(pes);
+        else if (pes.pid === this.audioPid) this.audio?.feedPes(pes);
       },
       onDiscontinuity: (pid) => {
         if (pid === this.videoPid) this.waitingForKey = true;
@@ -71,6 +87,16 @@ export class WebCodecsPath {
     else this.demuxer.dropPartial();
     this.waitingForKey = true;
     this.frameInfo.clear();
+    this.#dropHeld();
+    this.audio?.resync();
+  }
+
+  /** Mute or unmute (a user gesture: the AudioContext starts here). */
+  toggleMute() {
+    if (!this.audio) return;
+    if (this.audio.muted) this.audio.unmute();
+    else this.audio.mute();
+    this.#showHeld(true); // back to drawing on decode until the clock runs
   }
 
   /** The stream ended: hand out the last frame. */
@@ -82,6 +108,9 @@ export class WebCodecsPath {
   destroy() {
     this.#closeDecoder();
     this.frameInfo.clear();
+    this.#dropHeld();
+    this.audio?.destroy();
+    this.audio = null;
   }
 
   #onProgram(program) {
@@ -98,6 +127,11 @@ export class WebCodecsPath {
       this.inspect = video.codec === 'h265' ? h265.inspectAccessUnit : h264.inspectAccessUnit;
       this.nextConfig = null;
       this.waitingForKey = true;
+    }
+    const aac = program.streams.find((s) => s.codec === 'aac');
+    this.audioPid = aac?.pid ?? -1;
+    if (aac && this.playAudio && !this.audio) {
+      this.audio = new AudioPath({ stats: this.stats, onChange: this.onAudioChange });
     }
   }
 
@@ -189,7 +223,7 @@ export class WebCodecsPath {
   #configure(config) {
     if (!this.decoder || this.decoder.state === 'closed') {
       const decoder = new VideoDecoder({
-        output: (frame) => this.#draw(frame),
+        output: (frame) => this.#present(frame),
         error: (e) => {
           if (decoder === this.decoder) this.#decoderError(e);
         },
@@ -226,9 +260,47 @@ export class WebCodecsPath {
     if (this.frameInfo.size > 120) this.frameInfo.delete(this.frameInfo.keys().next().value);
   }
 
-  #draw(frame) {
+  /** A decoded frame: drawn now, or held until the audio heard reaches it. */
+  #present(frame) {
     const info = this.frameInfo.get(frame.timestamp);
     this.frameInfo.delete(frame.timestamp);
+    if (this.audio?.clocked && (this.held.length > 0 || this.#delayMs(frame) > 1)) {
+      this.held.push({ frame, info });
+      this.#showHeld(false);
+      return;
+    }
+    this.#draw(frame, info);
+  }
+
+  #delayMs(frame) {
+    return this.audio.clock.videoDue(frame.timestamp, this.audio.heardCtx())?.delayMs ?? 0;
+  }
+
+  /** Draws the held frames that are due (all of them with `all`, or without a clock), and waits for the next. */
+  #showHeld(all) {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = 0;
+    while (this.held.length > 0) {
+      const { frame, info } = this.held[0];
+      const clocked = this.audio?.clocked;
+      const delay = clocked ? this.#delayMs(frame) : 0;
+      if (!all && clocked && delay > 1 && delay < MAX_HOLD_MS && this.held.length <= MAX_HELD) {
+        this.holdTimer = setTimeout(() => this.#showHeld(false), delay);
+        return;
+      }
+      this.held.shift();
+      this.#draw(frame, info);
+    }
+  }
+
+  #dropHeld() {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = 0;
+    for (const { frame } of this.held) frame.close();
+    this.held = [];
+  }
+
+  #draw(frame, info) {
     const width = frame.displayWidth;
     const height = frame.displayHeight;
     if (this.canvas.width !== width || this.canvas.height !== height) {
@@ -236,6 +308,10 @@ export class WebCodecsPath {
       this.canvas.height = height;
     }
     this.ctx.drawImage(frame, 0, 0, width, height);
+    if (this.audio?.clocked) {
+      const offset = this.audio.clock.videoShown(frame.timestamp, this.audio.heardCtx());
+      if (offset !== null) this.stats.avSyncShown(offset);
+    }
     frame.close();
     this.stats.framesDecoded++;
     const latency = info?.ts ? (nowMicros() - info.ts) / 1000 : NaN;

@@ -56,7 +56,7 @@ test('jitter seen before the anchor is allowed for: no underrun', () => {
   for (let i = 0; i < 20; i++) {
     const pts = 1e9 - (20 - i) * FRAME_US;
     const wall = 40 + pts / 1000 + jitter(i);
-    clock.arrivals.add(wall, wall - pts / 1000);
+    clock.noteArrival(pts, wall);
   }
   run(clock, { frames: 300, jitter });
   assert.equal(clock.underruns, 0);
@@ -81,8 +81,8 @@ test('reanchor() (tab visible again, unmute) starts at the live edge with the ne
   assert.equal(f.underrun, false);
 });
 
-test('video: held until the audio heard reaches its pts, late frames at once, offset measured', () => {
-  const clock = new AvClock({ leadMs: 30 });
+test('video: held until the audio heard reaches its pts (less videoLeadMs), late frames at once, offset measured', () => {
+  const clock = new AvClock({ leadMs: 30, videoLeadMs: 0 });
   const [f] = run(clock, { frames: 1 });
   // Heard now (at the speaker): the ctx time frame 0 starts at.
   const heard = f.start;
@@ -91,6 +91,11 @@ test('video: held until the audio heard reaches its pts, late frames at once, of
   assert.deepEqual(clock.videoDue(f.pts - 10000, heard), { delayMs: 0 }, 'late: shown now');
   assert.ok(Math.abs(clock.videoShown(f.pts - 10000, heard) - 10) < 1e-6, 'shown 10 ms after its sound');
   assert.ok(Math.abs(clock.videoShown(f.pts + 5000, heard) + 5) < 1e-6, 'shown 5 ms before its sound');
+  // By default a frame is due 20 ms before its sound.
+  const early = new AvClock();
+  const [g] = run(early, { frames: 1 });
+  assert.ok(Math.abs(early.videoDue(g.pts + 25000, g.start).delayMs - 5) < 1e-6);
+  assert.deepEqual(early.videoDue(g.pts + 15000, g.start), { delayMs: 0 });
 });
 
 test('video steadily later than the audio moves the audio later', () => {
@@ -118,4 +123,37 @@ test('heard context time: output latency, getOutputTimestamp, the earlier of the
   assert.ok(Math.abs(heardContextTime({ currentTime: 10, outputLatency: 0.2, outputTimestamp: ts }, 1020) - 9.8) < 1e-9);
   // Zeros (not started): ignored.
   assert.equal(heardContextTime({ currentTime: 10, outputTimestamp: { contextTime: 0, performanceTime: 0 } }, 5), 10);
+});
+
+test('the backlog a join brings in one burst does not count as jitter', () => {
+  const clock = new AvClock({ leadMs: 20 });
+  // The first second of audio arrives at once (up to 1 s late), then frames on time (±10 ms).
+  for (let i = 0; i < 47; i++) clock.noteArrival(1e9 + i * FRAME_US, 1e6 + 1000 + 47 * 21.33);
+  const base = 1000;
+  const out = [];
+  for (let i = 47; i < 300; i++) {
+    const pts = 1e9 + i * FRAME_US;
+    const wall = 1e6 + base + (pts - 1e9) / 1000 + (i % 3) * 5;
+    if (i < 60) clock.noteArrival(pts, wall);
+    else out.push({ pts, wall, ...clock.schedule(pts, wall / 1000, wall) });
+  }
+  const ahead = out.map((f) => (f.start - f.wall / 1000) * 1000);
+  // Only the burst's tail, close to live (within burstMs), counts at first; once it has
+  // left the window, the clock settles at lead + jitter ahead.
+  assert.ok(Math.max(...ahead) <= 20 + 150 + 10 + 1e-6, `${Math.max(...ahead)} ms ahead`);
+  assert.ok(Math.max(...ahead.slice(-50)) <= 20 + 10 + 1e-6, `at last at most lead + jitter ahead: ${Math.max(...ahead.slice(-50))}`);
+  assert.equal(clock.underruns, 0);
+});
+
+test('ahead by more than lead + slack for settleMs: re-anchored closer to the live edge', () => {
+  const clock = new AvClock({ leadMs: 20, slackMs: 40, settleMs: 2000, maxAheadMs: 250 });
+  // Anchored on a frame 100 ms late; the rest on time: 120 ms ahead, under maxAheadMs.
+  const out = run(clock, { frames: 200, jitter: (i) => (i === 0 ? 100 : 0) });
+  const again = out.findIndex((f, i) => i > 0 && f.reanchored);
+  assert.ok(again > 0, 'reanchored');
+  assert.ok(out[again].wall - out[0].wall >= 2000, 'after settleMs');
+  const f = out.at(-1);
+  // Still keeps the late one in the window (within burstMs): 100 + 20 ms ahead... until it leaves it (3 s).
+  assert.equal(clock.underruns, 0);
+  assert.ok((f.start - (f.wall / 1000 + 5)) * 1000 <= 120 + 1e-6);
 });

@@ -25,7 +25,9 @@ function videoInfo(name) {
 }
 
 /** Answers as probeCodecs gives them: `wc`/`mse` whether each decodes the stream's codec. */
-function answers({ wc = true, mse = true, wcBase = true, mseBase = true, withAudio = null, codecs = 'avc1.64001F' } = {}) {
+function answers({
+  wc = true, mse = true, wcBase = true, mseBase = true, withAudio = null, codecs = 'avc1.64001F', audioDecoder = null,
+} = {}) {
   return {
     codecs,
     audioCodecs: withAudio === null ? null : 'mp4a.40.2',
@@ -33,7 +35,7 @@ function answers({ wc = true, mse = true, wcBase = true, mseBase = true, withAud
       : { available: true, video: wc, baseline: wcBase },
     mse: mse === null ? { available: false, reason: 'Media Source Extensions are missing' }
       : { available: true, video: mse, baseline: mseBase, withAudio },
-    audioDecoder: null,
+    audioDecoder,
   };
 }
 
@@ -91,7 +93,7 @@ test('the unsupported message names codec string and profile, and the fix', () =
   assert.match(unsupportedMessage(v, { mode: 'mse' }), /cannot decode it through MSE \(mpegts\.js\) \(\?mode=mse\)/);
 });
 
-test('path choice: WebCodecs unless audio, skipping a path the browser says no to', () => {
+test('path choice: WebCodecs (with AAC where AudioDecoder takes it), skipping a path the browser says no to', () => {
   const video = videoInfo('av');
   const pick = (a, extra = {}) => choosePath({ mode: 'auto', video, hasAudio: false, answers: a, ...extra });
   assert.deepEqual(pick(answers()), { id: 'webcodecs', why: 'lowest latency', audio: false });
@@ -99,15 +101,30 @@ test('path choice: WebCodecs unless audio, skipping a path the browser says no t
   assert.equal(pick(answers({ wc: false })).why, `WebCodecs cannot decode ${video.codecs}`);
   assert.equal(pick(answers({ wc: null })).why, 'WebCodecs VideoDecoder is missing');
   assert.equal(pick(answers({ mse: false })).id, 'webcodecs');
-  // Audio: MSE plays it when it can take video and audio together.
+  // Audio: WebCodecs plays it when AudioDecoder says yes to the AAC string.
+  const wcAv = answers({ withAudio: true, audioDecoder: true });
+  assert.deepEqual(pick(wcAv, { hasAudio: true }), { id: 'webcodecs', why: 'lowest latency, mp4a.40.2 through AudioDecoder', audio: true });
+  // Else MSE, when it takes video and audio together.
   const av = answers({ withAudio: true });
-  assert.deepEqual(pick(av, { hasAudio: true }), { id: 'mse', why: 'the stream has audio', audio: true });
-  const noAac = answers({ withAudio: false });
-  assert.equal(pick(noAac, { hasAudio: true }).id, 'webcodecs');
-  assert.match(pick(noAac, { hasAudio: true }).why, /audio not played: .*mp4a\.40\.2/);
-  assert.deepEqual(pick(answers({ wc: false, withAudio: false }), { hasAudio: true }), { id: 'mse', why: `WebCodecs cannot decode ${video.codecs}`, audio: false });
+  assert.deepEqual(pick(av, { hasAudio: true }), { id: 'mse', why: 'the stream has audio, and AudioDecoder is missing', audio: true });
+  assert.equal(pick(answers({ withAudio: true, audioDecoder: false }), { hasAudio: true }).why,
+    'the stream has audio, and AudioDecoder cannot decode mp4a.40.2');
+  assert.deepEqual(pick(answers({ wc: false, withAudio: true, audioDecoder: true }), { hasAudio: true }),
+    { id: 'mse', why: `WebCodecs cannot decode ${video.codecs}`, audio: true });
+  // Neither plays the audio: WebCodecs without sound, saying why.
+  const noAac = answers({ withAudio: false, audioDecoder: false });
+  assert.deepEqual(pick(noAac, { hasAudio: true }), {
+    id: 'webcodecs', audio: false,
+    why: 'audio not played: AudioDecoder cannot decode mp4a.40.2, and Media Source Extensions cannot play mp4a.40.2',
+    noAudio: 'AudioDecoder cannot decode mp4a.40.2, and Media Source Extensions cannot play mp4a.40.2',
+  });
+  assert.deepEqual(pick(answers({ wc: false, withAudio: false }), { hasAudio: true }),
+    { id: 'mse', why: `WebCodecs cannot decode ${video.codecs}`, audio: false, noAudio: 'Media Source Extensions cannot play mp4a.40.2' });
   // A path that failed at run time is skipped.
   assert.equal(pick(av, { hasAudio: true, failed: new Set(['mse']) }).id, 'webcodecs');
+  assert.match(pick(av, { hasAudio: true, failed: new Set(['mse']) }).noAudio, /AudioDecoder is missing, and the MSE path failed/);
+  assert.deepEqual(pick(wcAv, { hasAudio: true, failed: new Set(['webcodecs']) }),
+    { id: 'mse', why: 'the WebCodecs path failed', audio: true });
   assert.equal(pick(answers(), { failed: new Set(['webcodecs']) }).why, 'the WebCodecs path failed');
 });
 
@@ -132,7 +149,9 @@ test('?mode forces a path, and says why when it cannot', () => {
   const video = videoInfo('av');
   const forced = (mode, a) => choosePath({ mode, video, hasAudio: true, answers: a });
   assert.deepEqual(forced('mse', answers({ withAudio: true })), { id: 'mse', why: 'forced by ?mode=mse', audio: true });
-  assert.deepEqual(forced('webcodecs', answers({ withAudio: true })), { id: 'webcodecs', why: 'forced by ?mode=webcodecs', audio: false });
+  assert.deepEqual(forced('webcodecs', answers({ withAudio: true })),
+    { id: 'webcodecs', why: 'forced by ?mode=webcodecs', audio: false, noAudio: 'AudioDecoder is missing' });
+  assert.deepEqual(forced('webcodecs', answers({ audioDecoder: true })), { id: 'webcodecs', why: 'forced by ?mode=webcodecs', audio: true });
   assert.equal(forced('webcodecs', answers({ wc: null })).message, '?mode=webcodecs was asked for, but WebCodecs VideoDecoder is missing.');
   assert.match(forced('webcodecs', answers({ wc: false })).message, /through WebCodecs \(\?mode=webcodecs\)/);
 });

@@ -1,0 +1,120 @@
+// AAC audio on the WebCodecs path against the real element: the player
+// starts muted, the Unmute button (a real click, the user gesture browsers
+// require) starts the sound, and the audio clock then paces the picture
+// within lip-sync bounds; a stream whose audio no decoder here takes still
+// plays its video and says why there is no sound.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPipeline } from './lib/pipeline.mjs';
+import {
+  openPlayer, closePlayer, playerUrl, stats, waitForStats, screenSamples, isPicture, screenshot, text, isVisible,
+  perfLine,
+} from './lib/player-page.mjs';
+
+let web;
+let browser;
+
+before(async () => ({ web, browser } = await openPlayer()));
+after(() => closePlayer({ web, browser }));
+
+// 640x480 H.264 and AAC (48 kHz stereo), as examples/launch/audio-aac.sh sends it.
+const AV_PIPELINE = 'videotestsrc is-live=true ! video/x-raw,width=640,height=480,framerate=30/1 ' +
+  '! timeoverlay font-desc="Sans 36" ! videoconvert ! video/x-raw,format=I420 ' +
+  '! x264enc tune=zerolatency key-int-max=30 ! mpegtsmux name=mux ! ssesink address=127.0.0.1 cors-origin=* ' +
+  'audiotestsrc is-live=true wave=ticks ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ' +
+  '! voaacenc ! aacparse ! mux.';
+
+const SECONDS = 10;
+
+test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the audio in sync', async (t) => {
+  const pipeline = await startPipeline(AV_PIPELINE);
+  t.after(() => pipeline.stop());
+  await browser.goto(playerUrl(web.url, pipeline.port));
+
+  // Muted at first: video plays on the WebCodecs path, audio is decoded but not heard.
+  const muted = await waitForStats(browser, (st) => st.framesDecoded >= 30 && st.audioFramesDecoded >= 20);
+  assert.equal(muted.path, 'webcodecs');
+  assert.equal(muted.codec, 'avc1.64001E,mp4a.40.2');
+  assert.equal(muted.audioPath, 'webcodecs');
+  assert.equal(muted.audioState, 'muted');
+  assert.equal(muted.avSyncMs, null);
+  assert.equal(muted.errors, 0, muted.lastError);
+  assert.ok(await isVisible(browser, '[data-action=mute]'), 'the Unmute button is shown');
+  assert.equal(await text(browser, '[data-action=mute]'), 'Unmute');
+
+  await browser.click('[data-action=mute]');
+  const playing = await waitForStats(browser, (st) => st.audioState === 'playing' && st.avSyncMs?.p95 != null, 10000);
+  assert.equal(await text(browser, '[data-action=mute]'), 'Mute');
+  const ctx = await browser.evaluate(() => {
+    const c = window.ssePlayer.path.audio.ctx;
+    return { state: c.state, sampleRate: c.sampleRate, baseLatency: c.baseLatency ?? null, outputLatency: c.outputLatency ?? null };
+  });
+  t.diagnostic(`AudioContext: ${JSON.stringify(ctx)}`);
+
+  // Let it settle for a second, then watch it for SECONDS.
+  await new Promise((r) => setTimeout(r, 1000));
+  const from = await stats(browser);
+  const samples = [];
+  for (let i = 0; i < SECONDS; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    samples.push(await stats(browser));
+  }
+  const to = samples.at(-1);
+  const p95s = samples.map((s) => s.avSyncMs?.p95);
+  t.diagnostic(`over ${SECONDS} s: audio frames ${to.audioFramesDecoded - from.audioFramesDecoded}, ` +
+    `video frames ${to.framesDrawn - from.framesDrawn}, underruns ${to.audioUnderruns - from.audioUnderruns}, ` +
+    `avSync p50/p95 per second ${JSON.stringify(samples.map((s) => [s.avSyncMs?.p50, s.avSyncMs?.p95]))}, ` +
+    `latency p50/p95 per second ${JSON.stringify(samples.map((s) => [s.latencyMs.p50, s.latencyMs.p95]))}`);
+  t.diagnostic(`perf-audio engine=${browser.engine} path=webcodecs audio=aac p50=${to.latencyMs.p50} ` +
+    `p95=${to.latencyMs.p95} avsync_p50=${to.avSyncMs?.p50} avsync_p95=${to.avSyncMs?.p95} ` +
+    `underruns=${to.audioUnderruns - from.audioUnderruns} (since unmute ${to.audioUnderruns - playing.audioUnderruns})`);
+  perfLine(t, browser.engine, to);
+  assert.equal(to.state, 'playing');
+  assert.equal(to.audioState, 'playing');
+  assert.equal(to.errors, 0, to.lastError);
+  // 48 kHz in 1024-sample frames: 47 a second; allow for a slow second.
+  assert.ok(to.audioFramesDecoded - from.audioFramesDecoded >= 40 * SECONDS,
+    `${to.audioFramesDecoded - from.audioFramesDecoded} audio frames in ${SECONDS} s`);
+  assert.ok(to.framesDrawn - from.framesDrawn >= 25 * SECONDS, 'the picture goes on');
+  assert.equal(to.audioUnderruns - from.audioUnderruns, 0, 'no underrun');
+  assert.ok(p95s.every((p) => p !== null && p <= 40), `A/V offset p95 each second ≤ 40 ms: ${p95s}`);
+
+  const pictures = await screenSamples(browser, 3, 400);
+  assert.ok(pictures.every(isPicture), 'a picture');
+  assert.equal(new Set(pictures.map((x) => x.hash)).size, pictures.length, 'the picture changes');
+  t.diagnostic(`screenshot: ${await screenshot(browser, 'audio-playing')}`);
+
+  // Mute again: the picture goes back to drawing on decode, the audio is still decoded.
+  await browser.click('[data-action=mute]');
+  const again = await waitForStats(browser, (st) => st.audioState === 'muted');
+  assert.equal(again.avSyncMs, null);
+  const more = await waitForStats(browser, new Function('st',
+    `return st.audioFramesDecoded > ${again.audioFramesDecoded + 20} && st.framesDrawn > ${again.framesDrawn + 20}`));
+  assert.equal(more.state, 'playing');
+});
+
+test('audio no decoder here takes: the video plays, and the page says why there is no sound', async (t) => {
+  // As in a browser without AudioDecoder (Firefox before 130) whose MSE
+  // takes no AAC either: both are removed from the page before the player runs.
+  const page = web.withInitScript(() => {
+    delete window.AudioDecoder;
+    const MS = window.ManagedMediaSource ?? window.MediaSource;
+    const real = MS.isTypeSupported.bind(MS);
+    MS.isTypeSupported = (type) => !/mp4a/.test(type) && real(type);
+  });
+  const pipeline = await startPipeline(AV_PIPELINE);
+  t.after(() => pipeline.stop());
+  await browser.goto(playerUrl(page, pipeline.port));
+  const s = await waitForStats(browser, (st) => st.framesDecoded >= 60 && st.state === 'playing');
+  assert.equal(s.path, 'webcodecs');
+  assert.equal(s.audioPath, null);
+  assert.equal(s.audioState, 'unavailable');
+  assert.equal(s.audioFramesDecoded, null);
+  assert.equal(s.audioMessage,
+    'No sound: AudioDecoder is missing, and Media Source Extensions cannot play mp4a.40.2.');
+  assert.ok(!(await isVisible(browser, '[data-action=mute]')), 'no Unmute button');
+  assert.ok(await isVisible(browser, '.audio-note'));
+  assert.equal(await text(browser, '.audio-note'), s.audioMessage);
+  assert.equal(s.errors, 0, s.lastError);
+  t.diagnostic(`screenshot: ${await screenshot(browser, 'audio-unavailable')}`);
+});

@@ -1,0 +1,251 @@
+// The WebCodecs path's audio: ADTS AAC frames (adts.js) -> AudioDecoder ->
+// AudioBuffers scheduled back to back on AudioBufferSourceNodes, clocked by
+// av-sync.js (AvClock), which webcodecs-path.js asks when a video frame is due.
+// Audio is decoded from the start (counted, and its arrival times learnt);
+// it is heard only after unmute(), which must run in a user gesture: it
+// creates or resumes the AudioContext. Main thread only.
+
+import { AdtsSplitter, audioDecoderConfig, sameConfig } from './adts.js';
+import { AvClock, heardContextTime } from './av-sync.js';
+
+const RESUME_TIMEOUT_MS = 3000;
+
+export const AudioState = Object.freeze({ MUTED: 'muted', PLAYING: 'playing', UNAVAILABLE: 'unavailable' });
+
+export class AudioPath {
+  /**
+   * @param {{stats:import('./stats.js').PlayerStats, onChange?:()=>void, clock?:AvClock}} options
+   *   onChange: the state or message changed (the player redraws its controls)
+   */
+  constructor({ stats, onChange = () => {}, clock = new AvClock() }) {
+    this.stats = stats;
+    this.onChange = onChange;
+    this.clock = clock;
+    this.splitter = new AdtsSplitter();
+    this.decoder = null;
+    this.header = null; // the ADTS header the decoder was configured for
+    this.adts = false; // fed whole ADTS frames without a description (after raw frames failed)
+    this.ctx = null;
+    this.sources = new Set(); // scheduled AudioBufferSourceNodes
+    this.muted = true;
+    this.failed = null; // why no audio can be played
+    this.onVisibility = () => {
+      if (document.visibilityState === 'visible') this.#reanchor();
+    };
+    if (typeof document !== 'undefined') document.addEventListener('visibilitychange', this.onVisibility);
+    stats.audioPath = 'webcodecs';
+    stats.audioFramesDecoded = 0;
+    this.#setState(AudioState.MUTED, 'Muted: click Unmute for sound.');
+  }
+
+  /** The audio clock runs: video frames are shown against it. */
+  get clocked() {
+    return !this.muted && this.ctx?.state === 'running' && this.clock.anchored;
+  }
+
+  /** The AudioContext time heard at the speaker now (see av-sync.js). */
+  heardCtx() {
+    const ctx = this.ctx;
+    return heardContextTime({
+      currentTime: ctx.currentTime,
+      outputLatency: ctx.outputLatency,
+      baseLatency: ctx.baseLatency,
+      outputTimestamp: ctx.getOutputTimestamp?.(),
+    }, performance.now());
+  }
+
+  /** A PES of the AAC stream. */
+  feedPes(pes) {
+    if (this.failed) return;
+    for (const frame of this.splitter.push(pes.data, pes.pts)) {
+      if (!sameConfig(this.header, frame.header)) this.#configure(frame.header);
+      if (!this.decoder) return;
+      try {
+        this.decoder.decode(new EncodedAudioChunk({
+          type: 'key',
+          timestamp: frame.timestamp,
+          duration: Math.round(frame.duration),
+          data: this.adts ? frame.adts : frame.data,
+        }));
+      } catch (e) {
+        this.#decoderError(e);
+        return;
+      }
+    }
+  }
+
+  /** Starts the sound: call from a user gesture (creates / resumes the AudioContext there). */
+  unmute() {
+    if (this.failed) return;
+    this.muted = false;
+    try {
+      this.ctx ??= new AudioContext({ latencyHint: 'interactive' });
+    } catch (e) {
+      this.#fail(`this browser cannot open audio output: ${e.message}`);
+      return;
+    }
+    const ctx = this.ctx;
+    this.#reanchor();
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (!settled && !this.muted && ctx.state !== 'running') {
+        this.#setState(AudioState.MUTED, `The browser did not start audio output (AudioContext ${ctx.state}); click Unmute again.`);
+        this.muted = true;
+      }
+    }, RESUME_TIMEOUT_MS);
+    ctx.resume().then(() => {
+      settled = true;
+      clearTimeout(timer);
+      if (this.muted || this.ctx !== ctx) return;
+      if (ctx.state === 'running') this.#setState(AudioState.PLAYING, '');
+    }, (e) => {
+      settled = true;
+      clearTimeout(timer);
+      this.muted = true;
+      this.#setState(AudioState.MUTED, `The browser refused to start audio output: ${e.message}`);
+    });
+  }
+
+  mute() {
+    if (this.failed) return;
+    this.muted = true;
+    this.#reanchor();
+    this.ctx?.suspend().catch(() => {});
+    this.#setState(AudioState.MUTED, 'Muted: click Unmute for sound.');
+  }
+
+  /** Half-received data dropped (gap, reset, new stream): the clock starts again. */
+  resync() {
+    this.splitter.reset();
+    this.#reanchor();
+  }
+
+  destroy() {
+    if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.onVisibility);
+    this.#stopSources();
+    if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
+    this.decoder = null;
+    this.ctx?.close().catch(() => {});
+    this.ctx = null;
+  }
+
+  #configure(header) {
+    const config = audioDecoderConfig(header);
+    if (this.adts) delete config.description; // no description: the decoder takes ADTS
+    if (!this.decoder || this.decoder.state === 'closed') {
+      const decoder = new AudioDecoder({
+        output: (data) => this.#output(data),
+        error: (e) => {
+          if (decoder === this.decoder) this.#decoderError(e);
+        },
+      });
+      this.decoder = decoder;
+    }
+    try {
+      this.decoder.configure(config);
+      this.header = header;
+    } catch (e) {
+      this.#decoderError(e);
+    }
+  }
+
+  #decoderError(e) {
+    this.stats.error(`audio decoder: ${e.message}`);
+    if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
+    this.decoder = null;
+    this.header = null;
+    if (!this.adts) {
+      this.adts = true; // once more with whole ADTS frames and no description
+      return;
+    }
+    this.#fail(`the AudioDecoder rejected the AAC stream (${e.message})`);
+  }
+
+  #fail(reason) {
+    this.failed = reason;
+    this.muted = true;
+    this.#reanchor();
+    this.#setState(AudioState.UNAVAILABLE, `No sound: ${reason}.`);
+  }
+
+  #output(data) {
+    const stats = this.stats;
+    stats.audioFramesDecoded++;
+    const now = performance.now();
+    const ctx = this.ctx;
+    if (this.muted || !ctx || ctx.state !== 'running') {
+      this.clock.noteArrival(data.timestamp, now);
+      data.close();
+      return;
+    }
+    let buffer;
+    try {
+      buffer = toAudioBuffer(ctx, data);
+    } catch (e) {
+      data.close();
+      this.#fail(`cannot read the decoded audio (${data.format}): ${e.message}`);
+      return;
+    }
+    const { start, underrun, reanchored } = this.clock.schedule(data.timestamp, ctx.currentTime, now);
+    data.close();
+    if (underrun) stats.audioUnderruns++;
+    if (reanchored) this.#stopSources(); // a new timeline: nothing of the old one may overlap it
+    const source = ctx.createBufferSource();
+    source.buffer = buffer;
+    source.connect(ctx.destination);
+    source.onended = () => this.sources.delete(source);
+    this.sources.add(source);
+    source.start(start);
+  }
+
+  #reanchor() {
+    this.clock.reanchor();
+    this.#stopSources();
+  }
+
+  #stopSources() {
+    for (const s of this.sources) {
+      try {
+        s.stop();
+      } catch {
+        // never started
+      }
+    }
+    this.sources.clear();
+  }
+
+  #setState(state, message) {
+    this.stats.audioState = state;
+    this.stats.audioMessage = message;
+    this.onChange();
+  }
+}
+
+/** The samples of an AudioData in an AudioBuffer of the context (f32 planar, whatever the decoder gave). */
+export function toAudioBuffer(ctx, data) {
+  const frames = data.numberOfFrames;
+  const channels = data.numberOfChannels;
+  const buffer = ctx.createBuffer(channels, frames, data.sampleRate);
+  const plane = new Float32Array(frames);
+  if (data.format === 'f32-planar') {
+    for (let c = 0; c < channels; c++) {
+      data.copyTo(plane, { planeIndex: c });
+      buffer.copyToChannel(plane, c);
+    }
+    return buffer;
+  }
+  if (data.format === 'f32') { // interleaved
+    const all = new Float32Array(frames * channels);
+    data.copyTo(all, { planeIndex: 0 });
+    for (let c = 0; c < channels; c++) {
+      for (let i = 0; i < frames; i++) plane[i] = all[i * channels + c];
+      buffer.copyToChannel(plane, c);
+    }
+    return buffer;
+  }
+  for (let c = 0; c < channels; c++) { // let the engine convert (s16, s32, ...)
+    data.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
+    buffer.copyToChannel(plane, c);
+  }
+  return buffer;
+}
