@@ -48,6 +48,7 @@
 #include <string>
 
 #include "event-encoder.h"
+#include "loop-thread.h"
 #include "nchan-publisher.h"
 #include "settings.h"
 #include "sse-server.h"
@@ -152,8 +153,7 @@ struct Outputs {
 
   void publish(const std::vector<EventPtr> &events) const {
     if (publisher)
-      for (const auto &ev : events)
-        publisher->publish(ev);
+      publisher->publish(events);
     if (stream)
       stream->publish(events);
   }
@@ -528,7 +528,7 @@ static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
    * call in progress return (it holds a reference) before the publisher
    * goes; the last reference must not be dropped on its own thread. */
   if (publisher && !server)
-    publisher->sync();
+    gstsse::run_on(publisher->context(), [] {});
   if (server && stream)
     server->remove_stream(stream);
   if (publisher && !publisher->drain(kPublisherDrainMs))

@@ -11,12 +11,11 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <future>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "event-encoder.h"
+#include "loop-thread.h"
 #include "publish-queue.h"
 
 GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
@@ -44,9 +43,7 @@ struct NchanPublisher::Impl {
   std::vector<GUri *> uris;      /* publish-url, split at commas */
   std::vector<std::string> urls; /* the same, as text */
 
-  GMainContext *context = nullptr;
-  GMainLoop *loop = nullptr;
-  std::thread thread;
+  LoopThread thread;
 
   /* Shared with the streaming thread and stats(). */
   mutable std::mutex mutex;
@@ -59,11 +56,15 @@ struct NchanPublisher::Impl {
   StreamDescription description; /* what the last stream event said */
   PublisherStats stats;
 
+  /* Made before the thread starts and destroyed after it stopped; any
+   * thread wakes it (enqueue()). */
+  LoopSource wake;
+
   /* Publisher thread only. */
   SoupSession *session = nullptr;
   GCancellable *cancellable = nullptr;
-  GSource *wake = nullptr;
-  GSource *retry = nullptr;
+  LoopSource retry;           /* a failed POST is retried when it fires */
+  bool retry_pending = false; /* retry is armed */
   unsigned retry_delay_ms = 0;
   size_t current = 0;       /* index in uris of the endpoint in use */
   size_t fail_streak = 0;   /* consecutive failed POSTs */
@@ -75,7 +76,8 @@ struct NchanPublisher::Impl {
   explicit Impl(PublisherConfig c)
       : cfg(std::move(c)), queue(PublishQueue<Item>::Limits{cfg.buffer_bytes, int64_t{cfg.buffer_time_ms} * 1000}) {}
 
-  void run(std::promise<void> &started);
+  bool setup();
+  void teardown();
   void enqueue(Item item);
   void pump();
   void sent(GAsyncResult *res);
@@ -136,73 +138,52 @@ std::unique_ptr<NchanPublisher> NchanPublisher::start(PublisherConfig config, St
   impl->urls = std::move(urls);
   impl->stats.url = impl->urls[0];
   impl->on_state = std::move(on_state);
-  impl->context = g_main_context_new();
-  impl->loop = g_main_loop_new(impl->context, FALSE);
-  std::promise<void> started;
-  auto fut = started.get_future();
-  impl->thread = std::thread([impl, &started] { impl->run(started); });
-  fut.wait();
+  GMainContext *ctx = impl->thread.context();
+  impl->wake = LoopSource::wake_source(ctx, [impl] { impl->pump(); });
+  impl->retry = LoopSource::wake_source(ctx, [impl] {
+    impl->retry_pending = false;
+    impl->pump();
+  });
+  if (!impl->thread.start(
+          "ssesink-publish", [impl](GError **) { return impl->setup(); }, [impl] { impl->teardown(); }, error))
+    return nullptr;
   return p;
 }
 
 NchanPublisher::~NchanPublisher() {
-  g_main_context_invoke_full(
-      impl_->context, G_PRIORITY_HIGH,
-      [](gpointer data) -> gboolean {
-        g_main_loop_quit(static_cast<GMainLoop *>(data));
-        return G_SOURCE_REMOVE;
-      },
-      impl_->loop, nullptr);
-  impl_->thread.join();
-  g_main_loop_unref(impl_->loop);
-  g_main_context_unref(impl_->context);
+  impl_->thread.stop();
+  impl_->wake.destroy();
+  impl_->retry.destroy();
   for (GUri *uri : impl_->uris)
     g_uri_unref(uri);
 }
 
-void NchanPublisher::Impl::run(std::promise<void> &started) {
-  g_main_context_push_thread_default(context);
+/* Publisher thread, before its loop runs. */
+bool NchanPublisher::Impl::setup() {
   const guint timeout_s = std::max(1u, (cfg.timeout_ms + 999) / 1000);
   session = soup_session_new_with_options("timeout", timeout_s, "idle-timeout", 60u, "user-agent", "ssesink/" VERSION,
                                           nullptr);
   cancellable = g_cancellable_new();
-
-  static GSourceFuncs wake_funcs = {nullptr,
-                                    nullptr,
-                                    [](GSource *source, GSourceFunc, gpointer data) -> gboolean {
-                                      g_source_set_ready_time(source, -1);
-                                      static_cast<Impl *>(data)->pump();
-                                      return G_SOURCE_CONTINUE;
-                                    },
-                                    nullptr,
-                                    nullptr,
-                                    nullptr};
-  wake = g_source_new(&wake_funcs, sizeof(GSource));
-  g_source_set_callback(wake, nullptr, this, nullptr);
-  g_source_attach(wake, context);
-  started.set_value();
-
-  g_main_loop_run(loop);
-
-  /* Stopping: end the POST in flight (its callback still runs), then drop
-   * the session and its connection on this thread. */
-  g_cancellable_cancel(cancellable);
-  while (message)
-    g_main_context_iteration(context, TRUE);
-  if (retry) {
-    g_source_destroy(retry);
-    g_source_unref(retry);
-  }
-  g_source_destroy(wake);
-  g_source_unref(wake);
-  g_object_unref(cancellable);
-  g_object_unref(session);
-  while (g_main_context_pending(context))
-    g_main_context_iteration(context, FALSE);
-  g_main_context_pop_thread_default(context);
+  return true;
 }
 
-void NchanPublisher::publish(const EventPtr &event) {
+/* Publisher thread, once its loop quit: end the POST in flight (its
+ * callback still runs), then drop the session and its connection here. */
+void NchanPublisher::Impl::teardown() {
+  g_cancellable_cancel(cancellable);
+  while (message)
+    g_main_context_iteration(thread.context(), TRUE);
+  retry.wake_at(-1);
+  g_object_unref(cancellable);
+  g_object_unref(session);
+}
+
+void NchanPublisher::publish(std::vector<EventPtr> events) {
+  for (const EventPtr &ev : events)
+    publish_one(ev);
+}
+
+void NchanPublisher::publish_one(const EventPtr &event) {
   Item item;
   switch (event->kind) {
     case Event::Kind::kMedia: item.media = true; break;
@@ -236,7 +217,7 @@ void NchanPublisher::announce() {
   if (d.caps.empty())
     return; /* as the server does: every stream event has the caps */
   const std::string json = d.json(impl_->cfg.epoch, impl_->cfg.path);
-  publish(std::make_shared<const Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json)));
+  publish_one(make_stream_event(json));
 }
 
 void NchanPublisher::Impl::enqueue(Item item) {
@@ -247,7 +228,7 @@ void NchanPublisher::Impl::enqueue(Item item) {
   }
   if (dropped)
     GST_DEBUG_OBJECT(cfg.log_object, "publisher: dropped %" G_GUINT64_FORMAT " events over the buffer limits", dropped);
-  g_source_set_ready_time(wake, 0);
+  wake.wake();
 }
 
 bool NchanPublisher::drain(unsigned timeout_ms) {
@@ -267,17 +248,13 @@ PublisherStats NchanPublisher::stats() const {
 }
 
 GMainContext *NchanPublisher::context() const {
-  return impl_->context;
-}
-
-void NchanPublisher::sync() {
-  run_on(impl_->context, [] {});
+  return impl_->thread.context();
 }
 
 /* Publisher thread: sends the oldest queued message unless one is in flight
  * or a retry is pending. */
 void NchanPublisher::Impl::pump() {
-  if (message || retry)
+  if (message || retry_pending)
     return;
   {
     std::lock_guard<std::mutex> lock(mutex);
@@ -396,18 +373,8 @@ void NchanPublisher::Impl::failed(const std::string &why, bool retry_it) {
   }
   GST_DEBUG_OBJECT(cfg.log_object, "publisher: %s failed (%s); trying %s in %u ms", failed_url.c_str(), why.c_str(),
                    urls[current].c_str(), delay_ms);
-  retry = g_timeout_source_new(delay_ms);
-  g_source_set_callback(
-      retry,
-      [](gpointer data) -> gboolean {
-        auto *self = static_cast<Impl *>(data);
-        g_source_unref(self->retry);
-        self->retry = nullptr;
-        self->pump();
-        return G_SOURCE_REMOVE;
-      },
-      this, nullptr);
-  g_source_attach(retry, context);
+  retry_pending = true;
+  retry.wake_at(g_get_monotonic_time() + gint64{delay_ms} * 1000);
 }
 
 void NchanPublisher::Impl::set_state(bool up, const std::string &detail) {

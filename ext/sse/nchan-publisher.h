@@ -2,10 +2,12 @@
  * endpoint that takes one message per POST), so a cluster of nginx nodes
  * sharing Redis can serve the viewers. See docs/scaling.md.
  *
- * Threads: the publisher has its own thread and GMainContext, which own the
- * SoupSession and its persistent connection. The streaming thread calls
- * publish(): it queues under a short lock and wakes that thread; it never
- * waits for the network. One POST is in flight at a time, in event order.
+ * Threads: the publisher has its own LoopThread (loop-thread.h), which owns
+ * the SoupSession and its persistent connection. The element's chunk pump
+ * calls the EventSink methods (on the streaming thread, or on this thread
+ * for an idle flush): they queue under a short lock and wake the publisher
+ * thread; they never wait for the network. One POST is in flight at a time,
+ * in event order.
  *
  * When the endpoint is slow or down, events wait in a PublishQueue bounded
  * in bytes and age (older ones are dropped up to the next key event), and
@@ -19,9 +21,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "defaults.h"
-#include "sse-server.h"
+#include "event.h"
 
 namespace gstsse {
 
@@ -53,7 +56,7 @@ struct PublisherStats {
   std::string last_error;    /* "<url>: <reason>" of the last failure */
 };
 
-class NchanPublisher {
+class NchanPublisher : public EventSink {
  public:
   /* Called on the publisher thread when publishing starts to work (@up) or
    * to fail (!@up, @detail says why); once per change. */
@@ -65,35 +68,32 @@ class NchanPublisher {
   static std::unique_ptr<NchanPublisher> start(PublisherConfig config, StateFn on_state, GError **error);
 
   /* Stops at once: what is still queued is dropped; drain() first to wait. */
-  ~NchanPublisher();
+  ~NchanPublisher() override;
   NchanPublisher(const NchanPublisher &) = delete;
   NchanPublisher &operator=(const NchanPublisher &) = delete;
 
-  /* Streaming thread. Media events are published as the JSON of their data
-   * field, unnamed; kStream as event `stream`, kEos as event `eos`; other
-   * kinds are ignored. */
-  void publish(const EventPtr &event);
-  /* Streaming thread (or the holder of the element's chunk lock): publishes
-   * a `stream` event when what it says changes: @caps, or @fields, more
-   * members of its JSON (StreamInfo::json_fields(), stream-info.h). None is
-   * published before caps are known. */
-  void set_caps(const std::string &caps);
-  void set_stream_info(const std::string &fields);
+  /* EventSink. Media events are published as the JSON of their data field,
+   * unnamed; kStream as event `stream`, kEos as event `eos`; other kinds are
+   * ignored. set_caps()/set_stream_info() publish a `stream` event when what
+   * it says changes; none is published before caps are known. */
+  void publish(std::vector<EventPtr> events) override;
+  void set_caps(const std::string &caps) override;
+  void set_stream_info(const std::string &fields) override;
 
   /* Waits up to @timeout_ms until everything queued has been accepted, or
    * until a POST fails. Returns true if the queue is empty. */
   bool drain(unsigned timeout_ms);
 
   PublisherStats stats() const;
+  /* The publisher thread's context: the chunk pump's idle flush may run
+   * there (publish-only). */
   GMainContext *context() const;
-  /* Returns once whatever the publisher thread is running has returned:
-   * after destroying a source attached to context(), its callback is done. */
-  void sync();
 
   struct Impl;
 
  private:
   NchanPublisher() = default;
+  void publish_one(const EventPtr &event);
   void announce();
   std::unique_ptr<Impl> impl_;
 };
