@@ -221,30 +221,31 @@ export class AudioPath {
   }
 }
 
-/** The samples of an AudioData in an AudioBuffer of the context (f32 planar, whatever the decoder gave). */
+/**
+ * The samples of an AudioData in an AudioBuffer of the context. They are
+ * read as interleaved f32, which every engine here converts to from what
+ * its decoder gives (f32-planar in Chromium and WebKitGTK): WebKitGTK 2.50's
+ * page crashes on a copyTo() in the AudioData's own format, not on one that
+ * converts. Engines that cannot convert get plane by plane as f32-planar.
+ */
 export function toAudioBuffer(ctx, data) {
   const frames = data.numberOfFrames;
   const channels = data.numberOfChannels;
   const buffer = ctx.createBuffer(channels, frames, data.sampleRate);
   const plane = new Float32Array(frames);
-  if (data.format === 'f32-planar') {
-    for (let c = 0; c < channels; c++) {
-      data.copyTo(plane, { planeIndex: c });
-      buffer.copyToChannel(plane, c);
-    }
-    return buffer;
+  let all = null;
+  try {
+    all = new Float32Array(frames * channels);
+    data.copyTo(all, { planeIndex: 0, format: 'f32' });
+  } catch {
+    all = null;
   }
-  if (data.format === 'f32') { // interleaved
-    const all = new Float32Array(frames * channels);
-    data.copyTo(all, { planeIndex: 0 });
-    for (let c = 0; c < channels; c++) {
+  for (let c = 0; c < channels; c++) {
+    if (all) {
       for (let i = 0; i < frames; i++) plane[i] = all[i * channels + c];
-      buffer.copyToChannel(plane, c);
+    } else {
+      data.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
     }
-    return buffer;
-  }
-  for (let c = 0; c < channels; c++) { // let the engine convert (s16, s32, ...)
-    data.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
     buffer.copyToChannel(plane, c);
   }
   return buffer;

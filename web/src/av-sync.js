@@ -164,15 +164,18 @@ export class AvClock {
  * The AudioContext time being heard at the speaker at wall time `wallNow`:
  * currentTime minus outputLatency (baseLatency where outputLatency is
  * missing or 0), and from getOutputTimestamp() ({contextTime,
- * performanceTime}, both non-zero) where the engine gives one: the earlier
- * of the two, since an engine may leave the output latency out of either.
+ * performanceTime}) where the engine gives a plausible one (non-zero, not
+ * ahead of currentTime, taken within the last second: WebKitGTK 2.50's
+ * performanceTime is seconds in the future, on another time origin): the
+ * earlier of the two, since an engine may leave the output latency out of either.
  */
 export function heardContextTime({ currentTime, outputLatency, baseLatency, outputTimestamp }, wallNow) {
   const latency = Number.isFinite(outputLatency) && outputLatency > 0 ? outputLatency
     : Number.isFinite(baseLatency) ? baseLatency : 0;
   let heard = currentTime - latency;
   const ts = outputTimestamp;
-  if (ts && ts.contextTime > 0 && ts.performanceTime > 0) {
+  if (ts && ts.contextTime > 0 && ts.contextTime <= currentTime && ts.performanceTime > 0 &&
+      ts.performanceTime <= wallNow + 1 && ts.performanceTime >= wallNow - 1000) {
     heard = Math.min(heard, ts.contextTime + (wallNow - ts.performanceTime) / 1000);
   }
   return heard;

@@ -121,6 +121,9 @@ test('heard context time: output latency, getOutputTimestamp, the earlier of the
   const ts = { contextTime: 9.9, performanceTime: 1000 };
   assert.ok(Math.abs(heardContextTime({ currentTime: 10, outputLatency: 0.01, outputTimestamp: ts }, 1020) - 9.92) < 1e-9);
   assert.ok(Math.abs(heardContextTime({ currentTime: 10, outputLatency: 0.2, outputTimestamp: ts }, 1020) - 9.8) < 1e-9);
+  // Implausible ones are ignored: in the future (WebKitGTK), ahead of currentTime, zeros (not started).
+  assert.equal(heardContextTime({ currentTime: 3.4, outputTimestamp: { contextTime: 3.41, performanceTime: 7589 } }, 4179), 3.4);
+  assert.equal(heardContextTime({ currentTime: 3, outputTimestamp: { contextTime: 3.2, performanceTime: 4170 } }, 4179), 3);
   // Zeros (not started): ignored.
   assert.equal(heardContextTime({ currentTime: 10, outputTimestamp: { contextTime: 0, performanceTime: 0 } }, 5), 10);
 });
