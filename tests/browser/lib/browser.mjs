@@ -19,10 +19,14 @@ if (!ENGINES.includes(ENGINE)) throw new Error(`SSE_BROWSER=${ENGINE}: expected 
 
 /**
  * Starts the engine with a fresh profile. `ignoreHTTPSErrors` accepts the
- * self-signed certificates tests make.
+ * self-signed certificates tests make. `hosts`: names the engine resolves
+ * to 127.0.0.1 (and no other address), for pages on a non-loopback origin:
+ * Chromium's --host-resolver-rules, Firefox's network.dns.localDomains,
+ * WebKitGTK through a loopback proxy (lib/host-proxy.mjs).
  */
-export async function launch({ engine = ENGINE, ignoreHTTPSErrors = false } = {}) {
-  if (engine === 'firefox') return (await import('./engine-firefox.mjs')).launchFirefox({ ignoreHTTPSErrors });
-  if (engine === 'webkit') return (await import('./engine-webkit.mjs')).launchWebKit({ ignoreHTTPSErrors });
-  return (await import('./engine-chromium.mjs')).launchChromium({ ignoreHTTPSErrors });
+export async function launch({ engine = ENGINE, ignoreHTTPSErrors = false, hosts = [] } = {}) {
+  const options = { ignoreHTTPSErrors, hosts };
+  if (engine === 'firefox') return (await import('./engine-firefox.mjs')).launchFirefox(options);
+  if (engine === 'webkit') return (await import('./engine-webkit.mjs')).launchWebKit(options);
+  return (await import('./engine-chromium.mjs')).launchChromium(options);
 }

@@ -14,12 +14,14 @@ const ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export async function launchChromium({ ignoreHTTPSErrors = false } = {}) {
+export async function launchChromium({ ignoreHTTPSErrors = false, hosts = [] } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gst-sse-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: hosts.length
+      ? [...ARGS, `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`]
+      : ARGS,
     viewport: { width: 960, height: 600 },
     ignoreHTTPSErrors,
   });

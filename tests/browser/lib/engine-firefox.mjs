@@ -15,7 +15,7 @@ const PREFS = {
   'app.update.enabled': false,
 };
 
-export async function launchFirefox({ ignoreHTTPSErrors = false } = {}) {
+export async function launchFirefox({ ignoreHTTPSErrors = false, hosts = [] } = {}) {
   if (!fs.existsSync(FIREFOX)) throw new Error(`${FIREFOX} is missing: install firefox-esr (or set FIREFOX)`);
   const browser = await puppeteer.launch({
     browser: 'firefox',
@@ -24,7 +24,11 @@ export async function launchFirefox({ ignoreHTTPSErrors = false } = {}) {
     headless: true,
     acceptInsecureCerts: ignoreHTTPSErrors,
     defaultViewport: { width: 960, height: 600 },
-    extraPrefsFirefox: PREFS,
+    // localDomains: these names resolve as localhost does; IPv4 only,
+    // as the test servers listen on 127.0.0.1.
+    extraPrefsFirefox: hosts.length
+      ? { ...PREFS, 'network.dns.localDomains': hosts.join(','), 'network.dns.disableIPv6': true }
+      : PREFS,
   });
   const page = (await browser.pages())[0] ?? await browser.newPage();
   return pageDriver('firefox', page, () => browser.close().catch(() => {}));

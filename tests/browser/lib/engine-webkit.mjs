@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { engineHooks } from './engine-common.mjs';
+import { startHostProxy } from './host-proxy.mjs';
 
 export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER ?? '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -15,7 +16,7 @@ const COMMAND_TIMEOUT_MS = 60000;
 // The web element reference key of the W3C spec.
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
-export async function launchWebKit({ ignoreHTTPSErrors = false } = {}) {
+export async function launchWebKit({ ignoreHTTPSErrors = false, hosts = [] } = {}) {
   for (const file of [WEBKIT_DRIVER, MINIBROWSER]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: install webkit2gtk-driver (WEBKIT_DRIVER, MINIBROWSER)`);
   }
@@ -28,6 +29,10 @@ export async function launchWebKit({ ignoreHTTPSErrors = false } = {}) {
     children.length = 0;
   };
   process.on('exit', stopAll);
+  // WebKitGTK has no host resolver rules: names in `hosts` go through a
+  // proxy on loopback that connects them to 127.0.0.1 (and refuses others).
+  const hostProxy = hosts.length ? await startHostProxy(hosts) : null;
+  const stopProxy = () => hostProxy?.close();
   try {
     const display = await startXvfb(children);
     const port = await freePort();
@@ -45,6 +50,7 @@ export async function launchWebKit({ ignoreHTTPSErrors = false } = {}) {
       capabilities: {
         alwaysMatch: {
           acceptInsecureCerts: ignoreHTTPSErrors,
+          ...(hostProxy ? { proxy: { proxyType: 'manual', httpProxy: `127.0.0.1:${hostProxy.port}` } } : {}),
           'webkitgtk:browserOptions': {
             binary: MINIBROWSER,
             args: ['--automation', '--autoplay-policy=allow', '--enable-mediasource=true',
@@ -89,10 +95,12 @@ export async function launchWebKit({ ignoreHTTPSErrors = false } = {}) {
       async close() {
         await wd('DELETE', '').catch(() => {});
         stopAll();
+        await stopProxy();
       },
     });
   } catch (e) {
     stopAll();
+    await stopProxy();
     throw e;
   }
 }
