@@ -1,52 +1,60 @@
-// Test fixtures: MPEG-TS files made by GStreamer at test time (nothing binary
-// is committed; needs x264enc, x265enc, voaacenc, mpegtsmux). Each fixture is generated once per process into a temp dir.
+// Test fixtures: the MPEG-TS files of tests/fixtures/pipelines.txt, which the
+// build makes once (tests/fixtures/meson.build, into build/tests/fixtures)
+// and the C++ unit tests read too; nothing binary is committed. Read from
+// SSE_FIXTURES_DIR when set, else from the repository's build/. A fixture not
+// built there (no build yet, or tests disabled) is made here with the same
+// pipeline into a temp dir, once per process (needs gst-launch-1.0 with
+// x264enc, x265enc, voaacenc, mpegtsmux).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gst-sse-web-fixtures-'));
-process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const builtDir = process.env.SSE_FIXTURES_DIR || path.join(root, 'build', 'tests', 'fixtures');
 
-const PIPELINES = {
-  // 60 frames 320x240, IDR every 30, one slice per frame, no B-frames.
-  video: 'videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 ' +
-    '! timeoverlay ! x264enc tune=zerolatency key-int-max=30 ! mpegtsmux ! filesink location=OUT',
-  // Constrained Baseline, with B-frame-free default GOP.
-  baseline: 'videotestsrc num-buffers=10 ! video/x-raw,width=176,height=144 ' +
-    '! x264enc tune=zerolatency ! video/x-h264,profile=constrained-baseline ! mpegtsmux ! filesink location=OUT',
-  // 1080p noise at a tiny quantizer: IDR frames bigger than 64 KiB, so their
-  // PES_packet_length is 0 and the end of each PES must be found otherwise.
-  large: 'videotestsrc num-buffers=4 pattern=snow ! video/x-raw,width=1920,height=1080 ' +
-    '! x264enc tune=zerolatency pass=quant quantizer=8 key-int-max=2 ! mpegtsmux ! filesink location=OUT',
-  // 8-bit 4:2:0 video (High profile) with B-frames, plus AAC audio.
-  av: 'videotestsrc num-buffers=60 ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ' +
-    '! x264enc key-int-max=30 bframes=2 ! mpegtsmux name=mux ! filesink location=OUT ' +
-    'audiotestsrc num-buffers=90 ! voaacenc ! aacparse ! mux.',
-  // The profiles browsers differ on: x264enc follows the raw format.
-  h264_444: 'videotestsrc num-buffers=2 ! video/x-raw,format=Y444,width=320,height=240 ' +
-    '! x264enc tune=zerolatency ! mpegtsmux ! filesink location=OUT',
-  h264_422_10: 'videotestsrc num-buffers=2 ! video/x-raw,format=I422_10LE,width=320,height=240 ' +
-    '! x264enc tune=zerolatency ! mpegtsmux ! filesink location=OUT',
-  // H.265 (x265enc): Main, Main 10 and Range Extensions 4:4:4; 30 frames with
-  // an IRAP picture every 10.
-  h265: 'videotestsrc num-buffers=30 ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ' +
-    '! x265enc tune=zerolatency key-int-max=10 ! h265parse ! mpegtsmux ! filesink location=OUT',
-  h265_10: 'videotestsrc num-buffers=2 ! video/x-raw,format=I420_10LE,width=352,height=288 ' +
-    '! x265enc tune=zerolatency ! h265parse ! mpegtsmux ! filesink location=OUT',
-  h265_444: 'videotestsrc num-buffers=2 ! video/x-raw,format=Y444,width=320,height=180 ' +
-    '! x265enc tune=zerolatency ! h265parse ! mpegtsmux ! filesink location=OUT',
-};
+/** name -> gst-launch-1.0 description, as tests/fixtures/meson.build reads the list. */
+function readPipelines() {
+  const pipelines = {};
+  let name = null;
+  for (const line of fs.readFileSync(path.join(root, 'tests', 'fixtures', 'pipelines.txt'), 'utf8').split('\n')) {
+    if (name && /^[ \t]/.test(line)) {
+      pipelines[name] += ` ${line.trim()}`;
+    } else if (line.trim() === '' || line.startsWith('#')) {
+      name = null;
+    } else {
+      const m = /^(\S+):\s+(.*)$/.exec(line.trim());
+      if (!m) throw new Error(`tests/fixtures/pipelines.txt: not "NAME: ...": ${line}`);
+      [, name] = m;
+      pipelines[name] = m[2];
+    }
+  }
+  return pipelines;
+}
+
+let tmp = null;
+function makeFixture(name) {
+  const pipeline = readPipelines()[name];
+  if (!pipeline) throw new Error(`no fixture ${name} in tests/fixtures/pipelines.txt`);
+  if (!tmp) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gst-sse-web-fixtures-'));
+    process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+  }
+  const out = path.join(tmp, `${name}.ts`);
+  const args = pipeline.replace('location=OUT', `location=${out}`).split(/\s+/);
+  execFileSync('gst-launch-1.0', ['-q', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
+}
 
 const cache = new Map();
 
-/** Returns the bytes of a named fixture, generating it on first use. */
+/** Returns the bytes of a named fixture: the built file, or one made now. */
 export function fixture(name) {
   if (!cache.has(name)) {
-    const out = path.join(dir, `${name}.ts`);
-    const args = PIPELINES[name].replace('OUT', out).split(/\s+/);
-    execFileSync('gst-launch-1.0', ['-q', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    cache.set(name, new Uint8Array(fs.readFileSync(out)));
+    const built = path.join(builtDir, `${name}.ts`);
+    const file = fs.existsSync(built) ? built : makeFixture(name);
+    cache.set(name, new Uint8Array(fs.readFileSync(file)));
   }
   return cache.get(name);
 }

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "encoded-ts.h"
 #include "sse-client.h"
 #include "test-helpers.h"
+#include "ts-fixtures.h"
 
 namespace {
 
@@ -309,12 +309,7 @@ GST_END_TEST;
 GST_START_TEST(test_change_resends_stream_event) {
   /* 4:2:0, then 4:4:4, then both again, through one ssesink: a stream event
    * at each change, before the key chunk; one warning in all. */
-  auto part = [](const char *format) {
-    return encode_ts(
-        std::string("videotestsrc num-buffers=20 ! video/x-raw,width=320,height=240,framerate=30/1,format=") + format +
-        " ! x264enc key-int-max=5 ! mpegtsmux ! appsink name=out sync=false");
-  };
-  const auto a = part("I420"), b = part("Y444");
+  const auto a = ts_fixture("h264_gop5_240p"), b = ts_fixture("h264_444_gop5_240p");
   Pipe p(
       "appsrc name=src format=bytes caps=\"video/mpegts,systemstream=(boolean)true,packetsize=(int)188\" ! "
       "ssesink name=sink port=0");

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "encoded-ts.h"
 #include "sse-client.h"
 #include "test-helpers.h"
+#include "ts-fixtures.h"
 
 GST_START_TEST(test_headers_and_protocol) {
   Pipe p = Pipe::video();
@@ -332,9 +332,7 @@ GST_END_TEST;
 /* TS that is not aligned to packets, carries no buffer flags and has junk
  * in it, as from tcpclientsrc: resynchronised, keyframes found in the TS. */
 GST_START_TEST(test_unaligned_damaged_input) {
-  const std::vector<uint8_t> ts = encode_ts(
-      "videotestsrc num-buffers=90 pattern=ball ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-      "x264enc speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! appsink name=out sync=false");
+  const std::vector<uint8_t> ts = ts_fixture("ball");
   fail_unless(ts.size() > 188 * 100);
 
   Pipe p(

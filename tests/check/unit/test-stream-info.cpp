@@ -1,9 +1,9 @@
 /* Unit tests for video-sps and stream-info: SPS byte fixtures checked by
- * hand, streams made at test time by x264enc / x265enc / voaacenc and
- * mpegtsmux (compared with what ffprobe says of the same bytes), the JSON
- * of the stream event, and damaged input. */
+ * hand, streams of x264enc / x265enc / voaacenc and mpegtsmux (the TS
+ * fixtures made at build time from tests/fixtures/pipelines.txt, compared
+ * with what ffprobe says of the same bytes), the JSON of the stream event,
+ * and damaged input. */
 #include <glib/gstdio.h>
-#include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
 #include <json-glib/json-glib.h>
 
@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "encoded-ts.h"
 #include "event-encoder.h"
 #include "stream-info.h"
 #include "ts-chunker.h"
+#include "ts-fixtures.h"
 
 using namespace gstsse;
 
@@ -63,43 +63,6 @@ VideoSps h265(const char *hex) {
   fail_unless(parse_h265_sps(b.data(), b.size(), &s), "SPS %s", hex);
   return s;
 }
-
-/* The TS of @desc from a gst-launch-1.0 process writing it to a file:
- * for x265enc, whose library keeps allocations LeakSanitizer would report
- * in this process. */
-std::vector<uint8_t> make_ts_in_child(const std::string &desc) {
-  gchar *path = nullptr;
-  const int fd = g_file_open_tmp("stream-info-XXXXXX.ts", &path, nullptr);
-  fail_unless(fd >= 0);
-  close(fd);
-  gchar **argv = nullptr;
-  const std::string cmd = "gst-launch-1.0 -q " + desc + " ! filesink location=" + path;
-  fail_unless(g_shell_parse_argv(cmd.c_str(), nullptr, &argv, nullptr));
-  gint status = 0;
-  gchar *err = nullptr;
-  fail_unless(
-      g_spawn_sync(nullptr, argv, nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, nullptr, &err, &status, nullptr));
-  g_strfreev(argv);
-  fail_unless(g_spawn_check_wait_status(status, nullptr), "%s: %s", cmd.c_str(), err);
-  g_free(err);
-  gchar *data = nullptr;
-  gsize len = 0;
-  fail_unless(g_file_get_contents(path, &data, &len, nullptr));
-  std::vector<uint8_t> ts(data, data + len);
-  g_free(data);
-  g_unlink(path);
-  g_free(path);
-  fail_unless(!ts.empty(), "%s: no output", cmd.c_str());
-  return ts;
-}
-
-std::string video_ts(const char *format, const char *encoder, const char *extra = "") {
-  return std::string("videotestsrc num-buffers=40 ! video/x-raw,width=640,height=360,framerate=30/1,format=") + format +
-         " ! " + encoder + " ! mpegtsmux name=mux ! appsink name=out sync=false " + extra;
-}
-
-const char *kAudio =
-    " audiotestsrc num-buffers=20 ! audioconvert ! audio/x-raw,rate=48000,channels=2 ! voaacenc ! aacparse ! mux.";
 
 /* Chunks @ts as ssesink does and feeds every chunk to a probe; returns how
  * often it said "changed". */
@@ -392,8 +355,8 @@ GST_END_TEST;
 
 /* A stream made at test time: what the probe finds matches what ffprobe
  * says of the same bytes. */
-static void check_h264_stream(const char *format, const char *profile, const char *codecs_prefix, bool safe) {
-  const auto ts = encode_ts(video_ts(format, "x264enc key-int-max=15"));
+static void check_h264_stream(const char *fixture, const char *profile, const char *codecs_prefix, bool safe) {
+  const auto ts = ts_fixture(fixture);
   StreamProbe probe;
   const int changes = probe_all(ts, probe);
   fail_unless_equals_int(changes, 1); /* at the first key chunk, then never again */
@@ -412,22 +375,33 @@ static void check_h264_stream(const char *format, const char *profile, const cha
 }
 
 GST_START_TEST(test_probe_x264) {
-  check_h264_stream("I420", "High", "avc1.6400", true);
-  check_h264_stream("Y444", "High 4:4:4 Predictive", "avc1.F400", false);
-  check_h264_stream("Y42B", "High 4:2:2", "avc1.7A00", false);
-  check_h264_stream("I420_10LE", "High 10", "avc1.6E00", false);
+  check_h264_stream("h264_360p", "High", "avc1.6400", true);
+  check_h264_stream("h264_444_360p", "High 4:4:4 Predictive", "avc1.F400", false);
+  check_h264_stream("h264_422_360p", "High 4:2:2", "avc1.7A00", false);
+  check_h264_stream("h264_10_360p", "High 10", "avc1.6E00", false);
+
+  /* The player's 1080p fixture: 1080 is not a multiple of 16, so the SPS
+   * crops the coded 1088 lines. */
+  const auto large = ts_fixture("large");
+  StreamProbe probe;
+  probe_all(large, probe);
+  const VideoInfo &v = probe.info().video;
+  check_str(v.codec.c_str(), "h264");
+  fail_unless_equals_int(v.sps.width, 1920);
+  fail_unless_equals_int(v.sps.height, 1080);
+  check_str(ffprobe_video(large).c_str(), (v.sps.profile + "|" + pix_fmt_of(v)).c_str());
 }
 GST_END_TEST;
 
 GST_START_TEST(test_probe_x264_baseline_interlaced) {
-  auto ts = encode_ts(video_ts("I420", "x264enc speed-preset=ultrafast tune=zerolatency"));
+  auto ts = ts_fixture("h264_baseline_360p");
   StreamProbe probe;
   probe_all(ts, probe);
   check_str(probe.info().video.sps.profile.c_str(), "Constrained Baseline");
   fail_unless(probe.info().video.sps.codecs.rfind("avc1.42C0", 0) == 0, "%s", probe.info().video.sps.codecs.c_str());
   fail_unless(probe.info().video.browser_safe());
 
-  ts = encode_ts(video_ts("I420,interlace-mode=interleaved", "x264enc"));
+  ts = ts_fixture("h264_interlaced_360p");
   StreamProbe p2;
   probe_all(ts, p2);
   fail_unless(p2.info().video.sps.interlaced);
@@ -437,12 +411,7 @@ GST_START_TEST(test_probe_x264_baseline_interlaced) {
 GST_END_TEST;
 
 GST_START_TEST(test_probe_x265) {
-  auto x265 = [](const char *format) {
-    return make_ts_in_child(std::string("videotestsrc num-buffers=40 ! "
-                                        "video/x-raw,width=640,height=360,framerate=30/1,format=") +
-                            format + " ! x265enc key-int-max=15 ! mpegtsmux");
-  };
-  auto ts = x265("I420");
+  auto ts = ts_fixture("h265_360p");
   StreamProbe probe;
   /* At the first key chunk; then at the second, which has no VPS/SPS/PPS
    * (test_probe_parameter_sets). */
@@ -456,7 +425,7 @@ GST_START_TEST(test_probe_x265) {
   fail_unless(v.browser_safe());
   check_str(ffprobe_video(ts).c_str(), "Main|yuv420p");
 
-  ts = x265("Y444");
+  ts = ts_fixture("h265_444_360p");
   StreamProbe p2;
   probe_all(ts, p2);
   check_str(p2.info().video.sps.profile.c_str(), "Main 4:4:4");
@@ -518,10 +487,9 @@ std::string missing_sets(const std::vector<TsChunk> &chunks, int expect_changes,
 }  // namespace
 
 GST_START_TEST(test_probe_parameter_sets) {
-  const std::string raw = "videotestsrc num-buffers=40 ! video/x-raw,width=320,height=240,framerate=30/1,format=I420";
   StreamInfo info;
   /* x265enc writes VPS/SPS/PPS before the first frame only. */
-  auto chunks = chunks_of(make_ts_in_child(raw + " ! x265enc key-int-max=10 ! mpegtsmux"));
+  auto chunks = chunks_of(ts_fixture("h265_once_240p"));
   check_str(missing_sets(chunks, 2, &info), "VPS/SPS/PPS");
   fail_unless(info.video.have_sps);
   check_str(info.parameter_sets_warning(),
@@ -539,7 +507,7 @@ GST_START_TEST(test_probe_parameter_sets) {
   }
   /* h265parse config-interval=-1 puts them in front of every IRAP frame;
    * with only the later PPS (NAL type 34) made filler (38): "PPS". */
-  chunks = chunks_of(make_ts_in_child(raw + " ! x265enc key-int-max=10 ! h265parse config-interval=-1 ! mpegtsmux"));
+  chunks = chunks_of(ts_fixture("h265_parsed_240p"));
   check_str(missing_sets(chunks, 1), "");
   drop_from_later_keys(chunks, 34 << 1, 38 << 1);
   check_str(missing_sets(chunks, 2), "PPS");
@@ -547,7 +515,7 @@ GST_START_TEST(test_probe_parameter_sets) {
   /* x264enc repeats SPS/PPS at every IDR by itself. The same stream with
    * the later ones made filler (NAL type 12), as an encoder or camera that
    * sends them once writes it: flagged, and the fix is h264parse. */
-  chunks = chunks_of(encode_ts(raw + " ! x264enc key-int-max=10 ! mpegtsmux ! appsink name=out"));
+  chunks = chunks_of(ts_fixture("h264_240p"));
   check_str(missing_sets(chunks, 1), "");
   drop_from_later_keys(chunks, 0x67, 0x6c);
   drop_from_later_keys(chunks, 0x68, 0x6c);
@@ -573,8 +541,7 @@ GST_START_TEST(test_probe_parameter_sets) {
 
   /* Told not to repeat them, x264enc writes none in band at all: no SPS
    * for the stream event, and the warning does not speak of a first one. */
-  chunks = chunks_of(encode_ts(raw + " ! x264enc key-int-max=10 option-string=repeat-headers=0 ! mpegtsmux ! "
-                                     "appsink name=out"));
+  chunks = chunks_of(ts_fixture("h264_no_headers_240p"));
   check_str(missing_sets(chunks, 2, &info), "SPS/PPS");
   fail_if(info.video.have_sps);
   check_str(info.parameter_sets_warning(),
@@ -584,7 +551,7 @@ GST_START_TEST(test_probe_parameter_sets) {
 GST_END_TEST;
 
 GST_START_TEST(test_probe_aac) {
-  const auto ts = encode_ts(video_ts("I420", "x264enc key-int-max=15", kAudio));
+  const auto ts = ts_fixture("h264_aac_360p");
   StreamProbe probe;
   const int changes = probe_all(ts, probe);
   fail_unless(changes >= 1 && changes <= 2, "%d changes", changes); /* audio may be found after the video */
@@ -596,9 +563,21 @@ GST_START_TEST(test_probe_aac) {
   fail_unless(info.codecs().rfind("avc1.6400", 0) == 0 && info.codecs().find(",mp4a.40.2") != std::string::npos, "%s",
               info.codecs().c_str());
 
+  /* The player's audio fixture: B-frames, and 44.1 kHz mono AAC. */
+  const auto av = ts_fixture("av");
+  StreamProbe p1;
+  probe_all(av, p1);
+  check_str(p1.info().audio.codecs.c_str(), "mp4a.40.2");
+  fail_unless_equals_int(p1.info().audio.sample_rate, 44100);
+  fail_unless_equals_int(p1.info().audio.channels, 1);
+  check_str(p1.info().video.sps.profile.c_str(), "High");
+  check_str(ffprobe_video(av).c_str(), "High|yuv420p");
+  fail_unless(
+      p1.info().codecs().rfind("avc1.6400", 0) == 0 && p1.info().codecs().find(",mp4a.40.2") != std::string::npos, "%s",
+      p1.info().codecs().c_str());
+
   /* Audio only: every chunk is key; found once. */
-  const auto audio =
-      encode_ts(std::string("audiotestsrc num-buffers=20 ! voaacenc ! aacparse ! mpegtsmux ! appsink name=out"));
+  const auto audio = ts_fixture("aac");
   StreamProbe p2;
   fail_unless_equals_int(probe_all(audio, p2), 1);
   fail_unless(p2.info().video.codec.empty());
@@ -609,8 +588,8 @@ GST_END_TEST;
 
 GST_START_TEST(test_probe_change) {
   /* A High stream, then a 4:4:4 one with a new SPS: changed again. */
-  const auto a = encode_ts(video_ts("I420", "x264enc key-int-max=15"));
-  const auto b = encode_ts(video_ts("Y444", "x264enc key-int-max=15"));
+  const auto a = ts_fixture("h264_360p");
+  const auto b = ts_fixture("h264_444_360p");
   StreamProbe probe;
   std::vector<TsChunk> chunks;
   fail_unless_equals_int(probe_all(a, probe, &chunks), 1);
@@ -629,7 +608,7 @@ GST_START_TEST(test_probe_change) {
 GST_END_TEST;
 
 GST_START_TEST(test_probe_damaged) {
-  const auto ts = encode_ts(video_ts("I420", "x264enc key-int-max=10", kAudio));
+  const auto ts = ts_fixture("h264_aac_360p");
   std::vector<TsChunk> chunks;
   {
     StreamProbe ref;

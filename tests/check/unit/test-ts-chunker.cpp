@@ -1,12 +1,15 @@
-/* Unit tests for ts-chunker on real mpegtsmux output (made in-process) and
+/* Unit tests for ts-chunker on real mpegtsmux output (the fixtures made at
+ * build time from tests/fixtures/pipelines.txt, shared with web/test) and
  * on damaged copies of it. */
-#include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <random>
+#include <set>
 
-#include "encoded-ts.h"
 #include "ts-chunker.h"
+#include "ts-fixtures.h"
 
 using namespace gstsse;
 
@@ -15,15 +18,10 @@ namespace {
 constexpr int kFrames = 90;
 constexpr int kGop = 30;
 
-/* 90 frames of H.264 in TS, as mpegtsmux pushes them: one buffer per packet. */
-std::vector<std::vector<uint8_t>> mux_output(const char *extra = "") {
-  gchar *desc = g_strdup_printf(
-      "videotestsrc num-buffers=%d pattern=ball ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-      "x264enc speed-preset=ultrafast key-int-max=%d ! mpegtsmux %s ! appsink name=out sync=false",
-      kFrames, kGop, extra);
-  auto bufs = encode_ts_buffers(desc);
-  g_free(desc);
-  return bufs;
+/* 90 frames of H.264 in TS (fixture "ball": kFrames, an IDR every kGop), as
+ * mpegtsmux pushes them: one buffer per packet. */
+std::vector<std::vector<uint8_t>> mux_output(const char *fixture = "ball") {
+  return ts_fixture_packets(fixture);
 }
 
 std::vector<uint8_t> flat(const std::vector<std::vector<uint8_t>> &bufs) {
@@ -128,7 +126,7 @@ GST_END_TEST;
 
 GST_START_TEST(test_key_chunks_get_psi_inserted) {
   /* With PAT/PMT only every 10 s, key chunks after the first carry copies. */
-  auto bufs = mux_output("pat-interval=900000 pmt-interval=900000");
+  auto bufs = mux_output("ball_sparse_psi");
   TsChunker chunker;
   const auto chunks = chunk_all(chunker, bufs);
   check_chunks(chunks);
@@ -194,6 +192,100 @@ GST_START_TEST(test_unbounded_pes_waits_for_flush) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_large_frames) {
+  /* Fixture "large": 4 IDR frames of 1080p noise, each over 64 KiB, so each
+   * PES has PES_packet_length 0 and ends only where the next one starts. */
+  const auto bufs = mux_output("large");
+  TsChunker chunker;
+  std::vector<TsChunk> chunks;
+  for (auto &b : bufs)
+    chunker.push(b.data(), b.size(), chunks);
+  /* The last frame's end is not in the TS: it waits for flush(). */
+  fail_unless(chunker.has_pending());
+  chunker.flush(chunks);
+  fail_if(chunker.has_pending());
+  check_chunks(chunks);
+  check_continuity(chunks);
+  int keys = 0, with_pts = 0;
+  size_t frame_bytes = 0, smallest_frame = SIZE_MAX;
+  for (size_t i = 0; i < chunks.size(); i++) {
+    keys += chunks[i].key;
+    with_pts += chunks[i].pts_ns >= 0;
+    /* A frame over max_chunk_bytes (512 KiB) is cut once a piece reaches
+     * the limit (a key piece may hold the PAT/PMT copies beyond it): only
+     * its first chunk carries the PTS. */
+    fail_unless(chunks[i].data.size() < 512 * 1024 + (chunks[i].key ? 3 : 1) * kTsPacketSize, "chunk %zu: %zu bytes", i,
+                chunks[i].data.size());
+    if (i > 0 && chunks[i].pts_ns >= 0) {
+      smallest_frame = std::min(smallest_frame, frame_bytes);
+      frame_bytes = 0;
+    }
+    frame_bytes += chunks[i].data.size();
+  }
+  smallest_frame = std::min(smallest_frame, frame_bytes);
+  fail_unless_equals_int(keys, 4);
+  fail_unless_equals_int(with_pts, 4);
+  fail_unless(smallest_frame > 65535, "a frame of %zu bytes", smallest_frame);
+  fail_unless(chunks[0].key);
+  fail_unless(chunker.primary_is_video());
+  fail_unless_equals_int(chunker.stats().resyncs, 0);
+
+  /* Without the size limit in the way: one chunk per frame. */
+  TsChunker whole(64 << 20);
+  const auto frames = chunk_all(whole, bufs);
+  fail_unless_equals_int(frames.size(), 4);
+  for (auto &c : frames)
+    fail_unless(c.key && c.pts_ns >= 0 && c.data.size() > 65535);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_audio_and_b_frames) {
+  /* Fixture "av": 60 frames, an IDR every 30, two B-frames, and AAC. */
+  const auto bufs = mux_output("av");
+  TsChunker chunker;
+  const auto chunks = chunk_all(chunker, bufs);
+  check_chunks(chunks);
+  check_continuity(chunks);
+  fail_unless(chunker.primary_is_video());
+  fail_unless_equals_int(chunker.stats().resyncs, 0);
+  int keys = 0;
+  std::vector<int64_t> pts;
+  for (auto &c : chunks) {
+    keys += c.key;
+    if (c.pts_ns >= 0)
+      pts.push_back(c.pts_ns);
+  }
+  fail_unless_equals_int(keys, 2);
+  /* One chunk per video frame, each with its frame's PTS: B-frames come
+   * before the frame they follow in display order, and sorted, the PTS are
+   * one frame (33.3 ms) apart. */
+  fail_unless_equals_int(pts.size(), 60);
+  fail_if(std::is_sorted(pts.begin(), pts.end()), "no frame reordered");
+  std::sort(pts.begin(), pts.end());
+  for (size_t i = 1; i < pts.size(); i++)
+    fail_unless(std::llabs(pts[i] - pts[i - 1] - 33333333) < 1000000, "PTS step %" G_GINT64_FORMAT,
+                pts[i] - pts[i - 1]);
+  /* Every audio and video packet is in the chunks, in order (only PAT and
+   * PMT copies are added). PES PIDs: those whose unit starts are 00 00 01. */
+  std::set<uint16_t> pes_pids;
+  for (auto &b : bufs)
+    if ((b[1] & 0x40) && !(b[3] & 0x20) && b[4] == 0 && b[5] == 0 && b[6] == 1)
+      pes_pids.insert(pid(b.data()));
+  fail_unless_equals_int(pes_pids.size(), 2);
+  std::vector<uint8_t> in, out;
+  auto es_packets = [&](const uint8_t *p, size_t n, std::vector<uint8_t> &to) {
+    for (size_t off = 0; off < n; off += kTsPacketSize)
+      if (pes_pids.count(pid(p + off)))
+        to.insert(to.end(), p + off, p + off + kTsPacketSize);
+  };
+  for (auto &b : bufs)
+    es_packets(b.data(), b.size(), in);
+  for (auto &c : chunks)
+    es_packets(c.data.data(), c.data.size(), out);
+  fail_unless(!in.empty() && in == out, "%zu of %zu bytes of audio and video", out.size(), in.size());
+}
+GST_END_TEST;
+
 static Suite *chunker_suite(void) {
   Suite *s = suite_create("ts-chunker");
   TCase *tc = tcase_create("general");
@@ -204,6 +296,8 @@ static Suite *chunker_suite(void) {
   tcase_add_test(tc, test_key_chunks_get_psi_inserted);
   tcase_add_test(tc, test_damaged_input_resyncs);
   tcase_add_test(tc, test_unbounded_pes_waits_for_flush);
+  tcase_add_test(tc, test_large_frames);
+  tcase_add_test(tc, test_audio_and_b_frames);
   return s;
 }
 
