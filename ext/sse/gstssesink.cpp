@@ -1,6 +1,7 @@
-/* GstSseSink: properties, signals and state changes of ssesink. Chunking,
- * encoding and serving live in plain C++ (ts-chunker, event-encoder,
- * sse-server); this file only wires them to GStreamer. */
+/* GstSseSink: signals, state changes and the running objects of ssesink.
+ * Its properties and Settings are in settings.cpp; chunking in chunk-pump,
+ * encoding in event-encoder, serving in sse-server, publishing in
+ * nchan-publisher. This file wires them to GStreamer. */
 
 /**
  * SECTION:element-ssesink
@@ -47,36 +48,14 @@
 #include <set>
 #include <string>
 
-#include "event-encoder.h"
-#include "loop-thread.h"
+#include "chunk-pump.h"
 #include "nchan-publisher.h"
 #include "settings.h"
 #include "sse-server.h"
 #include "stream-info.h"
-#include "ts-chunker.h"
 
 GST_DEBUG_CATEGORY(gst_sse_sink_debug);
 #define GST_CAT_DEFAULT gst_sse_sink_debug
-
-using gstsse::EventPtr;
-using gstsse::KeyHint;
-
-namespace {
-
-/* State of the streaming side; guarded by Private::chunk_mutex, which the
- * server thread also takes to flush an idle chunk. */
-struct Chunking {
-  gstsse::TsChunker chunker;
-  gstsse::StreamProbe probe; /* what the chunks carry */
-  std::vector<gstsse::TsChunk> scratch;
-  uint64_t next_seq = 0;
-  bool upstream_marks_delta = false;
-  gint64 last_push_us = 0;
-  bool flush_armed = false;
-  guint timeout_ms = gstsse::defaults::kChunkTimeoutMs;
-};
-
-}  // namespace
 
 struct GstSseSinkPrivate {
   std::mutex settings_mutex;
@@ -87,17 +66,14 @@ struct GstSseSinkPrivate {
   std::shared_ptr<gstsse::Server> server;
   std::shared_ptr<gstsse::Stream> stream;            /* nullptr with publish-only */
   std::shared_ptr<gstsse::NchanPublisher> publisher; /* nullptr without publish-url */
+  std::shared_ptr<gstsse::ChunkPump> pump;           /* feeds stream and publisher */
   int current_port = 0;
-  GSource *flush_source = nullptr;
 
-  std::mutex chunk_mutex;
-  Chunking chunking;
-
-  /* The stream-info property; taken after chunk_mutex, never before. */
+  /* The stream-info property, and the warnings posted in this run. */
   std::mutex info_mutex;
   gstsse::StreamInfo info;
-  bool info_unannounced = false; /* changed since the last notify */
-  std::set<std::string> warned;  /* warnings posted in this run */
+  uint64_t info_generation = 0; /* ChunkPump's, of info */
+  std::set<std::string> warned;
 };
 
 struct _GstSseSink {
@@ -146,88 +122,25 @@ GType gst_sse_sink_recover_policy_get_type(void) {
   return type;
 }
 
-/* Where events go: local clients, the upstream publisher, or both. */
-struct Outputs {
-  std::shared_ptr<gstsse::Stream> stream;
-  std::shared_ptr<gstsse::NchanPublisher> publisher;
-
-  void publish(const std::vector<EventPtr> &events) const {
-    if (publisher)
-      publisher->publish(events);
-    if (stream)
-      stream->publish(events);
-  }
-  /* The stream event's codec fields (stream-info.h). */
-  void describe(const std::string &fields) const {
-    if (publisher)
-      publisher->set_stream_info(fields);
-    if (stream)
-      stream->set_stream_info(fields);
-  }
-};
-
-static Outputs outputs_of(GstSseSinkPrivate *priv) {
+static std::shared_ptr<gstsse::ChunkPump> pump_of(GstSseSinkPrivate *priv) {
   std::lock_guard<std::mutex> lock(priv->state_mutex);
-  return Outputs{priv->stream, priv->publisher};
+  return priv->pump;
 }
 
-/* Encodes chunks into shared events and hands them to the server thread
- * and the publisher. Each chunk goes through the probe first: when what the
- * stream carries changes, the outputs get the new description before the
- * chunk it was found in. Called with chunk_mutex held; returns true when
- * the description changed (then call announce_stream_info() once the lock
- * is released). */
-static bool publish_chunks(GstSseSink *sink, Chunking &ck, const Outputs &out) {
-  if (ck.scratch.empty())
-    return false;
-  std::vector<EventPtr> events;
-  events.reserve(ck.scratch.size());
-  const gint64 now = g_get_real_time();
-  bool changed = false;
-  for (const auto &chunk : ck.scratch) {
-    if (ck.probe.feed(chunk.data.data(), chunk.data.size(), chunk.key)) {
-      out.publish(events);
-      events.clear();
-      out.describe(ck.probe.json_fields());
-      changed = true;
-    }
-    gstsse::MediaEventFields f;
-    f.seq = ck.next_seq++;
-    f.key = chunk.key;
-    f.pts_ns = chunk.pts_ns;
-    f.ts_us = now;
-    events.push_back(
-        std::make_shared<const gstsse::Event>(gstsse::Event::Kind::kMedia, f.seq, f.key,
-                                              gstsse::encode_media_event(f, chunk.data.data(), chunk.data.size())));
-    GST_LOG_OBJECT(sink, "chunk %" G_GUINT64_FORMAT ": %zu bytes%s", f.seq, chunk.data.size(),
-                   chunk.key ? ", key" : "");
-  }
-  ck.scratch.clear();
-  out.publish(events);
-  if (changed) {
-    GstSseSinkPrivate *priv = sink->priv;
-    std::lock_guard<std::mutex> lock(priv->info_mutex);
-    priv->info = ck.probe.info();
-    priv->info_unannounced = true;
-  }
-  return changed;
-}
-
-/* After a change of the description, with no lock held: logs it, notifies
- * stream-info and, once per distinct problem, warns that browsers cannot
- * decode the video; once per run, that key frames after the first lack
- * their parameter sets. Streaming thread, or the server thread after an
- * idle flush. */
-static void announce_stream_info(GstSseSink *sink) {
+/* The pump read a new description of the stream (streaming thread, or the
+ * loop thread after an idle flush; no lock held): keeps it for stream-info,
+ * logs it, notifies and, once per distinct problem, warns that browsers
+ * cannot decode the video; once per run, that key frames after the first
+ * lack their parameter sets. */
+static void on_stream_info(GstSseSink *sink, uint64_t generation, const gstsse::StreamInfo &info) {
   GstSseSinkPrivate *priv = sink->priv;
-  gstsse::StreamInfo info;
   std::string warning, params_warning;
   {
     std::lock_guard<std::mutex> lock(priv->info_mutex);
-    if (!priv->info_unannounced)
-      return;
-    priv->info_unannounced = false;
-    info = priv->info;
+    if (generation <= priv->info_generation)
+      return; /* a newer one came first, from the other thread */
+    priv->info_generation = generation;
+    priv->info = info;
     warning = info.browser_warning();
     if (!warning.empty() && !priv->warned.insert(warning).second)
       warning.clear();
@@ -248,100 +161,33 @@ static void announce_stream_info(GstSseSink *sink) {
                          info.video.missing_parameter_set_names().c_str()));
 }
 
-/* Server thread: ends a chunk whose frame end the TS did not show (PES with
- * no length) once no data has come for chunk-timeout. */
-static gboolean flush_idle_chunk(gpointer data) {
-  auto *sink = GST_SSE_SINK(data);
-  GstSseSinkPrivate *priv = sink->priv;
-  const Outputs out = outputs_of(priv);
-  std::unique_lock<std::mutex> lock(priv->chunk_mutex);
-  Chunking &ck = priv->chunking;
-  const gint64 due = ck.last_push_us + gint64{ck.timeout_ms} * 1000;
-  if (g_get_monotonic_time() < due) {
-    g_source_set_ready_time(priv->flush_source, due);
-    return G_SOURCE_CONTINUE;
-  }
-  ck.flush_armed = false;
-  g_source_set_ready_time(priv->flush_source, -1);
-  bool changed = false;
-  if (ck.chunker.has_pending()) {
-    ck.chunker.flush(ck.scratch);
-    changed = publish_chunks(sink, ck, out);
-  }
-  lock.unlock();
-  if (changed)
-    announce_stream_info(sink);
-  return G_SOURCE_CONTINUE;
-}
-
 static GstFlowReturn gst_sse_sink_render(GstBaseSink *bsink, GstBuffer *buffer) {
   auto *sink = GST_SSE_SINK(bsink);
-  GstSseSinkPrivate *priv = sink->priv;
-  Outputs out;
-  GSource *flush_source;
-  {
-    std::lock_guard<std::mutex> lock(priv->state_mutex);
-    out = Outputs{priv->stream, priv->publisher};
-    flush_source = priv->flush_source;
-  }
-
+  const std::shared_ptr<gstsse::ChunkPump> pump = pump_of(sink->priv);
   GstMapInfo map;
   if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) {
     GST_ELEMENT_ERROR(sink, RESOURCE, READ, ("Could not map buffer"), (nullptr));
     return GST_FLOW_ERROR;
   }
-
-  std::unique_lock<std::mutex> lock(priv->chunk_mutex);
-  Chunking &ck = priv->chunking;
-  /* Trust buffer flags only once upstream has shown it sets them. */
-  KeyHint hint = KeyHint::kUnknown;
-  if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
-    ck.upstream_marks_delta = true;
-    hint = KeyHint::kDelta;
-  } else if (ck.upstream_marks_delta) {
-    hint = KeyHint::kKey;
-  }
-  ck.chunker.push(map.data, map.size, ck.scratch, hint);
+  if (pump)
+    pump->push(map.data, map.size, GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT));
   gst_buffer_unmap(buffer, &map);
-  const bool changed = publish_chunks(sink, ck, out);
-
-  if (ck.chunker.has_pending() && ck.timeout_ms && flush_source) {
-    ck.last_push_us = g_get_monotonic_time();
-    if (!ck.flush_armed) {
-      ck.flush_armed = true;
-      g_source_set_ready_time(flush_source, ck.last_push_us + gint64{ck.timeout_ms} * 1000);
-    }
-  }
-  lock.unlock();
-  if (changed)
-    announce_stream_info(sink);
   return GST_FLOW_OK;
 }
 
 static gboolean gst_sse_sink_event(GstBaseSink *bsink, GstEvent *event) {
   auto *sink = GST_SSE_SINK(bsink);
-  GstSseSinkPrivate *priv = sink->priv;
-  const Outputs out = outputs_of(priv);
+  const std::shared_ptr<gstsse::ChunkPump> pump = pump_of(sink->priv);
   switch (GST_EVENT_TYPE(event)) {
-    case GST_EVENT_EOS: {
-      bool changed;
-      {
-        std::lock_guard<std::mutex> lock(priv->chunk_mutex);
-        priv->chunking.chunker.flush(priv->chunking.scratch);
-        changed = publish_chunks(sink, priv->chunking, out);
-        out.publish({gstsse::make_eos_event()});
-      }
-      if (changed)
-        announce_stream_info(sink);
+    case GST_EVENT_EOS:
+      if (pump)
+        pump->finish();
       GST_INFO_OBJECT(sink, "EOS: clients get event: eos");
       break;
-    }
-    case GST_EVENT_FLUSH_STOP: {
-      std::lock_guard<std::mutex> lock(priv->chunk_mutex);
-      priv->chunking.chunker.reset();
-      priv->chunking.scratch.clear();
+    case GST_EVENT_FLUSH_STOP:
+      if (pump)
+        pump->reset();
       break;
-    }
     default: break;
   }
   return GST_BASE_SINK_CLASS(parent_class)->event(bsink, event);
@@ -356,11 +202,8 @@ static gboolean gst_sse_sink_set_caps(GstBaseSink *bsink, GstCaps *caps) {
   gchar *str = gst_caps_to_string(copy);
   gst_caps_unref(copy);
   GST_DEBUG_OBJECT(sink, "caps %s", str);
-  const Outputs out = outputs_of(sink->priv);
-  if (out.stream)
-    out.stream->set_caps(str);
-  if (out.publisher)
-    out.publisher->set_caps(str);
+  if (const std::shared_ptr<gstsse::ChunkPump> pump = pump_of(sink->priv))
+    pump->set_caps(str);
   g_free(str);
   return TRUE;
 }
@@ -411,6 +254,42 @@ static std::shared_ptr<gstsse::Stream> make_stream(GstSseSink *sink, const gstss
   return stream;
 }
 
+/* Forgets what the previous run read from its stream. */
+static void clear_stream_info(GstSseSink *sink) {
+  GstSseSinkPrivate *priv = sink->priv;
+  bool had_info;
+  {
+    std::lock_guard<std::mutex> lock(priv->info_mutex);
+    had_info = !priv->info.empty();
+    priv->info = gstsse::StreamInfo{};
+    priv->info_generation = 0;
+    priv->warned.clear();
+  }
+  if (had_info)
+    g_object_notify(G_OBJECT(sink), "stream-info");
+}
+
+/* The pump of a run, feeding @stream and @publisher (either may be null). */
+static std::shared_ptr<gstsse::ChunkPump> make_pump(GstSseSink *sink, const gstsse::Settings &s, uint64_t first_seq,
+                                                    const std::shared_ptr<gstsse::Server> &server,
+                                                    const std::shared_ptr<gstsse::Stream> &stream,
+                                                    const std::shared_ptr<gstsse::NchanPublisher> &publisher) {
+  std::vector<std::shared_ptr<gstsse::EventSink>> sinks;
+  if (publisher)
+    sinks.push_back(publisher);
+  if (stream)
+    sinks.push_back(stream);
+  gstsse::ChunkPump::Config pc;
+  pc.first_seq = first_seq;
+  pc.timeout_ms = s.chunk_timeout_ms;
+  pc.context = server ? server->context() : publisher->context();
+  pc.log_category = gst_sse_sink_debug;
+  pc.log_object = G_OBJECT(sink);
+  return std::make_shared<gstsse::ChunkPump>(
+      pc, std::move(sinks),
+      [sink](uint64_t generation, const gstsse::StreamInfo &info) { on_stream_info(sink, generation, info); });
+}
+
 static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   auto *sink = GST_SSE_SINK(bsink);
   GstSseSinkPrivate *priv = sink->priv;
@@ -444,51 +323,32 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     stream = make_stream(sink, s, first_seq);
   }
 
-  {
-    std::lock_guard<std::mutex> lock(priv->chunk_mutex);
-    priv->chunking = Chunking{};
-    priv->chunking.next_seq = first_seq;
-    priv->chunking.timeout_ms = s.chunk_timeout_ms;
-  }
-  bool had_info;
-  {
-    std::lock_guard<std::mutex> lock(priv->info_mutex);
-    had_info = !priv->info.empty();
-    priv->info = gstsse::StreamInfo{};
-    priv->info_unannounced = false;
-    priv->warned.clear();
-  }
-  if (had_info)
-    g_object_notify(G_OBJECT(sink), "stream-info");
+  clear_stream_info(sink);
+  std::shared_ptr<gstsse::ChunkPump> pump = make_pump(sink, s, first_seq, server, stream, publisher);
   {
     /* Before add_stream: a client may connect as soon as the path exists. */
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     priv->stream = stream;
     priv->publisher = publisher;
+    priv->pump = pump;
   }
   if (server && !server->add_stream(stream, &err)) {
     {
       std::lock_guard<std::mutex> lock(priv->state_mutex);
       priv->stream.reset();
       priv->publisher.reset();
+      priv->pump.reset();
     }
+    pump->stop();
     GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("Could not serve path %s", s.stream.path.c_str()),
                       ("%s", err->message));
     g_error_free(err);
     return FALSE;
   }
-
-  static GSourceFuncs flush_funcs = {
-      nullptr, nullptr, [](GSource *, GSourceFunc cb, gpointer data) -> gboolean { return cb(data); },
-      nullptr, nullptr, nullptr};
-  GSource *flush = g_source_new(&flush_funcs, sizeof(GSource));
-  g_source_set_callback(flush, flush_idle_chunk, sink, nullptr);
-  g_source_attach(flush, server ? server->context() : publisher->context());
   {
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     priv->server = server;
     priv->current_port = server ? server->port() : 0;
-    priv->flush_source = flush;
   }
   if (server) {
     GST_INFO_OBJECT(sink, "serving %s on %s port %d, first id %" G_GUINT64_FORMAT, s.stream.path.c_str(),
@@ -510,35 +370,26 @@ static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
   std::shared_ptr<gstsse::Server> server;
   std::shared_ptr<gstsse::Stream> stream;
   std::shared_ptr<gstsse::NchanPublisher> publisher;
-  GSource *flush;
+  std::shared_ptr<gstsse::ChunkPump> pump;
   {
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     server = std::move(priv->server);
     stream = std::move(priv->stream);
     publisher = std::move(priv->publisher);
-    flush = priv->flush_source;
-    priv->flush_source = nullptr;
+    pump = std::move(priv->pump);
     priv->current_port = 0;
   }
-  if (flush) {
-    g_source_destroy(flush);
-    g_source_unref(flush);
-  }
-  /* With publish-only the flush source ran on the publisher's thread: let a
-   * call in progress return (it holds a reference) before the publisher
-   * goes; the last reference must not be dropped on its own thread. */
-  if (publisher && !server)
-    gstsse::run_on(publisher->context(), [] {});
+  /* Once this returns the pump calls no sink and no callback, on any
+   * thread: an idle flush in progress has returned. */
+  if (pump)
+    pump->stop();
   if (server && stream)
     server->remove_stream(stream);
   if (publisher && !publisher->drain(kPublisherDrainMs))
     GST_WARNING_OBJECT(sink, "stopping with %" G_GUINT64_FORMAT " bytes not published",
                        publisher->stats().queued_bytes);
-  {
-    std::lock_guard<std::mutex> lock(priv->chunk_mutex);
-    priv->chunking = Chunking{};
-  }
   /* Dropping the last references stops the server and publisher threads. */
+  pump.reset();
   publisher.reset();
   server.reset();
   GST_INFO_OBJECT(sink, "stopped");
