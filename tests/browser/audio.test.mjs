@@ -67,8 +67,9 @@ test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the au
   });
   t.diagnostic(`AudioContext: ${JSON.stringify(ctx)}`);
 
-  // Let it settle for a second, then watch it for SECONDS.
-  await new Promise((r) => setTimeout(r, 1000));
+  // Let the clock settle (it re-anchors once the backlog of the join has
+  // left its window of arrivals, see web/src/av-sync.js), then watch it for SECONDS.
+  await new Promise((r) => setTimeout(r, 3000));
   const from = await stats(browser);
   const samples = [];
   for (let i = 0; i < SECONDS; i++) {
@@ -84,6 +85,11 @@ test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the au
   t.diagnostic(`perf-audio engine=${browser.engine} path=webcodecs audio=aac p50=${to.latencyMs.p50} ` +
     `p95=${to.latencyMs.p95} avsync_p50=${to.avSyncMs?.p50} avsync_p95=${to.avSyncMs?.p95} ` +
     `underruns=${to.audioUnderruns - from.audioUnderruns} (since unmute ${to.audioUnderruns - playing.audioUnderruns})`);
+  const clock = await browser.evaluate(() => {
+    const c = window.ssePlayer.path.audio.clock;
+    return { leadMs: c.leadMs, reanchors: c.reanchors, extraMs: c.extraMs };
+  });
+  t.diagnostic(`audio clock: ${JSON.stringify(clock)}`);
   perfLine(t, browser.engine, to);
   assert.equal(to.state, 'playing');
   assert.equal(to.audioState, 'playing');

@@ -15,7 +15,11 @@
 //   reanchor() (the tab back to visible, unmute).
 // - Underrun: a frame whose start is already past (the scheduled audio ran
 //   dry before it came): counted, and the clock re-anchors at the live edge,
-//   with room for a frame as late as this one.
+//   with room for a frame as late as this one, and the lead grows by
+//   `leadStepMs` (up to `maxLeadMs`); after `leadDecayMs` without one it
+//   shrinks by a step again (down to `leadMs`). So the lead is as small as
+//   the engine allows where nothing runs late, and grows where it does (a
+//   join's backlog that a slow engine decodes over a second, a busy machine).
 // - Too far ahead: scheduled more than `maxAheadMs` ahead, or every frame of
 //   the last `settleMs` more than `slackMs` beyond the lead (the audio clock
 //   runs slower than the stream, or the anchor was taken in a burst):
@@ -33,6 +37,9 @@ import { RollingWindow, percentile } from './stats.js';
 
 export const DEFAULTS = Object.freeze({
   leadMs: 20, // ahead of the speaker for a frame that arrives as late as the latest seen
+  leadStepMs: 10, // added to the lead at each underrun
+  maxLeadMs: 100,
+  leadDecayMs: 5000,
   arrivalWindowMs: 2000, // how far back the latest arrival is looked for
   burstMs: 150, // arrivals later than the earliest by more are a burst, not jitter
   maxAheadMs: 250, // re-anchor when audio is scheduled further ahead than this
@@ -43,7 +50,7 @@ export const DEFAULTS = Object.freeze({
   videoLateCount: 15, // frames that p50 is taken over
 });
 
-const MAX_EXTRA_MS = 500; // video later than audio by more than this: not followed
+const MAX_EXTRA_MS = 200; // video later than audio by more than this: not followed
 
 export class AvClock {
   constructor(options = {}) {
@@ -55,6 +62,8 @@ export class AvClock {
     this.anchoredAt = 0; // wall time of the anchor
     this.minAhead = Infinity; // the least a frame was ahead since the anchor (ms)
     this.underruns = 0;
+    this.leadMs = this.opt.leadMs; // grows at underruns, shrinks back without
+    this.leadChangedAt = 0; // wall time of the last underrun or shrink
     this.reanchors = 0;
   }
 
@@ -87,18 +96,24 @@ export class AvClock {
    */
   schedule(pts, ctxNow, wallNow) {
     this.noteArrival(pts, wallNow);
-    const { leadMs, maxAheadMs, slackMs, settleMs, burstMs } = this.opt;
+    const { maxAheadMs, slackMs, settleMs, burstMs } = this.opt;
     let reanchored = false;
     let underrun = false;
     if (this.offset !== null) {
       const ahead = (pts / 1e6 + this.offset - ctxNow) * 1000;
-      this.minAhead = Math.min(this.minAhead, ahead);
+      this.minAhead = Math.min(this.minAhead, ahead - this.extraMs);
       if (ahead < 0) {
         underrun = true;
         this.underruns++;
+        this.leadMs = Math.min(this.opt.maxLeadMs, this.leadMs + this.opt.leadStepMs);
+        this.leadChangedAt = wallNow;
+      } else if (this.leadMs > this.opt.leadMs && wallNow - this.leadChangedAt >= this.opt.leadDecayMs) {
+        this.leadMs = Math.max(this.opt.leadMs, this.leadMs - this.opt.leadStepMs);
+        this.leadChangedAt = wallNow; // taken up at the next re-anchor (too far ahead)
       }
       const settled = wallNow - this.anchoredAt >= settleMs;
-      if (ahead < 0 || ahead > maxAheadMs || (settled && this.minAhead > leadMs + slackMs)) this.offset = null;
+      const tooFar = ahead - this.extraMs > maxAheadMs || (settled && this.minAhead > this.leadMs + slackMs);
+      if (ahead < 0 || tooFar) this.offset = null;
       else if (settled) this.#restartMinAhead(wallNow);
     }
     if (this.offset === null) {
@@ -108,7 +123,7 @@ export class AvClock {
       const earliest = Math.min(...arrivals);
       let latest = Math.max(...arrivals.filter((e) => e <= earliest + burstMs));
       if (underrun) latest = Math.max(latest, wallNow - pts / 1000);
-      const k = latest + leadMs + this.extraMs; // wall = pts/1000 + k
+      const k = latest + this.leadMs + this.extraMs; // wall = pts/1000 + k
       // ctx time of wall time w: ctxNow + (w − wallNow) / 1000
       this.offset = ctxNow + (k - wallNow) / 1000;
       this.#restartMinAhead(wallNow);

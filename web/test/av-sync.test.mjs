@@ -41,10 +41,12 @@ test('a frame later than every one before is an underrun: counted, re-anchored w
   assert.equal(clock.underruns, 1);
   assert.equal(out[50].underrun, true);
   assert.equal(out[50].reanchored, true);
-  // Anchored on the 45 ms late one: frame 50 is 20 ms ahead, those on time 65 ms.
+  // Anchored on the 45 ms late one, with the lead grown by 10 ms: frame 50 is
+  // 30 ms ahead, those on time 75 ms.
+  assert.equal(clock.leadMs, 30);
   const ahead = (f) => (f.start - (f.wall / 1000 + 5)) * 1000;
-  assert.ok(Math.abs(ahead(out[50]) - 20) < 1e-6);
-  assert.ok(Math.abs(ahead(out[51]) - 65) < 1e-6);
+  assert.ok(Math.abs(ahead(out[50]) - 30) < 1e-6);
+  assert.ok(Math.abs(ahead(out[51]) - 75) < 1e-6);
   assert.ok(out.slice(51).every((f) => !f.underrun));
 });
 
@@ -159,4 +161,18 @@ test('ahead by more than lead + slack for settleMs: re-anchored closer to the li
   // Still keeps the late one in the window (within burstMs): 100 + 20 ms ahead... until it leaves it (3 s).
   assert.equal(clock.underruns, 0);
   assert.ok((f.start - (f.wall / 1000 + 5)) * 1000 <= 120 + 1e-6);
+});
+
+test('the lead grows at underruns, up to maxLeadMs, and shrinks back without them', () => {
+  const clock = new AvClock({ leadMs: 20, leadStepMs: 10, maxLeadMs: 50, leadDecayMs: 5000 });
+  // A frame 200 ms late every 110 frames (2.3 s: the clock has settled back in between).
+  run(clock, { frames: 400, jitter: (i) => (i % 110 === 10 ? 200 : 0) });
+  assert.ok(clock.underruns >= 3);
+  assert.equal(clock.leadMs, 50, 'capped');
+  // Then 15 s on time: a step back every 5 s.
+  const later = new AvClock({ leadMs: 20, leadStepMs: 10, maxLeadMs: 50, leadDecayMs: 5000 });
+  later.leadMs = 50;
+  run(later, { frames: Math.round(15000 / 21.33) + 2 });
+  assert.equal(later.leadMs, 20);
+  assert.equal(later.underruns, 0);
 });
