@@ -55,10 +55,12 @@ PublisherConfig Settings::publisher_config(uint64_t epoch) const {
 
 using namespace gstsse;
 
-void gst_sse_sink_install_properties(GObjectClass *gobject_class) {
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+static const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+static const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+/* The table in four parts, in the order gst-inspect-1.0 lists them. Where
+ * the server listens and what every client is sent. */
+static void install_serving_properties(GObjectClass *gobject_class) {
   g_object_class_install_property(
       gobject_class, PROP_ADDRESS,
       g_param_spec_string("address", "Address",
@@ -112,6 +114,10 @@ void gst_sse_sink_install_properties(GObjectClass *gobject_class) {
                           "(echoed with Vary: Origin and credentials allowed). NULL = no CORS headers: only pages "
                           "from the same origin, such as the player this element serves, can read the stream",
                           nullptr, rw));
+}
+
+/* How far behind a client may fall, and what it may resume from. */
+static void install_client_properties(GObjectClass *gobject_class) {
   g_object_class_install_property(
       gobject_class, PROP_MAX_CLIENT_BYTES,
       g_param_spec_uint64("max-client-bytes", "Max client bytes",
@@ -186,6 +192,10 @@ void gst_sse_sink_install_properties(GObjectClass *gobject_class) {
       g_param_spec_uint("keyframe-request-interval", "Keyframe request interval",
                         "Minimum milliseconds between two keyframe requests (see request-keyframe)", 0, G_MAXUINT,
                         defaults::kKeyframeRequestIntervalMs, rw));
+}
+
+/* HTTPS, who may connect, and the counters. */
+static void install_access_properties(GObjectClass *gobject_class) {
   g_object_class_install_property(
       gobject_class, PROP_TLS_CERTIFICATE_FILE,
       g_param_spec_string("tls-certificate-file", "TLS certificate file",
@@ -237,6 +247,10 @@ void gst_sse_sink_install_properties(GObjectClass *gobject_class) {
       gobject_class, PROP_BYTES_SERVED,
       g_param_spec_uint64("bytes-served", "Bytes served", "Body bytes written to all clients since the element started",
                           0, G_MAXUINT64, 0, ro));
+}
+
+/* Publishing to nchan, and what the stream carries. */
+static void install_publish_properties(GObjectClass *gobject_class) {
   g_object_class_install_property(
       gobject_class, PROP_PUBLISH_URL,
       g_param_spec_string("publish-url", "Publish URL",
@@ -299,6 +313,13 @@ void gst_sse_sink_install_properties(GObjectClass *gobject_class) {
                          "lacks them: fix with h264parse/h265parse config-interval=-1), description (one line for "
                          "people). Notified when it changes",
                          GST_TYPE_STRUCTURE, ro));
+}
+
+void gst_sse_sink_install_properties(GObjectClass *gobject_class) {
+  install_serving_properties(gobject_class);
+  install_client_properties(gobject_class);
+  install_access_properties(gobject_class);
+  install_publish_properties(gobject_class);
 }
 
 static std::string string_of(const GValue *value) {
