@@ -1,6 +1,6 @@
 /* The default of every ssesink setting, written once: the element's
  * properties (their GParamSpec defaults), StreamConfig and ServerConfig
- * (sse-server) and PublisherConfig (nchan-publisher) all start from these.
+ * (stream.h, http-server.h) and PublisherConfig (nchan-publisher) all start from these.
  *
  * Plain C++ constants, no GLib; no thread owns them. Units are in the names:
  * _ms milliseconds, _bytes bytes; everything else is a count. */

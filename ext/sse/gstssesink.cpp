@@ -1,6 +1,6 @@
 /* GstSseSink: signals, state changes and the running objects of ssesink.
  * Its properties and Settings are in settings.cpp; chunking in chunk-pump,
- * encoding in event-encoder, serving in sse-server, publishing in
+ * encoding in event-encoder, serving in http-server and stream, publishing in
  * nchan-publisher. This file wires them to GStreamer. */
 
 /**
@@ -49,9 +49,9 @@
 #include <string>
 
 #include "chunk-pump.h"
+#include "http-server.h"
 #include "nchan-publisher.h"
 #include "settings.h"
-#include "sse-server.h"
 #include "stream-info.h"
 
 GST_DEBUG_CATEGORY(gst_sse_sink_debug);

@@ -1,5 +1,5 @@
 /* GstSseSink: GObject glue for the ssesink element. The logic lives in
- * ts-chunker, event-encoder, client-queue and sse-server. */
+ * ts-chunker, event-encoder, client-queue, http-server and stream. */
 #pragma once
 
 #include <gst/base/gstbasesink.h>

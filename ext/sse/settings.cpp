@@ -34,7 +34,7 @@ static unsigned ms_to_s(unsigned ms) {
 
 StreamConfig Settings::stream_config() const {
   StreamConfig c = stream;
-  c.keepalive_interval = ms_to_s(keepalive_ms);
+  c.keepalive_ms = keepalive_ms;
   return c;
 }
 

@@ -17,7 +17,7 @@
 #include "defaults.h"
 #include "gstssesink.h"
 #include "nchan-publisher.h"
-#include "sse-server.h"
+#include "http-server.h"
 
 namespace gstsse {
 

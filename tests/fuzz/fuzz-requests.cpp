@@ -1,10 +1,12 @@
 /* libFuzzer target: everything ssesink parses from a request: the
- * Last-Event-ID decision, cookies, Authorization, CORS lists and origins. */
+ * Last-Event-ID decision, cookies, Authorization, CORS lists and origins,
+ * and the admission that puts them together. */
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "access.h"
+#include "admission.h"
 #include "resume.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -40,5 +42,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const auto cors = gstsse::decide_cors(policy, nul.c_str());
   if (cors.allow_credentials && cors.allow_origin == "*")
     abort();
+
+  /* The whole admission, with the input as every header and the method. */
+  gstsse::AdmissionConfig acfg;
+  acfg.access = cfg;
+  acfg.cors = policy;
+  acfg.max_clients_per_address = 2;
+  acfg.max_request_header_bytes = 64;
+  gstsse::AdmissionRequest areq;
+  areq.method = in.size() % 2 ? "GET" : nul;
+  areq.header_bytes = in.size();
+  areq.origin = nul.c_str();
+  areq.remote = nul.c_str();
+  areq.credentials = req;
+  areq.clients_from = [](const char *remote) { return static_cast<unsigned>(remote[0] & 3); };
+  const auto adm = gstsse::decide_admission(acfg, areq);
+  if (adm.open_stream && (adm.status != 200 || areq.method != "GET"))
+    abort();
+  if (adm.status == 200 && areq.method == "GET" && in.size() > 64)
+    abort(); /* over the header limit */
   return 0;
 }

@@ -1,0 +1,366 @@
+/* The libsoup server, its thread and its registry; see http-server.h. */
+#include "http-server.h"
+
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+
+#include <map>
+#include <mutex>
+
+#include "web-files.h"
+
+GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
+#define GST_CAT_DEFAULT gst_sse_sink_debug
+
+namespace gstsse {
+
+struct Server::Impl {
+  SoupServer *soup = nullptr;
+  std::string key; /* registry key, empty when not shared (port 0) */
+  std::map<std::string, std::shared_ptr<Stream>> streams;
+
+  void serve_web(SoupServerMessage *msg, const char *path, GHashTable *query);
+
+  /* Slowloris defence: a connection has request_timeout to send its request
+   * headers, from the moment libsoup starts reading a request (also the
+   * next request on a kept-alive connection), or it is closed. */
+  void watch_request_timeouts(unsigned timeout_ms) {
+    struct Ctx {
+      unsigned timeout_ms;
+    };
+    auto *ctx = new Ctx{timeout_ms};
+    g_signal_connect_data(
+        soup, "request-started", G_CALLBACK(+[](SoupServer *, SoupServerMessage *msg, gpointer data) {
+          const unsigned ms = static_cast<Ctx *>(data)->timeout_ms;
+          GSource *timer = g_timeout_source_new(ms);
+          g_source_set_callback(
+              timer,
+              [](gpointer m) -> gboolean {
+                auto *sm = SOUP_SERVER_MESSAGE(m);
+                if (GSocket *sock = soup_server_message_get_socket(sm)) {
+                  GST_INFO("server: closing a connection: no complete request within the request timeout");
+                  g_socket_shutdown(sock, TRUE, TRUE, nullptr);
+                }
+                g_object_set_data(G_OBJECT(sm), "ssesink-request-timer", nullptr);
+                return G_SOURCE_REMOVE;
+              },
+              g_object_ref(msg), g_object_unref);
+          g_source_attach(timer, g_main_context_get_thread_default());
+          /* Destroyed (and the message unreffed) when the headers are in or the message goes. */
+          g_object_set_data_full(G_OBJECT(msg), "ssesink-request-timer", timer, [](gpointer t) {
+            g_source_destroy(static_cast<GSource *>(t));
+            g_source_unref(static_cast<GSource *>(t));
+          });
+          /* Headers in, or the message gone: the timer (and its ref) goes. */
+          for (const char *signal : {"got-headers", "finished"})
+            g_signal_connect(msg, signal, G_CALLBACK(+[](SoupServerMessage *m, gpointer) {
+                               g_object_set_data(G_OBJECT(m), "ssesink-request-timer", nullptr);
+                             }),
+                             nullptr);
+        }),
+        ctx, [](gpointer d, GClosure *) { delete static_cast<Ctx *>(d); }, static_cast<GConnectFlags>(0));
+  }
+};
+
+namespace {
+
+std::string html_escape(const std::string &s) {
+  gchar *e = g_markup_escape_text(s.c_str(), -1);
+  std::string out = e;
+  g_free(e);
+  return out;
+}
+
+std::string url_escape(const std::string &s) {
+  gchar *e = g_uri_escape_string(s.c_str(), "/", FALSE);
+  std::string out = e;
+  g_free(e);
+  return out;
+}
+
+}  // namespace
+
+/* GET / is the player, pointed at the stream through a <meta name="sse-src">
+ * tag; with several streams it is a list of them, each linking to the player
+ * with ?src=. Other paths are the player's files. */
+void Server::Impl::serve_web(SoupServerMessage *msg, const char *raw_path, GHashTable *query) {
+  const char *method = soup_server_message_get_method(msg);
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "GET, HEAD");
+    soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    return;
+  }
+  /* Decode once; an encoded '/' or NUL is refused. */
+  gchar *decoded = g_uri_unescape_string(raw_path, "/");
+  if (!decoded || streams.empty()) {
+    g_free(decoded);
+    soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    return;
+  }
+  const std::string path = decoded;
+  g_free(decoded);
+
+  std::string root;
+  for (const auto &kv : streams)
+    if (!kv.second->config().web_root.empty()) {
+      root = kv.second->config().web_root;
+      break;
+    }
+
+  WebFile file;
+  const bool want_src = query && g_hash_table_contains(query, "src");
+  if (path == "/" && streams.size() > 1 && !want_src) {
+    std::string html =
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>Live streams</title></head>\n<body><h1>Live streams</h1>\n<ul>\n";
+    for (const auto &kv : streams) {
+      const std::string p = html_escape(kv.first);
+      html += "<li><a href=\"/?src=" + html_escape(url_escape(kv.first)) + "\">" + p + "</a> (<a href=\"" +
+              html_escape(url_escape(kv.first)) + "\">events</a>)</li>\n";
+    }
+    html += "</ul>\n</body></html>\n";
+    file.content_type = "text/html; charset=utf-8";
+    file.body = html;
+  } else if (!web_lookup(root, path, &file)) {
+    soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    return;
+  } else if (path == "/" && !want_src) {
+    const std::string meta = "<meta name=\"sse-src\" content=\"" + html_escape(streams.begin()->first) + "\">\n";
+    const size_t at = file.body.find("</head>");
+    file.body.insert(at == std::string::npos ? 0 : at, meta);
+  }
+
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+  soup_message_headers_replace(headers, "Cache-Control", "no-cache");
+  soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+  soup_server_message_set_response(msg, file.content_type.c_str(), SOUP_MEMORY_COPY, file.body.data(),
+                                   file.body.size());
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+}
+
+namespace {
+std::mutex g_registry_mutex;
+std::map<std::string, std::weak_ptr<Server>> g_registry;
+
+}  // namespace
+
+std::shared_ptr<Server> Server::acquire(const std::string &address, int port, const ServerConfig &config,
+                                        GError **error) {
+  std::lock_guard<std::mutex> lock(g_registry_mutex);
+  const std::string key = port ? address + ":" + std::to_string(port) : std::string();
+  if (!key.empty()) {
+    auto it = g_registry.find(key);
+    if (it != g_registry.end())
+      if (auto existing = it->second.lock()) {
+        if (!existing->config_.same_as(config)) {
+          g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                      "Another ssesink serves %s port %d with different TLS or request-timeout settings; elements "
+                      "sharing a port must agree on them",
+                      address.c_str(), port);
+          return nullptr;
+        }
+        return existing;
+      }
+  }
+  std::shared_ptr<Server> server(new Server());
+  server->config_ = config;
+  if (config.cert)
+    g_object_ref(config.cert);
+  if (!server->start(address, port, error))
+    return nullptr;
+  server->impl_->key = key;
+  if (!key.empty())
+    g_registry[key] = server;
+  return server;
+}
+
+namespace {
+
+/* The certificate of @cfg (a new reference), nullptr for plain HTTP or on
+ * failure (@error set). */
+GTlsCertificate *load_certificate(const ServerConfig &cfg, GError **error) {
+  if (cfg.cert)
+    return G_TLS_CERTIFICATE(g_object_ref(cfg.cert));
+  if (cfg.cert_file.empty())
+    return nullptr;
+  const char *key = cfg.key_file.empty() ? cfg.cert_file.c_str() : cfg.key_file.c_str();
+  GTlsCertificate *cert = g_tls_certificate_new_from_files(cfg.cert_file.c_str(), key, error);
+  if (!cert)
+    g_prefix_error(error, "Could not load TLS certificate %s / key %s: ", cfg.cert_file.c_str(), key);
+  return cert;
+}
+
+/* The addresses @address names (a literal, or resolved); nullptr and @error
+ * when it names none. */
+GList *resolve(const std::string &address, GError **error) {
+  if (GInetAddress *ia = g_inet_address_new_from_string(address.c_str()))
+    return g_list_append(nullptr, ia);
+  GResolver *resolver = g_resolver_get_default();
+  GList *addrs = g_resolver_lookup_by_name(resolver, address.c_str(), nullptr, error);
+  g_object_unref(resolver);
+  if (!addrs)
+    g_prefix_error(error, "Could not resolve address \"%s\": ", address.c_str());
+  return addrs;
+}
+
+/* Listens on every address in @addrs, on @port (0: a free one, then the
+ * same for every address). Our own sockets: a deep listen backlog for join
+ * storms, and errors that name the address we tried. Returns the port, or
+ * -1 and sets @error when it listens on none. */
+int listen_all(SoupServer *soup, GList *addrs, const std::string &address, int port, SoupServerListenOptions opts,
+               GError **error) {
+  int bound_port = port;
+  int listening = 0;
+  GError *err = nullptr;
+  for (GList *l = addrs; l && !err; l = l->next) {
+    auto *ia = G_INET_ADDRESS(l->data);
+    gchar *ia_str = g_inet_address_to_string(ia);
+    GError *e = nullptr;
+    GSocketAddress *sa = g_inet_socket_address_new(ia, static_cast<guint16>(bound_port));
+    GSocket *sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &e);
+    if (sock) {
+      g_socket_set_listen_backlog(sock, 4096);
+      if (g_socket_bind(sock, sa, TRUE, &e) && g_socket_listen(sock, &e) &&
+          soup_server_listen_socket(soup, sock, opts, &e)) {
+        if (GSocketAddress *local = g_socket_get_local_address(sock, nullptr)) {
+          bound_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+          g_object_unref(local);
+        }
+        listening++;
+      }
+      g_object_unref(sock);
+    }
+    g_object_unref(sa);
+    if (e) {
+      if (listening == 0 && !l->next)
+        g_propagate_prefixed_error(&err, e, "Could not listen on %s port %d: ", ia_str, port);
+      else {
+        GST_WARNING("server: could not listen on %s port %d: %s", ia_str, bound_port, e->message);
+        g_error_free(e);
+      }
+    }
+    g_free(ia_str);
+  }
+  if (!err && listening == 0)
+    g_set_error(&err, G_IO_ERROR, G_IO_ERROR_FAILED, "No address to listen on for \"%s\"", address.c_str());
+  if (err) {
+    g_propagate_error(error, err);
+    return -1;
+  }
+  return bound_port;
+}
+
+}  // namespace
+
+/* Server thread, before its loop runs: the SoupServer and its sockets. */
+bool Server::setup(const std::string &address, int port, GError **error) {
+  GError *err = nullptr;
+  GTlsCertificate *cert = load_certificate(config_, &err);
+  if (cert && !g_tls_backend_supports_tls(g_tls_backend_get_default()))
+    g_set_error(&err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                "TLS is not available: install glib-networking (GIO's TLS backend)");
+  impl_->soup = soup_server_new("server-header", "gst-sse ", cert ? "tls-certificate" : nullptr, cert, nullptr);
+  const auto listen_opts = cert ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0);
+  if (cert)
+    g_object_unref(cert);
+  if (config_.request_timeout_ms)
+    impl_->watch_request_timeouts(config_.request_timeout_ms);
+
+  if (!err) {
+    GList *addrs = resolve(address, &err);
+    if (addrs) {
+      port_ = listen_all(impl_->soup, addrs, address, port, listen_opts, &err);
+      g_resolver_free_addresses(addrs);
+    }
+  }
+
+  /* Anything not claimed by a stream's path: the player and its files. */
+  soup_server_add_handler(
+      impl_->soup, nullptr,
+      [](SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data) {
+        static_cast<Server *>(data)->impl_->serve_web(msg, path, query);
+      },
+      this, nullptr);
+  if (!err)
+    return true;
+  g_propagate_error(error, err);
+  return false;
+}
+
+bool Server::start(const std::string &address, int port, GError **error) {
+  impl_ = std::make_unique<Impl>();
+  auto setup_fn = [this, address, port](GError **err) { return setup(address, port, err); };
+  auto teardown = [this] {
+    /* What libsoup still has to close finishes after this, on the thread. */
+    soup_server_disconnect(impl_->soup);
+    g_clear_object(&impl_->soup);
+  };
+  if (!thread_.start("sse-server", setup_fn, teardown, error))
+    return false;
+  GST_INFO("server: listening on %s port %d", address.c_str(), port_);
+  return true;
+}
+
+Server::~Server() {
+  if (!impl_)
+    return;
+  if (!impl_->key.empty()) {
+    /* Only a started server has a key; acquire() holds the lock when a
+     * server that failed to start is destroyed. */
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    {
+      auto it = g_registry.find(impl_->key);
+      if (it != g_registry.end() && it->second.expired())
+        g_registry.erase(it);
+    }
+  }
+  thread_.stop();
+  if (config_.cert)
+    g_object_unref(config_.cert);
+}
+
+bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
+  bool ok = true;
+  const std::string path = stream->config().path;
+  thread_.run([&] {
+    if (impl_->streams.count(path)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Path \"%s\" is already served by another ssesink on port %d",
+                  path.c_str(), port_);
+      ok = false;
+      return;
+    }
+    impl_->streams[path] = stream;
+    stream->attach(context(), config_.cert != nullptr || !config_.cert_file.empty());
+    soup_server_add_handler(
+        impl_->soup, path.c_str(),
+        [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *query, gpointer data) {
+          auto *s = static_cast<Stream *>(data);
+          if (s->config().path != req_path) {
+            soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+            return;
+          }
+          s->handle(msg, query);
+        },
+        stream.get(), nullptr);
+  });
+  return ok;
+}
+
+void Server::remove_stream(const std::shared_ptr<Stream> &stream) {
+  /* After EOS, gst-launch -e and most applications go to NULL at once:
+   * give clients still writing their last events and `event: eos` a short
+   * grace, so the response ends cleanly instead of being cut. */
+  stream->wait_drained(1000);
+  thread_.run([&] {
+    const std::string &path = stream->config().path;
+    auto it = impl_->streams.find(path);
+    if (it == impl_->streams.end() || it->second != stream)
+      return;
+    soup_server_remove_handler(impl_->soup, path.c_str());
+    stream->detach();
+    impl_->streams.erase(it);
+  });
+}
+
+}  // namespace gstsse

@@ -1,0 +1,453 @@
+/* A stream's clients and the fan-out of its events; see stream.h. */
+#include "stream.h"
+
+#include <gst/gst.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "admission.h"
+#include "backlog.h"
+#include "event-encoder.h"
+#include "loop-thread.h"
+#include "resume.h"
+
+GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
+#define GST_CAT_DEFAULT gst_sse_sink_debug
+
+namespace gstsse {
+
+struct Stream::Impl final : ClientOwner {
+  Stream *self;
+  GObject *log;
+
+  /* Streaming thread -> server thread hand-off. */
+  std::mutex pending_mutex;
+  std::vector<EventPtr> pending;
+  LoopSource wake; /* guarded by pending_mutex: publish() wakes it */
+  LoopSource ticker;
+
+  /* Guards the clients map, which get-stats looks clients up in. */
+  mutable std::mutex mutex;
+  std::map<uint32_t, ClientPtr> clients;
+  uint32_t next_id = 1;
+
+  /* Server thread only: the same clients in a vector, walked for every
+   * event without a lock. Removed clients are pruned before the next walk. */
+  std::vector<ClientPtr> live;
+  size_t live_removed = 0;
+  bool walking = false; /* dispatch() is walking live: do not prune */
+
+  /* What the stream event says; set from the streaming thread. */
+  std::mutex description_mutex;
+  StreamDescription description;
+  /* Server thread only: the JSON of the last stream event dispatched, which
+   * a joining client gets in its prelude; empty until caps are known. */
+  std::string current_stream_json;
+
+  /* Server thread only. */
+  Backlog<EventPtr> backlog;
+  EventPtr eos_event; /* set once eos is dispatched */
+  int64_t last_keyframe_request_us = 0;
+  AdmissionConfig admission;
+  bool tls = false; /* the server speaks HTTPS; set before the first client */
+
+  /* Drain after eos: clients writing their last frame (kEnding); the
+   * server thread counts, wait_drained() waits. */
+  std::mutex drain_mutex;
+  std::condition_variable drained;
+  bool eos = false;
+  unsigned ending = 0;
+
+  explicit Impl(Stream *s);
+
+  void announce();
+  QueueLimits limits() const;
+  void open(SoupServerMessage *msg, GHashTable *query);
+  void join(const ClientPtr &c, const char *last_event_id);
+  void dispatch();
+  void deliver(const ClientPtr &c, const EventPtr &ev, int64_t now);
+  void want_keyframe();
+  void prune();
+  std::vector<ClientPtr> snapshot();
+  void tick();
+  void shutdown_all();
+
+  /* ClientOwner */
+  void client_ending(ClientConn &c) override;
+  void client_removed(ClientConn &c, RemoveReason reason, bool was_ending) override;
+};
+
+Stream::Impl::Impl(Stream *s)
+    : self(s),
+      log(s->config_.log_object),
+      backlog(BacklogLimits{s->config_.backlog_bytes, int64_t{s->config_.backlog_time_ms} * 1000}) {
+  const StreamConfig &cfg = s->config_;
+  admission.max_clients = cfg.max_clients;
+  admission.max_clients_per_address = cfg.max_clients_per_address;
+  admission.max_request_header_bytes = cfg.max_request_header_bytes;
+  admission.retry_ms = cfg.retry_ms;
+  admission.access = cfg.access;
+  admission.cors = parse_cors_origins(cfg.cors_origin);
+}
+
+Stream::Stream(StreamConfig config, uint64_t first_seq) : config_(std::move(config)), first_seq_(first_seq) {
+  impl_ = std::make_unique<Impl>(this);
+}
+
+Stream::~Stream() = default;
+
+void Stream::publish(std::vector<EventPtr> events) {
+  if (events.empty())
+    return;
+  std::lock_guard<std::mutex> lock(impl_->pending_mutex);
+  for (auto &e : events)
+    impl_->pending.push_back(std::move(e));
+  impl_->wake.wake();
+}
+
+void Stream::set_caps(const std::string &caps) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->description_mutex);
+    if (!impl_->description.set_caps(caps))
+      return;
+  }
+  impl_->announce();
+}
+
+void Stream::set_stream_info(const std::string &fields) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->description_mutex);
+    if (!impl_->description.set_fields(fields))
+      return;
+  }
+  impl_->announce();
+}
+
+/* Queues a stream event with the current description, in order with the
+ * media events. Clients waiting for caps get their prelude with it; the
+ * others learn of the change in-band. Nothing is sent before caps are
+ * known: the prelude of a client always has them. */
+void Stream::Impl::announce() {
+  /* Queued under the lock: of two racing changes, the last one queued is
+   * the latest description. */
+  std::lock_guard<std::mutex> lock(description_mutex);
+  if (description.caps.empty())
+    return;
+  self->publish({make_stream_event(description.json(self->first_seq_, self->config_.path))});
+}
+
+bool Stream::client_stats(uint32_t id, ClientStats *out) const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto it = impl_->clients.find(id);
+  if (it == impl_->clients.end())
+    return false;
+  const ClientConn &c = *it->second;
+  out->id = c.id();
+  out->remote_address = c.remote();
+  out->bytes_sent = c.bytes_sent.load(std::memory_order_relaxed);
+  out->events_sent = c.events_sent.load(std::memory_order_relaxed);
+  out->events_dropped = c.events_dropped.load(std::memory_order_relaxed);
+  out->queued_bytes = c.unsent_bytes.load(std::memory_order_relaxed);
+  out->connected_us = c.connected_us();
+  return true;
+}
+
+void Stream::attach(GMainContext *ctx, bool tls) {
+  Impl *si = impl_.get();
+  si->tls = tls;
+  {
+    std::lock_guard<std::mutex> lock(si->pending_mutex);
+    si->wake = LoopSource::wake_source(ctx, [si] { si->dispatch(); });
+  }
+  /* Keepalives are due at most a tick late: tick often enough for a short
+   * interval, once a second otherwise. */
+  const unsigned ka = config_.keepalive_ms;
+  const unsigned tick_ms = ka ? std::clamp(ka, 100u, 1000u) : 1000u;
+  si->ticker = LoopSource::timer(ctx, tick_ms, [si] { si->tick(); });
+}
+
+void Stream::detach() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->pending_mutex);
+    impl_->wake.destroy();
+    impl_->pending.clear();
+  }
+  impl_->ticker.destroy();
+  impl_->shutdown_all();
+}
+
+void Stream::wait_drained(unsigned timeout_ms) {
+  std::unique_lock<std::mutex> lock(impl_->drain_mutex);
+  impl_->drained.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [this] { return !impl_->eos || impl_->ending == 0; });
+}
+
+QueueLimits Stream::Impl::limits() const {
+  const StreamConfig &cfg = self->config_;
+  QueueLimits l;
+  l.hard_bytes = static_cast<size_t>(cfg.max_client_bytes);
+  l.soft_bytes = static_cast<size_t>(cfg.soft_max_client_bytes);
+  l.hard_lag_us = int64_t{cfg.max_client_lag_ms} * 1000;
+  l.soft_lag_us = int64_t{cfg.soft_max_client_lag_ms} * 1000;
+  l.policy = cfg.recover_policy;
+  return l;
+}
+
+void Stream::Impl::prune() {
+  if (live_removed == 0 || walking)
+    return;
+  live.erase(std::remove_if(live.begin(), live.end(),
+                            [](const ClientPtr &c) { return c->phase() == ClientConn::Phase::kRemoved; }),
+             live.end());
+  live_removed = 0;
+}
+
+/* The clients, for a walk that may remove some (server thread). */
+std::vector<ClientPtr> Stream::Impl::snapshot() {
+  prune();
+  return live;
+}
+
+void Stream::handle(SoupServerMessage *msg, GHashTable *query) {
+  Impl *si = impl_.get();
+  SoupMessageHeaders *req_headers = soup_server_message_get_request_headers(msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+
+  AdmissionRequest req;
+  req.method = soup_server_message_get_method(msg);
+  soup_message_headers_foreach(
+      req_headers,
+      [](const char *name, const char *value, gpointer data) {
+        *static_cast<size_t *>(data) += strlen(name) + strlen(value) + 4;
+      },
+      &req.header_bytes);
+  req.origin = soup_message_headers_get_one(req_headers, "Origin");
+  req.remote = soup_server_message_get_remote_host(msg);
+  req.credentials.authorization = soup_message_headers_get_one(req_headers, "Authorization");
+  req.credentials.cookie = soup_message_headers_get_one(req_headers, "Cookie");
+  req.credentials.query_token = query ? static_cast<const char *>(g_hash_table_lookup(query, "token")) : nullptr;
+  req.num_clients = num_clients_.load();
+  req.clients_from = [si](const char *remote) {
+    unsigned same = 0;
+    std::lock_guard<std::mutex> lock(si->mutex);
+    for (const auto &kv : si->clients)
+      same += kv.second->remote() == remote;
+    return same;
+  };
+
+  const Admission a = decide_admission(si->admission, req);
+  for (const auto &h : a.headers) {
+    if (h.append)
+      soup_message_headers_append(headers, h.name.c_str(), h.value.c_str());
+    else
+      soup_message_headers_replace(headers, h.name.c_str(), h.value.c_str());
+  }
+  soup_server_message_set_status(msg, a.status, a.reason_phrase);
+  if (!a.refusal.empty())
+    GST_INFO_OBJECT(si->log, "%s", a.refusal.c_str());
+  if (a.open_stream)
+    si->open(msg, query);
+}
+
+/* A GET admitted: the client joins, and its body is written from here on. */
+void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query) {
+  const StreamConfig &cfg = self->config_;
+  ClientConn::Setup setup;
+  setup.owner = this;
+  setup.log_object = log;
+  setup.remote = soup_server_message_get_remote_host(msg) ? soup_server_message_get_remote_host(msg) : "";
+  setup.limits = limits();
+  setup.tls = tls;
+  setup.served = &self->bytes_served_;
+  ClientPtr c;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    setup.id = next_id++;
+    c = std::make_shared<ClientConn>(std::move(setup));
+    clients[c->id()] = c;
+  }
+  c->attach(msg);
+  live.push_back(c);
+  self->num_clients_++;
+
+  /* Last-Event-ID: the header EventSource sends, or a query parameter for
+   * clients and proxies that cannot set headers. */
+  const char *last_id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Last-Event-ID");
+  if ((!last_id || !*last_id) && query)
+    last_id = static_cast<const char *>(g_hash_table_lookup(query, "lastEventId"));
+  GST_INFO_OBJECT(log, "client %u (%s) connected to %s%s%.40s", c->id(), c->remote().c_str(), cfg.path.c_str(),
+                  last_id ? ", Last-Event-ID " : "", last_id ? last_id : "");
+  join(c, last_id);
+  c->pump(c->connected_us());
+
+  if (self->on_client_added)
+    self->on_client_added(c->id(), c->remote());
+  want_keyframe();
+}
+
+/* request-keyframe: ask upstream for a key unit, at most once an interval. */
+void Stream::Impl::want_keyframe() {
+  const StreamConfig &cfg = self->config_;
+  if (!cfg.request_keyframe || !self->on_keyframe_wanted)
+    return;
+  const int64_t now = g_get_monotonic_time();
+  if (last_keyframe_request_us == 0 ||
+      now - last_keyframe_request_us >= int64_t{cfg.keyframe_request_interval_ms} * 1000) {
+    last_keyframe_request_us = now;
+    self->on_keyframe_wanted();
+  }
+}
+
+void Stream::Impl::join(const ClientPtr &c, const char *last_event_id) {
+  /* Until caps are known the client only gets headers; the prelude follows
+   * with the first stream event. The prelude has the description as of the
+   * events dispatched so far, so it matches the backlog the client gets. */
+  const int64_t now = g_get_monotonic_time();
+  if (!current_stream_json.empty()) {
+    c->stream_json = current_stream_json;
+    deliver(c, make_prelude_event(self->config_.retry_ms, c->stream_json), now);
+  }
+  if (eos_event) {
+    deliver(c, eos_event, now);
+    return;
+  }
+
+  BacklogView view;
+  view.run_first_seq = self->first_seq_;
+  view.last_seq = backlog.last_seq();
+  view.backlog_first = backlog.first_seq();
+  const ResumeDecision d = decide_resume(last_event_id ? last_event_id : "", view);
+
+  uint64_t from = backlog.latest_key_seq(); /* 0: wait for the next key chunk */
+  if (d.kind == ResumeDecision::Kind::kResume) {
+    from = d.next_seq;
+    c->started = true;
+  } else if (d.kind == ResumeDecision::Kind::kReset) {
+    deliver(c, make_reset_event(d.reason, last_event_id, self->first_seq_), now);
+    GST_INFO_OBJECT(log, "client %u: Last-Event-ID %.40s: %s, joining at the latest key chunk", c->id(), last_event_id,
+                    d.reason);
+  }
+  if (from == 0 || !backlog.holds(from))
+    return;
+  for (size_t i = backlog.index_of(from); i < backlog.size() && !c->closing(); i++)
+    deliver(c, backlog[i], now);
+}
+
+void Stream::Impl::deliver(const ClientPtr &c, const EventPtr &ev, int64_t now) {
+  if (c->done())
+    return;
+  if (ev->kind == Event::Kind::kStream) {
+    if (c->stream_json == ev->note)
+      return;
+    if (c->stream_json.empty()) {
+      c->stream_json = ev->note;
+      deliver(c, make_prelude_event(self->config_.retry_ms, ev->note), now);
+      return;
+    }
+    c->stream_json = ev->note;
+  } else if (ev->is_media() && !c->started) {
+    if (!ev->key)
+      return; /* joins start at a key chunk */
+    c->started = true;
+  }
+  const auto result = c->queue.push(ev, now);
+  c->events_dropped.store(c->queue.dropped_events(), std::memory_order_relaxed);
+  c->unsent_bytes.store(c->queue.unsent_bytes(), std::memory_order_relaxed);
+  if (result == ClientQueue<Event>::Result::kOverHardLimit) {
+    GST_INFO_OBJECT(log, "client %u (%s): %" G_GSIZE_FORMAT " bytes unsent, over the hard limit; disconnecting",
+                    c->id(), c->remote().c_str(), c->queue.unsent_bytes());
+    c->close(RemoveReason::kSlow);
+  }
+}
+
+void Stream::Impl::dispatch() {
+  std::vector<EventPtr> batch;
+  {
+    std::lock_guard<std::mutex> lock(pending_mutex);
+    batch.swap(pending);
+  }
+  if (batch.empty())
+    return;
+  for (const auto &ev : batch) {
+    if (ev->is_media()) {
+      backlog.add(ev);
+    } else if (ev->kind == Event::Kind::kEos) {
+      eos_event = ev;
+      std::lock_guard<std::mutex> lock(drain_mutex);
+      eos = true;
+    } else if (ev->kind == Event::Kind::kStream) {
+      current_stream_json = ev->note;
+    }
+  }
+  /* One pass over the clients, each queued and written while its state is
+   * in cache. No client joins during the walk; some may be removed, and stay
+   * in live (skipped: they are closing) until the next prune. */
+  prune();
+  walking = true;
+  const size_t n = live.size();
+  const int64_t now = g_get_monotonic_time();
+  for (size_t i = 0; i < n; i++) {
+    const ClientPtr &c = live[i];
+    for (const auto &ev : batch)
+      deliver(c, ev, now);
+    c->pump(now);
+  }
+  walking = false;
+}
+
+void Stream::Impl::tick() {
+  const StreamConfig &cfg = self->config_;
+  const int64_t now = g_get_monotonic_time();
+  for (auto &c : snapshot()) {
+    if (c->done())
+      continue;
+    if (cfg.write_timeout_ms && c->writing() && now - c->last_progress_us() > int64_t{cfg.write_timeout_ms} * 1000) {
+      GST_INFO_OBJECT(log, "client %u (%s): nothing written for %u ms; disconnecting", c->id(), c->remote().c_str(),
+                      cfg.write_timeout_ms);
+      c->close(RemoveReason::kSlow);
+      continue;
+    }
+    if (c->queue.check(now) == ClientQueue<Event>::Result::kOverHardLimit) {
+      c->close(RemoveReason::kSlow);
+      continue;
+    }
+    if (cfg.keepalive_ms && c->queue.unsent_bytes() == 0 && !c->writing() &&
+        now - c->last_write_us() >= int64_t{cfg.keepalive_ms} * 1000) {
+      deliver(c, make_keepalive_event(), now);
+      c->pump(now);
+    }
+  }
+}
+
+void Stream::Impl::shutdown_all() {
+  for (auto &c : snapshot())
+    c->finish(RemoveReason::kShutdown);
+  backlog.clear();
+}
+
+void Stream::Impl::client_ending(ClientConn &) {
+  std::lock_guard<std::mutex> lock(drain_mutex);
+  ending++;
+}
+
+void Stream::Impl::client_removed(ClientConn &c, RemoveReason reason, bool was_ending) {
+  live_removed++;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    clients.erase(c.id());
+  }
+  self->num_clients_--;
+  if (was_ending) {
+    std::lock_guard<std::mutex> lock(drain_mutex);
+    if (--ending == 0)
+      drained.notify_all();
+  }
+  if (self->on_client_removed)
+    self->on_client_removed(c.id(), reason);
+}
+
+}  // namespace gstsse

@@ -1,0 +1,118 @@
+/* One stream of the server (one per ssesink): its clients, the fan-out of
+ * its events to them, joins and resumes from its backlog, and the ticker
+ * that sends keepalives and drops clients that stopped reading.
+ *
+ * Threads:
+ *  - The streaming thread (or the holder of the element's chunk lock) calls
+ *    the EventSink methods: they queue under a short lock and wake the
+ *    server thread; they never wait for a client.
+ *  - The server thread (http-server.cpp) calls attach(), handle() and
+ *    detach(), and runs everything else here: the clients (client-conn.h)
+ *    and the backlog are its alone.
+ *  - Any thread reads the getters and client_stats(); the application
+ *    thread that stops the element calls wait_drained(). */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "access.h"
+#include "client-conn.h"
+#include "client-queue.h"
+#include "defaults.h"
+#include "event.h"
+
+namespace gstsse {
+
+struct StreamConfig {
+  std::string path = defaults::kPath;
+  unsigned max_clients = defaults::kMaxClients;           /* 0: unlimited */
+  unsigned keepalive_ms = defaults::kKeepaliveIntervalMs; /* 0: off */
+  unsigned retry_ms = defaults::kRetryMs;
+  std::string cors_origin; /* "*" or a comma-separated list of origins; empty: no CORS headers */
+  AccessConfig access;     /* token and/or Basic credentials; empty: open */
+  unsigned max_clients_per_address = defaults::kMaxClientsPerAddress; /* 0: unlimited */
+  unsigned max_request_header_bytes = defaults::kMaxRequestHeaderBytes;
+  uint64_t max_client_bytes = defaults::kMaxClientBytes;           /* hard limit; 0: none */
+  uint64_t soft_max_client_bytes = defaults::kSoftMaxClientBytes;  /* 0: none */
+  unsigned max_client_lag_ms = defaults::kMaxClientLagMs;          /* hard; 0: none */
+  unsigned soft_max_client_lag_ms = defaults::kSoftMaxClientLagMs; /* 0: none */
+  RecoverPolicy recover_policy = defaults::kRecoverPolicy;
+  unsigned write_timeout_ms = defaults::kWriteTimeoutMs; /* no progress while data waits; 0: none */
+  uint64_t backlog_bytes = defaults::kBacklogBytes;
+  unsigned backlog_time_ms = defaults::kBacklogTimeMs;
+  bool request_keyframe = defaults::kRequestKeyframe;
+  unsigned keyframe_request_interval_ms = defaults::kKeyframeRequestIntervalMs;
+  std::string web_root;          /* empty: serve the player compiled into the plugin */
+  GObject *log_object = nullptr; /* the element, named in every log line (not owned) */
+};
+
+struct ClientStats {
+  uint32_t id = 0;
+  std::string remote_address;
+  uint64_t bytes_sent = 0;
+  uint64_t events_sent = 0;
+  uint64_t events_dropped = 0;
+  uint64_t queued_bytes = 0;
+  int64_t connected_us = 0; /* monotonic time of connection */
+};
+
+class Stream : public EventSink {
+ public:
+  using AddedFn = std::function<void(uint32_t id, const std::string &remote)>;
+  using RemovedFn = std::function<void(uint32_t id, RemoveReason reason)>;
+  using KeyframeFn = std::function<void()>;
+
+  Stream(StreamConfig config, uint64_t first_seq);
+  ~Stream() override;
+  Stream(const Stream &) = delete;
+  Stream &operator=(const Stream &) = delete;
+
+  /* Called on the server thread, with no lock held. Set before add_stream. */
+  AddedFn on_client_added;
+  RemovedFn on_client_removed;
+  /* A client joined and request_keyframe is set (rate-limited). */
+  KeyframeFn on_keyframe_wanted;
+
+  /* EventSink. Events keep the order of these calls. set_caps() and
+   * set_stream_info() queue a `stream` event when what it says changes. */
+  void publish(std::vector<EventPtr> events) override;
+  void set_caps(const std::string &caps) override;
+  void set_stream_info(const std::string &fields) override;
+
+  /* Any thread. */
+  unsigned num_clients() const { return num_clients_.load(); }
+  uint64_t bytes_served() const { return bytes_served_.load(); }
+  bool client_stats(uint32_t id, ClientStats *out) const;
+  const StreamConfig &config() const { return config_; }
+  uint64_t first_seq() const { return first_seq_; }
+
+  /* Server thread (Server::add_stream / remove_stream). attach(): start
+   * dispatching on @ctx; @tls: the server speaks HTTPS. handle(): a request
+   * to this stream's path. detach(): stop, closing every client (reason
+   * shutdown); the stream can be dropped after it. */
+  void attach(GMainContext *ctx, bool tls);
+  void handle(SoupServerMessage *msg, GHashTable *query);
+  void detach();
+
+  /* Not on the server thread: after eos, waits up to @timeout_ms while
+   * clients are still writing their last events (and `event: eos`). */
+  void wait_drained(unsigned timeout_ms);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  const StreamConfig config_;
+  const uint64_t first_seq_;
+  std::atomic<unsigned> num_clients_{0};
+  std::atomic<uint64_t> bytes_served_{0};
+};
+
+}  // namespace gstsse
