@@ -3,10 +3,13 @@
 // plays them. It is used where WebCodecs cannot decode the stream's video,
 // and when the stream has AAC audio to be heard. mpegts.js is not bundled: it is loaded on first use
 // from vendor/mpegts.js next to index.html (see web/README.md), and the bytes
-// reach it through a custom loader that we feed from the SSE events.
+// reach it through a custom loader that we feed from the SSE events. How
+// close to live it plays is mse-latency.js's job; this file applies it to
+// the <video>, and measures each shown frame's latency from its PTS.
 
 import { nowMicros } from './sse-source.js';
 import { MseFrameCounts } from './stats.js';
+import { LatencyController, TICK_MS } from './mse-latency.js';
 
 const MPEGTS_URL = new URL('../vendor/mpegts.js', import.meta.url).href;
 
@@ -66,31 +69,31 @@ function sseLoaderClass(mpegts, feeder) {
   };
 }
 
-// Latency chasing: play 1.2x while more than liveSyncMaxLatency is buffered
-// until it is down to liveSyncTargetLatency, and jump forward when more than
-// a second is buffered. A target of 0.12 s stalled on a busy 2-core machine;
-// 0.2 s did not. Audio arrives in bigger steps than video (several AAC frames
-// per PES), so streams with audio keep a larger margin, else playback stalls
-// on audio underruns.
+// mpegts.js's own chasing (liveSync: 1.2x on `timeupdate`, 4 times a
+// second, down to a fixed target; liveBufferLatencyChasing: a seek past a
+// fixed maximum) is off: LatencyController (mse-latency.js) does both with
+// a target that adapts to the stalls it sees, every TICK_MS. No stash
+// buffer and no lazy loading: each event goes to the demuxer as it comes.
 const PLAYER_CONFIG = {
   enableWorker: false, // the loader lives on this thread
   enableStashBuffer: false,
   isLive: true,
   lazyLoad: false,
   deferLoadAfterSourceOpen: true,
-  liveBufferLatencyChasing: true,
-  liveBufferLatencyMaxLatency: 1.0,
-  liveBufferLatencyMinRemain: 0.2,
-  liveSync: true,
-  liveSyncMaxLatency: 0.4,
-  liveSyncTargetLatency: 0.2,
-  liveSyncPlaybackRate: 1.2,
+  liveBufferLatencyChasing: false,
+  liveSync: false,
   autoCleanupSourceBuffer: true,
   autoCleanupMaxBackwardDuration: 20,
   autoCleanupMinBackwardDuration: 10,
 };
 
-const AUDIO_LATENCY = { liveSyncMaxLatency: 0.5, liveSyncTargetLatency: 0.3 };
+// A `waiting` this soon after a jump is the seek, not a stall; nor is one
+// while a new player starts (the decoder warms up, the join's burst).
+const SEEK_SETTLE_MS = 500;
+const STARTUP_MS = 2000;
+
+// Chunks remembered to find a shown frame's server time by its PTS.
+const PTS_MEMORY = 300;
 
 // How often the playback quality counts are read besides the frame
 // callbacks (and, where there are none, how often frames are counted).
@@ -119,6 +122,18 @@ export class MsePath {
     this.counts = new MseFrameCounts(); // across players and the engine's restarts
     this.frameCallback = 0;
     this.qualityTimer = 0;
+    this.chaser = new LatencyController({ hasAudio });
+    this.chaseTimer = 0;
+    this.serverTimes = new Map(); // PTS in ms (as mpegts.js rounds it) -> the chunk's server ts
+    this.jumpedAt = -Infinity;
+    this.playerStartedAt = -Infinity;
+    // A stall, unless the element waits for a seek (ours, or a new player's start).
+    this.onWaiting = () => {
+      const now = performance.now();
+      if (this.video.paused || this.video.seeking || now - this.jumpedAt < SEEK_SETTLE_MS) return;
+      if (now - this.playerStartedAt < STARTUP_MS) return;
+      this.chaser.stalled(now, this.#ahead());
+    };
     this.onVideoError = () => this.stats.error(`video element: ${this.video.error?.message ?? 'error'}`);
   }
 
@@ -136,13 +151,19 @@ export class MsePath {
     // Keep the console for warnings and errors.
     Object.assign(this.mpegts.LoggingControl, { enableVerbose: false, enableDebug: false, enableInfo: false });
     this.video.addEventListener('error', this.onVideoError);
+    this.video.addEventListener('waiting', this.onWaiting);
     this.#createPlayer();
     this.#watchFrames();
+    this.chaseTimer = setInterval(() => this.#chase(), TICK_MS);
   }
 
   /** @param {import('./sse-source.js').MediaChunk} chunk */
   feed(chunk) {
     this.lastChunk = chunk;
+    if (chunk.pts !== null) {
+      this.serverTimes.set(Math.floor(chunk.pts / 1e6), chunk.ts);
+      if (this.serverTimes.size > PTS_MEMORY) this.serverTimes.delete(this.serverTimes.keys().next().value);
+    }
     if (this.loader) this.loader.push(chunk.bytes);
     else this.pending.push(chunk.bytes);
   }
@@ -150,6 +171,7 @@ export class MsePath {
   /** Starts over with a fresh transmuxer (the caller waits for a keyframe). */
   resync(newStream) {
     this.pending = [];
+    if (newStream) this.serverTimes.clear();
     // After a gap mpegts.js copes with the jump in continuity counters; a new
     // stream (or a resume) restarts the timeline, so it gets a new player.
     if (newStream && this.mpegts) this.#createPlayer();
@@ -174,6 +196,10 @@ export class MsePath {
   destroy() {
     this.#destroyPlayer();
     this.video.removeEventListener('error', this.onVideoError);
+    this.video.removeEventListener('waiting', this.onWaiting);
+    clearInterval(this.chaseTimer);
+    this.chaseTimer = 0;
+    this.video.playbackRate = 1;
     if (this.frameCallback) this.video.cancelVideoFrameCallback?.(this.frameCallback);
     this.frameCallback = 0;
     clearInterval(this.qualityTimer);
@@ -189,7 +215,6 @@ export class MsePath {
       { type: 'mpegts', isLive: true, url: this.url, hasAudio: this.hasAudio, hasVideo: true },
       {
         ...PLAYER_CONFIG,
-        ...(this.hasAudio ? AUDIO_LATENCY : {}),
         customLoader: sseLoaderClass(mpegts, this),
       },
     );
@@ -201,6 +226,7 @@ export class MsePath {
         this.waitForKeyframe();
       }
     });
+    this.playerStartedAt = performance.now();
     this.player.attachMediaElement(this.video);
     this.player.load();
     this.#play();
@@ -228,6 +254,51 @@ export class MsePath {
         this.video.play().catch(() => {});
       }
     });
+  }
+
+  /** Seconds buffered past the playback position (NaN: nothing buffered). */
+  #ahead() {
+    const { buffered, currentTime } = this.video;
+    return buffered.length > 0 ? buffered.end(buffered.length - 1) - currentTime : NaN;
+  }
+
+  // One step of latency chasing (mse-latency.js): the rate, a jump to the
+  // live edge; stats.mse shows the target, rate, jumps and stalls.
+  #chase() {
+    const { video } = this;
+    if (!this.player || video.paused || video.seeking) {
+      this.chaser.interrupted();
+      return;
+    }
+    const { rate, jump } = this.chaser.update(performance.now(), this.#ahead(), video.currentTime);
+    if (video.playbackRate !== rate) video.playbackRate = rate;
+    if (jump > 0) {
+      this.jumpedAt = performance.now();
+      video.currentTime += jump;
+    }
+    this.stats.mse = this.chaser.summary();
+  }
+
+  /**
+   * Where mpegts.js's timeline starts, in ms of the stream's PTS: media time
+   * t shows the frame whose PTS is t * 1000 + this. Read from the remuxer
+   * (mpegts.js 1.8.2 internals, pinned); null where that is not reachable.
+   */
+  #timelineBase() {
+    const base = this.player?._player_engine?._transmuxer?._controller?._remuxer?._dtsBase;
+    return Number.isFinite(base) ? base : null;
+  }
+
+  /** Server ts (µs) of the chunk that started the frame at `mediaTime`, or undefined. */
+  #serverTimeAt(mediaTime) {
+    const base = this.#timelineBase();
+    if (base === null) return undefined;
+    const pts = Math.round(mediaTime * 1000) + base;
+    for (let d = 0; d <= 2; d++) {
+      const ts = this.serverTimes.get(pts - d) ?? this.serverTimes.get(pts + d);
+      if (ts !== undefined) return ts;
+    }
+    return undefined;
   }
 
   #readQuality() {
@@ -268,7 +339,10 @@ export class MsePath {
       const buffered = video.buffered;
       let behindMs = NaN;
       if (buffered.length > 0) behindMs = (buffered.end(buffered.length - 1) - meta.mediaTime) * 1000;
-      const latency = lastChunk ? (nowMicros() - lastChunk.ts) / 1000 + behindMs : NaN;
+      // The frame's own server time when its PTS is known; else the estimate.
+      const ts = this.#serverTimeAt(meta.mediaTime);
+      const latency = ts !== undefined ? (nowMicros() - ts) / 1000
+        : lastChunk ? (nowMicros() - lastChunk.ts) / 1000 + behindMs : NaN;
       const receipt = lastChunk ? performance.now() - lastChunk.recvTime + behindMs : NaN;
       stats.frameDrawn(latency, receipt, meta.width, meta.height, frames);
     };

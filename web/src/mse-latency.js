@@ -1,0 +1,204 @@
+// Latency chasing for the MSE path (pure logic, no DOM: unit-tested under
+// Node). The <video> element plays what Media Source Extensions buffered;
+// how far it is behind the newest data is `ahead` = end of the buffered
+// range - currentTime. This keeps `ahead` near the smallest target that
+// does not stall:
+//   - the target starts at a guess and grows by a step at each stall (the
+//     element ran dry: a `waiting` event), up to a ceiling; after a while
+//     without stalls it shrinks a step, down to a floor;
+//   - a little too far behind: play faster (playbackRate up to 1.25x,
+//     proportional to the excess) until back at the target; too close to
+//     the edge (after the target grew): play slower (down to 0.9x) until
+//     that much is buffered, as at 1x the buffer only grows by stalling;
+//   - far behind (a burst after a join, a hidden tab, a stall that let data
+//     pile up): jump to the live edge (currentTime = end - target);
+//   - engines where a faster rate does not help are found by behaviour,
+//     and from then on only jumps are used: a stall with data in hand soon
+//     after a rate change, or the media clock not going faster while the
+//     rate is up (WebKitGTK 2.50: its pipeline rebuffers at each
+//     playbackRate change and currentTime goes on at 1x), twice.
+// The caller (mse-path.js) reads the element, calls update() every
+// TICK_MS or so, and applies the rate and the jump. Used on the main thread.
+
+export const TICK_MS = 100;
+
+const DEFAULTS = {
+  video: { minTarget: 0.05, startTarget: 0.11, maxTarget: 0.4 },
+  // AAC comes in 21 ms frames and the engines' audio renderers want a
+  // little more in hand than the video's.
+  audio: { minTarget: 0.07, startTarget: 0.14, maxTarget: 0.5 },
+};
+const TARGET_STEP = 0.03; // s added per stall, taken off per calm period
+const CALM_MS = 8000; // this long without a stall: the target shrinks a step
+const RATE_BAND = 0.02; // s above the target tolerated at 1x
+const MAX_RATE = 1.25;
+const MIN_RATE = 0.9;
+const RATE_GAIN = 1.5; // rate - 1 per second of excess
+const JUMP_EXCESS = 0.25; // s above the target: jump at once (1.25x would take > 1 s)
+const JUMP_ONLY_EXCESS = 0.1; // s above the target, sustained, in jump-only mode
+const SUSTAIN_MS = 1000; // how long the excess must last in jump-only mode
+const JUMP_COOLDOWN_MS = 1000; // no second jump sooner (the buffer settles)
+const RATE_STALL_MS = 600; // a stall this soon after a rate change counts against rates
+const RATE_STALLS_TO_JUMP_ONLY = 2;
+const RATE_TRIAL_MS = 1500; // rate up this long: currentTime must have gone faster
+const RATE_MIN_GAIN = 0.3; // at least this share of the rate's extra speed
+const SLOW_TRIALS_TO_JUMP_ONLY = 2; // one may be a busy moment
+
+export class LatencyController {
+  /**
+   * @param {{hasAudio?:boolean, jumpOnly?:boolean, minTarget?:number, maxTarget?:number}} options
+   *   `jumpOnly`: never change the rate (known up front); otherwise found by behaviour.
+   */
+  constructor({ hasAudio = false, jumpOnly = false, ...limits } = {}) {
+    const d = DEFAULTS[hasAudio ? 'audio' : 'video'];
+    this.minTarget = limits.minTarget ?? d.minTarget;
+    this.maxTarget = limits.maxTarget ?? d.maxTarget;
+    this.target = limits.startTarget ?? Math.max(this.minTarget, d.startTarget); // s
+    this.jumpOnly = jumpOnly;
+    this.rate = 1;
+    this.jumps = 0;
+    this.stalls = 0;
+    this.rateStalls = 0; // stalls soon after a rate change
+    this.lastStallAt = -Infinity;
+    this.lastRateChangeAt = -Infinity;
+    this.lastJumpAt = -Infinity;
+    this.calmSince = null;
+    this.excessSince = null; // jump-only mode: since when the excess lasts
+    this.rateExcess = 0; // the excess the current rate was chosen for
+    this.trial = null; // {at, mediaTime, rate}: since when the rate is up
+    this.slowTrials = 0; // rate up, media clock at 1x
+  }
+
+  /**
+   * The element stalled (`waiting` while playing) at time `now` (ms), with
+   * `ahead` seconds buffered. A stall with data in hand soon after a rate
+   * change is the engine rebuffering for the rate, not running dry.
+   */
+  stalled(now, ahead = 0) {
+    this.stalls++;
+    this.lastStallAt = now;
+    this.trial = null; // a stall says nothing about the rate's speed
+    this.calmSince = now;
+    const inHand = ahead >= this.target; // more than the target buffered: not an underrun
+    if (!this.jumpOnly && now - this.lastRateChangeAt <= RATE_STALL_MS && inHand) {
+      this.rateStalls++;
+      if (this.rateStalls >= RATE_STALLS_TO_JUMP_ONLY) this.jumpOnly = true;
+    }
+    this.target = Math.min(this.maxTarget, this.target + TARGET_STEP);
+  }
+
+  /**
+   * One step. `ahead`: seconds buffered past currentTime (NaN: nothing
+   * buffered); `mediaTime`: currentTime. Returns {rate, jump}: the
+   * playbackRate to set, and seconds to move currentTime forward (0: none).
+   */
+  update(now, ahead, mediaTime = NaN) {
+    this.#checkRateWorks(now, mediaTime);
+    if (this.calmSince === null) this.calmSince = now;
+    if (now - this.calmSince >= CALM_MS && this.target > this.minTarget) {
+      this.target = Math.max(this.minTarget, this.target - TARGET_STEP);
+      this.calmSince = now;
+    }
+    let rate = 1;
+    let jump = 0;
+    const excess = Number.isFinite(ahead) ? ahead - this.target : 0;
+    const mayJump = now - this.lastJumpAt >= JUMP_COOLDOWN_MS;
+    if (excess > JUMP_EXCESS && mayJump) {
+      jump = excess;
+    } else if (this.jumpOnly) {
+      if (excess > JUMP_ONLY_EXCESS) {
+        this.excessSince ??= now;
+        if (now - this.excessSince >= SUSTAIN_MS && mayJump) jump = excess;
+      } else {
+        this.excessSince = null;
+      }
+    } else {
+      rate = this.#rateFor(excess, Number.isFinite(ahead));
+    }
+    if (jump > 0) {
+      this.#checkRateWorks(now, mediaTime, true);
+      this.trial = null;
+      this.jumps++;
+      this.lastJumpAt = now;
+      this.excessSince = null;
+      rate = 1;
+    }
+    if (rate !== this.rate) {
+      this.rate = rate;
+      this.lastRateChangeAt = now;
+    }
+    return { rate, jump };
+  }
+
+  /**
+   * The rate for this excess: a rate once chosen is kept until the target
+   * is reached (each change costs the engine a little), and chosen again
+   * only when the excess has doubled.
+   */
+  #rateFor(excess, known) {
+    const pick = (e) => {
+      const r = e > 0 ? Math.min(MAX_RATE, 1 + Math.max(0.05, RATE_GAIN * e))
+        : Math.max(MIN_RATE, 1 - Math.max(0.05, RATE_GAIN * -e));
+      this.rateExcess = e;
+      return Math.round(r * 20) / 20; // steps of 0.05
+    };
+    if (!known) return 1;
+    const step = (Math.abs(this.rate - 1) * TICK_MS) / 1000; // what one more tick at this rate does
+    if (this.rate > 1) {
+      if (excess <= step) return 1;
+      return excess > 2 * this.rateExcess ? pick(excess) : this.rate;
+    }
+    if (this.rate < 1) {
+      if (excess >= -step) return 1;
+      return excess < 2 * this.rateExcess ? pick(excess) : this.rate;
+    }
+    return Math.abs(excess) > RATE_BAND ? pick(excess) : 1;
+  }
+
+  /** Playback is paused or seeking: the current rate trial says nothing. */
+  interrupted() {
+    this.trial = null;
+  }
+
+  /**
+   * While the rate is up, does the media clock go faster? Judged after
+   * RATE_TRIAL_MS at the rate, or at a jump (which ends the trial) when the
+   * rate was up for at least half of that.
+   */
+  #checkRateWorks(now, mediaTime, ending = false) {
+    const { trial } = this;
+    if (this.jumpOnly || !Number.isFinite(mediaTime)) {
+      this.trial = null;
+      return;
+    }
+    if (trial && mediaTime < trial.mediaTime) this.trial = null; // a new timeline
+    else if (trial) {
+      trial.rate = Math.min(trial.rate, this.rate > 1 ? this.rate : trial.rate);
+      const wall = now - trial.at;
+      const over = this.rate <= 1 || ending;
+      if (wall >= RATE_TRIAL_MS || (over && wall >= RATE_TRIAL_MS / 2)) {
+        const speed = (mediaTime - trial.mediaTime) / (wall / 1000);
+        if (speed < 1 + RATE_MIN_GAIN * (trial.rate - 1)) {
+          this.slowTrials++;
+          if (this.slowTrials >= SLOW_TRIALS_TO_JUMP_ONLY) this.jumpOnly = true;
+        }
+        this.trial = null;
+      } else if (over) {
+        this.trial = null;
+      }
+      return;
+    }
+    if (this.rate > 1 && !ending) this.trial = { at: now, mediaTime, rate: this.rate };
+  }
+
+  /** What stats.mse shows (web/README.md). */
+  summary() {
+    return {
+      targetMs: Math.round(this.target * 1000),
+      playbackRate: this.rate,
+      jumps: this.jumps,
+      stalls: this.stalls,
+      chase: this.jumpOnly ? 'jump' : 'rate',
+    };
+  }
+}
