@@ -47,7 +47,7 @@ export const DEFAULTS = Object.freeze({
   settleMs: 1500,
   videoLeadMs: 20, // a video frame is shown this much before its sound
   videoLateMs: 30, // p50 lateness of video frames above which the audio moves later
-  videoLateCount: 15, // frames that p50 is taken over
+  videoLateCount: 30, // frames that p50 is taken over, from settleMs after the anchor on
 });
 
 const MAX_EXTRA_MS = 200; // video later than audio by more than this: not followed
@@ -153,20 +153,23 @@ export class AvClock {
   /**
    * A video frame was shown: its offset to the audio heard then (ms,
    * positive: the picture is later than the sound). Returns it (null: no
-   * clock). Video late for a while moves the audio later.
+   * clock). Video late for a while (once settleMs have passed since the
+   * anchor, at wall time `wallNow`) moves the audio later.
    */
-  videoShown(pts, heardCtx) {
+  videoShown(pts, heardCtx, wallNow) {
     const heard = this.heardPts(heardCtx);
     if (heard === null) return null;
     const offset = (heard - pts) / 1000;
     const late = this.videoLate;
+    if (this.offset === null || wallNow - this.anchoredAt < this.opt.settleMs) return offset;
     late.push(offset);
     if (late.length > this.opt.videoLateCount) late.shift();
     if (late.length === this.opt.videoLateCount) {
       const p50 = percentile(late, 50);
-      if (p50 > this.opt.videoLateMs && this.extraMs < MAX_EXTRA_MS) {
-        this.extraMs += p50;
-        this.offset += p50 / 1000;
+      const shift = Math.min(p50, MAX_EXTRA_MS - this.extraMs);
+      if (p50 > this.opt.videoLateMs && shift > 0) {
+        this.extraMs += shift;
+        this.offset += shift / 1000;
         this.reanchors++;
         late.length = 0;
       }

@@ -309,7 +309,7 @@ export class WebCodecsPath {
     }
     this.ctx.drawImage(frame, 0, 0, width, height);
     if (this.audio?.clocked) {
-      const offset = this.audio.clock.videoShown(frame.timestamp, this.audio.heardCtx());
+      const offset = this.audio.clock.videoShown(frame.timestamp, this.audio.heardCtx(), performance.now());
       if (offset !== null) this.stats.avSyncShown(offset);
     }
     frame.close();

@@ -91,8 +91,8 @@ test('video: held until the audio heard reaches its pts (less videoLeadMs), late
   assert.deepEqual(clock.videoDue(f.pts, heard), { delayMs: 0 });
   assert.ok(Math.abs(clock.videoDue(f.pts + 25000, heard).delayMs - 25) < 1e-6);
   assert.deepEqual(clock.videoDue(f.pts - 10000, heard), { delayMs: 0 }, 'late: shown now');
-  assert.ok(Math.abs(clock.videoShown(f.pts - 10000, heard) - 10) < 1e-6, 'shown 10 ms after its sound');
-  assert.ok(Math.abs(clock.videoShown(f.pts + 5000, heard) + 5) < 1e-6, 'shown 5 ms before its sound');
+  assert.ok(Math.abs(clock.videoShown(f.pts - 10000, heard, 0) - 10) < 1e-6, 'shown 10 ms after its sound');
+  assert.ok(Math.abs(clock.videoShown(f.pts + 5000, heard, 0) + 5) < 1e-6, 'shown 5 ms before its sound');
   // By default a frame is due 20 ms before its sound.
   const early = new AvClock();
   const [g] = run(early, { frames: 1 });
@@ -104,14 +104,20 @@ test('video steadily later than the audio moves the audio later', () => {
   const clock = new AvClock({ videoLateMs: 30, videoLateCount: 5 });
   const [f] = run(clock, { frames: 1 });
   const before = clock.offset;
-  for (let i = 0; i < 5; i++) clock.videoShown(f.pts, f.start + 0.05); // 50 ms late each
+  const settled = f.wall + 1500;
+  for (let i = 0; i < 5; i++) clock.videoShown(f.pts, f.start + 0.05, f.wall + 100); // not yet settled
+  assert.equal(clock.offset, before);
+  for (let i = 0; i < 5; i++) clock.videoShown(f.pts, f.start + 0.05, settled); // 50 ms late each
   assert.ok(Math.abs((clock.offset - before) * 1000 - 50) < 1e-6);
-  assert.ok(Math.abs(clock.videoShown(f.pts, f.start + 0.05)) < 1e-6, 'in step after the move');
+  assert.ok(Math.abs(clock.videoShown(f.pts, f.start + 0.05, settled)) < 1e-6, 'in step after the move');
+  // At most 200 ms in all.
+  for (let k = 0; k < 10; k++) for (let i = 0; i < 5; i++) clock.videoShown(f.pts, f.start + 1, settled);
+  assert.ok(Math.abs(clock.extraMs - 200) < 1e-6);
   // Some late frames do not (p50 under the bound).
   const c2 = new AvClock({ videoLateMs: 30, videoLateCount: 5 });
   const [g] = run(c2, { frames: 1 });
   const o2 = c2.offset;
-  for (const late of [0.08, 0, 0, 0.08, 0]) c2.videoShown(g.pts, g.start + late);
+  for (const late of [0.08, 0, 0, 0.08, 0]) c2.videoShown(g.pts, g.start + late, g.wall + 2000);
   assert.equal(c2.offset, o2);
 });
 
