@@ -1,9 +1,13 @@
 // The player in every browser engine, side by side in one run: for each
-// engine and decode path, a live 640x360 30 fps stream from the real
-// ssesink is played for a while and the player's own figures are read
-// (window.ssePlayer.stats): server -> screen latency p50/p95, frames shown per
-// second, frames dropped and decoded. Prints a table (Markdown) and writes
-// the figures as JSON.
+// engine, decode path (WebCodecs, MSE; forced with ?mode=) and stream (video
+// only, video + AAC), a live 640x360 30 fps stream from the real ssesink is
+// played for a while and the player's own figures are read
+// (window.ssePlayer.stats): server -> screen latency p50/p95, A/V offset
+// p50/p95 (avSyncMs), audio underruns, frames shown per second, frames
+// dropped and decoded, and on the MSE path its latency chasing (stalls,
+// jumps, buffer target). Audio runs click Unmute first. Fields the player
+// does not give are printed as "–". Prints a table (Markdown) and writes the
+// figures as JSON.
 //
 //   node bench/player-engines.mjs [--seconds 10] [--out FILE]
 //   SSE_BROWSERS="chromium firefox" node bench/player-engines.mjs
@@ -31,62 +35,102 @@ const MEASURE_MS = Number(opts.seconds) * 1000;
 const WARMUP_MS = Number(opts.warmup) * 1000;
 const engines = (process.env.SSE_BROWSERS ?? ENGINES.join(' ')).split(/\s+/).filter(Boolean);
 
-// What is measured: the two decode paths with video only, and the stream
-// with AAC audio (which the player plays through MSE).
+// What is measured: each decode path, forced, with a video-only stream and
+// with the same stream plus AAC audio. Audio runs click Unmute, so that the
+// sound plays (WebCodecs: the AudioContext starts and becomes the clock).
 const CASES = [
-  { name: 'WebCodecs', params: { mode: 'webcodecs' }, audio: false },
-  { name: 'MSE', params: { mode: 'mse' }, audio: false },
-  { name: 'MSE, with AAC', params: {}, audio: true },
+  { path: 'webcodecs', audio: false },
+  { path: 'webcodecs', audio: true },
+  { path: 'mse', audio: false },
+  { path: 'mse', audio: true },
 ];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// The player's latency window is the last 5 s: it is read at the end of
-// each 5 s of the measurement, and the windows are averaged (p50) or the
-// worst taken (p95).
+// The player's latency and A/V windows are the last 5 s: they are read at
+// the end of each 5 s of the measurement, and the windows are averaged
+// (p50) or the worst taken (p95).
 const WINDOW_MS = 5000;
 
+// What the page gives besides the stats snapshot: the MSE path's chasing
+// (statsData.mse, a live object) and whether the <video> is muted.
+const extras = (browser) => browser.evaluate(() => ({
+  mse: window.ssePlayer.stats.mse ?? window.ssePlayer.statsData?.mse ?? null,
+  videoMuted: document.querySelector('video')?.muted ?? null,
+}));
+
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const max = (xs) => (xs.length ? Math.max(...xs) : null);
+const finite = (xs) => xs.filter(Number.isFinite);
+
+async function unmute(browser) {
+  // The player shows the button once the audio can be played.
+  await browser.waitFor("(() => { const b = document.querySelector('[data-action=mute]');" +
+    ' return b && !b.hidden && b.getClientRects().length > 0; })()', 10000);
+  await browser.click('[data-action=mute]');
+}
+
 async function measure(engine, web, c) {
+  const name = `${c.path}${c.audio ? ' + AAC' : ''}`;
   const pipeline = await startPipeline(videoPipeline({ audio: c.audio }));
   const browser = await launch({ engine });
+  const notes = [];
   try {
-    await browser.goto(playerUrl(web.url, pipeline.port, c.params));
+    await browser.goto(playerUrl(web.url, pipeline.port, { mode: c.path }));
     await waitForStats(browser, (s) => s.state === 'playing' && s.framesDrawn > 0, 20000);
+    if (c.audio) await unmute(browser).catch((e) => notes.push(`unmute: ${e.message.split('\n')[0].slice(0, 120)}`));
     await sleep(WARMUP_MS);
     const start = await stats(browser);
+    const startExtras = await extras(browser);
     const t0 = performance.now();
     const windows = [];
     for (let left = MEASURE_MS; left > 0; left -= WINDOW_MS) {
       await sleep(Math.min(WINDOW_MS, left));
-      windows.push((await stats(browser)).latencyMs);
+      const s = await stats(browser);
+      windows.push({ latency: s.latencyMs, av: s.avSyncMs ?? null });
     }
     const end = await stats(browser);
+    const endExtras = await extras(browser);
     const seconds = (performance.now() - t0) / 1000;
-    const p50s = windows.map((w) => w.p50).filter(Number.isFinite);
-    const p95s = windows.map((w) => w.p95).filter(Number.isFinite);
+    const has = (field) => end[field] !== undefined && end[field] !== null;
+    const delta = (field) => (has(field) && Number.isFinite(start[field]) ? end[field] - start[field] : null);
+    const mseDelta = (field) => (endExtras.mse && startExtras.mse ? endExtras.mse[field] - startExtras.mse[field] : null);
     return {
       engine,
-      case: c.name,
+      case: name,
       path: end.path,
+      audio: c.audio,
       codec: end.codec,
       state: end.state,
-      p50Ms: p50s.length ? p50s.reduce((a, b) => a + b, 0) / p50s.length : null,
-      p95Ms: p95s.length ? Math.max(...p95s) : null,
+      audioPath: end.audioPath ?? null,
+      audioState: end.audioState ?? null,
+      videoMuted: endExtras.videoMuted,
+      p50Ms: mean(finite(windows.map((w) => w.latency?.p50))),
+      p95Ms: max(finite(windows.map((w) => w.latency?.p95))),
+      avP50Ms: mean(finite(windows.map((w) => w.av?.p50))),
+      avP95Ms: max(finite(windows.map((w) => w.av?.p95))),
+      audioUnderruns: delta('audioUnderruns'),
+      audioFramesDecoded: delta('audioFramesDecoded'),
       fps: (end.framesDrawn - start.framesDrawn) / seconds,
       dropped: end.framesDropped - start.framesDropped,
       decoded: end.framesDecoded - start.framesDecoded,
       events: end.mediaEvents - start.mediaEvents,
+      mseStalls: mseDelta('stalls'),
+      mseJumps: mseDelta('jumps'),
+      mseTargetMs: endExtras.mse?.targetMs ?? null,
+      mseChase: endExtras.mse?.chase ?? null,
       seconds,
+      notes,
     };
   } catch (e) {
-    return { engine, case: c.name, error: e.message.split('\n')[0].slice(0, 300) };
+    return { engine, case: name, error: e.message.split('\n')[0].slice(0, 300), notes };
   } finally {
     await browser.close();
     await pipeline.stop();
   }
 }
 
-const fmt = (v, digits = 1) => (v === null || v === undefined ? '–' : Number(v).toFixed(digits));
+const fmt = (v, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toFixed(digits));
 
 const web = await startStaticServer();
 const results = [];
@@ -94,7 +138,7 @@ try {
   for (const engine of engines) {
     for (const c of CASES) {
       const r = await measure(engine, web, c);
-      console.error(`${engine} / ${c.name}: ${JSON.stringify(r)}`);
+      console.error(`${engine} / ${r.case}: ${JSON.stringify(r)}`);
       results.push(r);
     }
   }
@@ -106,17 +150,25 @@ let commit = '';
 try {
   commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 } catch { /* not a checkout */ }
-console.log(`\nPlayer per engine and path: 640x360, 30 fps, H.264 High 4:2:0 (commit ${commit || 'unknown'}, ` +
-  `${MEASURE_MS / 1000} s each after ${WARMUP_MS / 1000} s of warm-up)\n`);
-console.log('| engine | path | server→screen p50 | p95 | fps shown | dropped | decoded / events |');
-console.log('|---|---|---|---|---|---|---|');
+console.log(`\nPlayer per engine, path and audio: 640x360, 30 fps, H.264 High 4:2:0, AAC-LC from voaacenc ` +
+  `(commit ${commit || 'unknown'}, ${MEASURE_MS / 1000} s each after ${WARMUP_MS / 1000} s of warm-up)\n`);
+console.log('| engine | path | audio | server→screen p50 | p95 | A/V offset p50 | p95 | audio underruns | fps shown | dropped | MSE stalls / jumps (target, chase) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
+  const [path, audio] = r.case.split(' + ');
   if (r.error) {
-    console.log(`| ${r.engine} | ${r.case} | failed: ${r.error} | | | | |`);
+    console.log(`| ${r.engine} | ${path} | ${audio ? 'AAC' : 'none'} | failed: ${r.error} | | | | | | | |`);
     continue;
   }
-  console.log(`| ${r.engine} | ${r.case} | ${fmt(r.p50Ms)} ms | ${fmt(r.p95Ms)} ms | ${fmt(r.fps)} | ` +
-    `${r.dropped} | ${r.decoded} / ${r.events} |`);
+  const mse = r.mseStalls === null ? '–' : `${r.mseStalls} / ${r.mseJumps} (${r.mseTargetMs} ms, ${r.mseChase})`;
+  const av = r.audio ? [fmt(r.avP50Ms), fmt(r.avP95Ms)] : ['', ''];
+  console.log(`| ${r.engine} | ${r.path}${r.path !== path ? ` (asked ${path})` : ''} | ${r.audio ? 'AAC' : 'none'} | ` +
+    `${fmt(r.p50Ms)} ms | ${fmt(r.p95Ms)} ms | ${av[0]} | ${av[1]} | ${r.audio ? (r.audioPath === 'webcodecs' ? fmt(r.audioUnderruns, 0) : '–') : ''} | ` +
+    `${fmt(r.fps)} | ${r.dropped} | ${mse} |`);
+}
+const notes = results.filter((r) => r.notes?.length || (r.audio && r.audioState && r.audioState !== 'playing'));
+for (const r of notes) {
+  console.log(`\n- ${r.engine} / ${r.case}: ${[...(r.notes ?? []), r.audioState ? `audioState ${r.audioState}` : ''].filter(Boolean).join('; ')}`);
 }
 if (opts.out) fs.writeFileSync(opts.out, JSON.stringify({ commit, results }, null, 2));
 process.exit(results.some((r) => r.error) ? 1 : 0);

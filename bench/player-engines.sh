@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The player in Chromium, Firefox ESR and WebKitGTK side by side:
+# The player in Chromium, Firefox ESR and WebKitGTK side by side, per decode
+# path (WebCodecs, MSE) and stream (video only, with AAC; about 5 minutes):
 #   bash bench/player-engines.sh [--seconds 10] [--warmup 3]
 # Builds the element into ./build (BUILD_DIR to change), installs the pinned
 # npm packages of web/ and tests/browser/ when missing, then runs
