@@ -236,7 +236,9 @@ static std::shared_ptr<gstsse::NchanPublisher> start_publisher(GstSseSink *sink,
 }
 
 static std::shared_ptr<gstsse::Stream> make_stream(GstSseSink *sink, const gstsse::Settings &s, uint64_t first_seq) {
-  auto stream = std::make_shared<gstsse::Stream>(s.stream_config(), first_seq);
+  gstsse::StreamConfig config = s.stream;
+  config.log_object = G_OBJECT(sink);
+  auto stream = std::make_shared<gstsse::Stream>(std::move(config), first_seq);
   stream->on_client_added = [sink](uint32_t id, const std::string &remote) {
     g_signal_emit(sink, signals[SIGNAL_CLIENT_ADDED], 0, guint{id}, remote.c_str());
     g_object_notify(G_OBJECT(sink), "num-clients");

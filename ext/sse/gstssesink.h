@@ -1,5 +1,7 @@
-/* GstSseSink: GObject glue for the ssesink element. The logic lives in
- * ts-chunker, event-encoder, client-queue, http-server and stream. */
+/* GstSseSink: the public face of the ssesink element: its type and the
+ * enums its properties and signals use (mirrored by the core's, checked in
+ * settings.cpp). The element is gstssesink.cpp, its properties settings.cpp;
+ * the logic lives in chunk-pump, event-encoder, http-server and stream. */
 #pragma once
 
 #include <gst/base/gstbasesink.h>

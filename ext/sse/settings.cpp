@@ -32,12 +32,6 @@ static unsigned ms_to_s(unsigned ms) {
   return ms / 1000 + (ms % 1000 ? 1 : 0);
 }
 
-StreamConfig Settings::stream_config() const {
-  StreamConfig c = stream;
-  c.keepalive_ms = keepalive_ms;
-  return c;
-}
-
 ServerConfig Settings::server_config() const {
   ServerConfig c = server;
   c.cert = tls_certificate.get();
@@ -296,8 +290,8 @@ static void install_publish_properties(GObjectClass *gobject_class) {
    * What the element sends, read from the stream itself: the PMT, the SPS of
    * each key frame (H.264, H.265) and the first ADTS header (AAC). The same
    * is in the `stream` event (docs/protocol.md). Notified when it changes,
-   * from the streaming thread (or the server thread when it sends a chunk
-   * that waited for its end); when the video is one most browsers cannot
+   * from the streaming thread (or the server's or publisher's thread when
+   * it sends a chunk that waited for its end, see chunk-pump.h); when the video is one most browsers cannot
    * decode, the element also posts a warning, and another one (once per
    * run) when a key frame after the first lacks its parameter sets
    * (missing-parameter-sets).
@@ -351,8 +345,8 @@ bool gst_sse_sink_settings_set(Settings &s, guint prop_id, const GValue *value) 
       break;
     }
     case PROP_MAX_CLIENTS: st.max_clients = g_value_get_uint(value); break;
-    case PROP_KEEPALIVE_INTERVAL: s.keepalive_ms = g_value_get_uint(value) * 1000; break;
-    case PROP_KEEPALIVE_INTERVAL_MS: s.keepalive_ms = g_value_get_uint(value); break;
+    case PROP_KEEPALIVE_INTERVAL: st.keepalive_ms = g_value_get_uint(value) * 1000; break;
+    case PROP_KEEPALIVE_INTERVAL_MS: st.keepalive_ms = g_value_get_uint(value); break;
     case PROP_RETRY: st.retry_ms = g_value_get_uint(value); break;
     case PROP_CORS_ORIGIN: st.cors_origin = string_of(value); break;
     case PROP_MAX_CLIENT_BYTES: st.max_client_bytes = g_value_get_uint64(value); break;
@@ -401,8 +395,8 @@ bool gst_sse_sink_settings_get(const Settings &s, guint prop_id, GValue *value) 
     case PROP_PORT: g_value_set_int(value, s.port); break;
     case PROP_PATH: g_value_set_string(value, st.path.c_str()); break;
     case PROP_MAX_CLIENTS: g_value_set_uint(value, st.max_clients); break;
-    case PROP_KEEPALIVE_INTERVAL: g_value_set_uint(value, ms_to_s(s.keepalive_ms)); break;
-    case PROP_KEEPALIVE_INTERVAL_MS: g_value_set_uint(value, s.keepalive_ms); break;
+    case PROP_KEEPALIVE_INTERVAL: g_value_set_uint(value, ms_to_s(st.keepalive_ms)); break;
+    case PROP_KEEPALIVE_INTERVAL_MS: g_value_set_uint(value, st.keepalive_ms); break;
     case PROP_RETRY: g_value_set_uint(value, st.retry_ms); break;
     case PROP_CORS_ORIGIN: set_string_or_null(value, st.cors_origin); break;
     case PROP_MAX_CLIENT_BYTES: g_value_set_uint64(value, st.max_client_bytes); break;

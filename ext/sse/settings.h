@@ -16,8 +16,8 @@
 
 #include "defaults.h"
 #include "gstssesink.h"
-#include "nchan-publisher.h"
 #include "http-server.h"
+#include "nchan-publisher.h"
 
 namespace gstsse {
 
@@ -30,17 +30,16 @@ GstSseSinkClientRemoveReason to_gst(RemoveReason r);
 struct Settings {
   std::string address = defaults::kAddress;
   int port = defaults::kPort;
-  StreamConfig stream;       /* for the Stream, whole; its path also names the published stream */
+  StreamConfig stream;       /* for the Stream, whole; its path also names the published stream, and
+                              * keepalive-interval / keepalive-interval-ms are two spellings of its
+                              * keepalive_ms */
   ServerConfig server;       /* its cert comes from tls_certificate, see server_config() */
   PublisherConfig publisher; /* url empty: do not publish */
-  /* keepalive-interval and keepalive-interval-ms are two spellings of this. */
-  unsigned keepalive_ms = defaults::kKeepaliveIntervalMs;
   unsigned chunk_timeout_ms = defaults::kChunkTimeoutMs;
   bool publish_only = defaults::kPublishOnly;
   std::shared_ptr<GTlsCertificate> tls_certificate; /* unrefs the object with the last copy */
 
-  /* What start() hands down. */
-  StreamConfig stream_config() const;
+  /* What start() hands down besides stream. */
   ServerConfig server_config() const; /* cert valid while this Settings lives */
   PublisherConfig publisher_config(uint64_t epoch) const;
 };
