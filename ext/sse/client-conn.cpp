@@ -37,19 +37,17 @@ EventPtr gap_event(const GapInfo &g) {
 ClientConn::ClientConn(Setup s)
     : queue(s.limits, kInFlightMax, gap_event),
       owner_(s.owner),
+      served_(s.served),
       log_(s.log_object),
       id_(s.id),
-      remote_(std::move(s.remote)),
       tls_(s.tls),
-      served_(s.served),
-      connected_us_(g_get_monotonic_time()),
-      last_write_us_(connected_us_),
-      last_progress_us_(connected_us_) {}
-
-ClientConn::~ClientConn() {
-  /* finish() ran: nothing is held by then. */
-  g_warn_if_fail(msg_ == nullptr && conn_ == nullptr && writable_ == nullptr);
+      remote_(std::move(s.remote)),
+      connected_us_(g_get_monotonic_time()) {
+  last_write_us_ = last_progress_us_ = connected_us_;
 }
+
+/* The stream finishes every client before it lets go of it (detach()). */
+ClientConn::~ClientConn() = default;
 
 void ClientConn::attach(SoupServerMessage *msg) {
   /* The stream never ends by itself; when it does end, close. libsoup

@@ -38,7 +38,10 @@ struct Server::Impl {
               [](gpointer m) -> gboolean {
                 auto *sm = SOUP_SERVER_MESSAGE(m);
                 if (GSocket *sock = soup_server_message_get_socket(sm)) {
-                  GST_INFO("server: closing a connection: no complete request within the request timeout");
+                  /* No stream (nor element) has the request yet: the peer is named. */
+                  const char *remote = soup_server_message_get_remote_host(sm);
+                  GST_INFO("server: closing the connection of %s: no complete request within the request timeout",
+                           remote ? remote : "?");
                   g_socket_shutdown(sock, TRUE, TRUE, nullptr);
                 }
                 g_object_set_data(G_OBJECT(sm), "ssesink-request-timer", nullptr);
