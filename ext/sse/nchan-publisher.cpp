@@ -65,6 +65,7 @@ struct NchanPublisher::Impl {
   GCancellable *cancellable = nullptr;
   LoopSource retry;           /* a failed POST is retried when it fires */
   bool retry_pending = false; /* retry is armed */
+  bool stopping = false;      /* teardown began: send nothing more */
   unsigned retry_delay_ms = 0;
   size_t current = 0;       /* index in uris of the endpoint in use */
   size_t fail_streak = 0;   /* consecutive failed POSTs */
@@ -170,6 +171,9 @@ bool NchanPublisher::Impl::setup() {
 /* Publisher thread, once its loop quit: end the POST in flight (its
  * callback still runs), then drop the session and its connection here. */
 void NchanPublisher::Impl::teardown() {
+  /* The wake sources stay attached until the destructor: what the loop
+   * thread dispatches after this must not start a POST. */
+  stopping = true;
   g_cancellable_cancel(cancellable);
   while (message)
     g_main_context_iteration(thread.context(), TRUE);
@@ -254,7 +258,7 @@ GMainContext *NchanPublisher::context() const {
 /* Publisher thread: sends the oldest queued message unless one is in flight
  * or a retry is pending. */
 void NchanPublisher::Impl::pump() {
-  if (message || retry_pending)
+  if (message || retry_pending || stopping)
     return;
   {
     std::lock_guard<std::mutex> lock(mutex);
