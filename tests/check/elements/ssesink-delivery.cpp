@@ -5,6 +5,7 @@
 #include <gst/check/gstcheck.h>
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 
 #include "sse-client.h"
@@ -261,6 +262,79 @@ GST_START_TEST(test_two_streams_share_a_port) {
 }
 GST_END_TEST;
 
+/* What the server logs about a client names the element whose stream it
+ * is, so two elements on one port can be told apart in a debug log. */
+struct LogLines {
+  std::mutex m;
+  std::vector<std::pair<GObject *, std::string>> lines; /* ssesink category only */
+
+  static void on_log(GstDebugCategory *cat, GstDebugLevel, const gchar *, const gchar *, gint, GObject *object,
+                     GstDebugMessage *message, gpointer data) {
+    if (g_strcmp0(gst_debug_category_get_name(cat), "ssesink") != 0)
+      return;
+    auto *self = static_cast<LogLines *>(data);
+    std::lock_guard<std::mutex> l(self->m);
+    self->lines.emplace_back(object, gst_debug_message_get(message));
+  }
+  /* The objects of the lines that contain @text. */
+  std::set<GObject *> objects_of(const std::string &text) {
+    std::lock_guard<std::mutex> l(m);
+    std::set<GObject *> out;
+    for (const auto &line : lines)
+      if (line.second.find(text) != std::string::npos)
+        out.insert(line.first);
+    return out;
+  }
+};
+
+GST_START_TEST(test_log_lines_name_their_element) {
+  LogLines logs;
+  gst_debug_set_active(TRUE);
+  gst_debug_set_threshold_for_name("ssesink", GST_LEVEL_INFO);
+  gst_debug_add_log_function(LogLines::on_log, &logs, nullptr);
+
+  const int port = free_port();
+  GstElement *pipelines[2], *sinks[2];
+  const char *names[2] = {"sink-a", "sink-b"}, *paths[2] = {"/a", "/b"};
+  for (int i = 0; i < 2; i++) {
+    const std::string desc =
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+        "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! ssesink address=127.0.0.1 "
+        "port=" +
+        std::to_string(port) + " name=" + names[i] + " path=" + paths[i];
+    pipelines[i] = gst_parse_launch(desc.c_str(), nullptr);
+    fail_unless(pipelines[i] != nullptr);
+    sinks[i] = gst_bin_get_by_name(GST_BIN(pipelines[i]), names[i]);
+    fail_if(gst_element_set_state(pipelines[i], GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  }
+  {
+    SseClient ca(port, "/a"), cb(port, "/b");
+    read_media(ca, 3);
+    read_media(cb, 3);
+  }
+  for (int i = 0; i < 2; i++) {
+    gst_element_set_state(pipelines[i], GST_STATE_NULL);
+    gst_object_unref(pipelines[i]);
+  }
+  gst_debug_remove_log_function(LogLines::on_log);
+  gst_debug_unset_threshold_for_name("ssesink");
+
+  const auto connected_a = logs.objects_of("connected to /a");
+  const auto connected_b = logs.objects_of("connected to /b");
+  fail_unless_equals_int(connected_a.size(), 1);
+  fail_unless_equals_int(connected_b.size(), 1);
+  fail_unless(*connected_a.begin() == G_OBJECT(sinks[0]), "the client of /a is logged as sink-a's");
+  fail_unless(*connected_b.begin() == G_OBJECT(sinks[1]), "the client of /b is logged as sink-b's");
+  /* Every line about a client, its removal included, names its element. */
+  for (const char *text : {"client ", "removed"})
+    for (GObject *o : logs.objects_of(text))
+      fail_unless(o == G_OBJECT(sinks[0]) || o == G_OBJECT(sinks[1]), "a line with \"%s\" names no element", text);
+  fail_unless(logs.objects_of("removed").size() == 2, "the clients of both elements were removed");
+  for (GstElement *sink : sinks)
+    gst_object_unref(sink);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_keyframe_request_on_join) {
   /* A 10 s GOP: without a request, a client sees one key chunk in 2 s. */
   for (const bool request : {false, true}) {
@@ -293,6 +367,7 @@ static Suite *delivery_suite(void) {
   tcase_add_test(tc, test_slow_reader_recovers_at_keyframe);
   tcase_add_test(tc, test_stalled_clients_bounded);
   tcase_add_test(tc, test_two_streams_share_a_port);
+  tcase_add_test(tc, test_log_lines_name_their_element);
   tcase_add_test(tc, test_keyframe_request_on_join);
   return s;
 }
