@@ -62,11 +62,15 @@ test('with audio but no mpegts.js to play it, the picture still plays through We
   t.after(() => bare.close());
   const withAudio = await startPipeline(videoPipeline({ audio: true }));
   t.after(() => withAudio.stop());
-  await browser.goto(playerUrl(bare.url, withAudio.port));
+  // Without AudioDecoder the stream's AAC sends the player to MSE first (with
+  // it, WebCodecs plays the audio itself: audio.test.mjs).
+  await browser.goto(playerUrl(bare.withInitScript(() => delete window.AudioDecoder), withAudio.port));
   const s = await waitForStats(browser, (st) => st.framesDecoded >= 30, 30000);
   assert.equal(s.path, 'webcodecs');
   assert.match(s.lastError, /vendor\/mpegts\.js/);
   assert.match(await attribute(browser, '.path', 'title'), /fallback player is not available/);
+  assert.equal(s.audioState, 'unavailable');
+  assert.equal(s.audioMessage, 'No sound: AudioDecoder is missing, and the MSE path failed.');
 });
 
 test('an unreachable server is reported, and retried', async (t) => {

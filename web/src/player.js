@@ -293,8 +293,8 @@ export class SsePlayer {
     if (audio) {
       const muted = id === 'webcodecs' || this.el.video.muted;
       stats.setAudio({ path: id, state: muted ? 'muted' : 'playing', message: muted ? 'Muted: click Unmute for sound.' : '' });
-    } else if (this.#hasAudio()) {
-      stats.setAudio({ state: 'unavailable', message: `No sound: ${noAudio ?? 'this browser cannot decode the audio'}.` });
+    } else if (noAudio) { // choosePath says why when the stream has audio (the program may be read again now)
+      stats.setAudio({ state: 'unavailable', message: `No sound: ${noAudio}.` });
     } else {
       stats.setAudio();
     }
