@@ -135,3 +135,30 @@ test('MseFrameCounts: a new player counts on from the old one', () => {
   counts.playerReplaced();
   assert.equal(counts.callback(undefined, q(3)), 3); // decoded minus dropped from the new player on
 });
+
+test('audio fields: none, unavailable with its message, webcodecs with the A/V offset while playing', () => {
+  let now = 0;
+  const s = new PlayerStats(() => now);
+  let snap = s.snapshot();
+  assert.deepEqual([snap.audioPath, snap.audioState, snap.audioMessage, snap.audioFramesDecoded, snap.audioUnderruns, snap.avSyncMs],
+    [null, null, null, null, 0, null]);
+  s.setAudio({ state: 'unavailable', message: 'No sound: AudioDecoder is missing.' });
+  snap = s.snapshot();
+  assert.deepEqual([snap.audioPath, snap.audioState, snap.audioMessage, snap.audioFramesDecoded],
+    [null, 'unavailable', 'No sound: AudioDecoder is missing.', null]);
+  s.setAudio({ path: 'webcodecs', state: 'muted', message: 'Muted: click Unmute for sound.' });
+  assert.equal(s.snapshot().audioFramesDecoded, 0);
+  assert.equal(s.snapshot().avSyncMs, null, 'none while muted');
+  s.audioState = 'playing';
+  for (let i = 1; i <= 20; i++) {
+    now = i * 100;
+    s.avSyncShown(i % 2 ? -i : i); // |offset|: 1..20
+  }
+  assert.deepEqual(s.snapshot().avSyncMs, { p50: 10, p95: 19 });
+  now = 20000; // the window (5 s) has passed
+  assert.deepEqual(s.snapshot().avSyncMs, { p50: null, p95: null });
+  s.setAudio({ path: 'mse', state: 'muted' });
+  s.audioState = 'playing';
+  assert.equal(s.snapshot().avSyncMs, null, 'not measured on the MSE path');
+  assert.equal(s.snapshot().audioFramesDecoded, null);
+});
