@@ -58,10 +58,13 @@ GST_DEBUG_CATEGORY(gst_sse_sink_debug);
 #define GST_CAT_DEFAULT gst_sse_sink_debug
 
 struct GstSseSinkPrivate {
+  /* Written by set_property (application threads), copied by start(). */
   std::mutex settings_mutex;
   gstsse::Settings settings;
 
-  /* Running objects; they exist only between start() and stop(). */
+  /* Running objects; they exist only between start() and stop(), which set
+   * them (the state-change thread); the streaming thread and getters take
+   * references under the lock and use them without it. */
   std::mutex state_mutex;
   std::shared_ptr<gstsse::Server> server;
   std::shared_ptr<gstsse::Stream> stream;            /* nullptr with publish-only */
@@ -69,7 +72,8 @@ struct GstSseSinkPrivate {
   std::shared_ptr<gstsse::ChunkPump> pump;           /* feeds stream and publisher */
   int current_port = 0;
 
-  /* The stream-info property, and the warnings posted in this run. */
+  /* The stream-info property, and the warnings posted in this run: written
+   * by on_stream_info() (streaming or loop thread), read by getters. */
   std::mutex info_mutex;
   gstsse::StreamInfo info;
   uint64_t info_generation = 0; /* ChunkPump's, of info */
