@@ -8,8 +8,10 @@
 //
 // - Anchor: the frame with pts p starts at wall time p/1000 + K, where K is
 //   the latest any audio frame arrived (wall − pts, the highest of the last
-//   few seconds, leaving out those more than `burstMs` later than the
-//   earliest: the backlog a join brings in one burst) plus a lead: a frame
+//   few seconds, leaving out a burst: runs of more than `burstRun` frames
+//   decoded within `burstGapMs` of each other, and frames more than
+//   `burstMs` later than the earliest, as the backlog a join brings comes)
+//   plus a lead: a frame
 //   arriving as late as the latest seen is still `leadMs` ahead of the
 //   speaker. The first frame anchors; so does the first one after
 //   reanchor() (the tab back to visible, unmute).
@@ -42,6 +44,8 @@ export const DEFAULTS = Object.freeze({
   leadDecayMs: 5000,
   arrivalWindowMs: 2000, // how far back the latest arrival is looked for
   burstMs: 150, // arrivals later than the earliest by more are a burst, not jitter
+  burstGapMs: 3, // frames decoded this close together ...
+  burstRun: 3, // ... more than this many in a row: a burst
   maxAheadMs: 250, // re-anchor when audio is scheduled further ahead than this
   slackMs: 15, // ... or when it was ahead by more than lead + slack for settleMs
   settleMs: 1500,
@@ -56,6 +60,8 @@ export class AvClock {
   constructor(options = {}) {
     this.opt = { ...DEFAULTS, ...options };
     this.arrivals = new RollingWindow(this.opt.arrivalWindowMs); // wall − pts of each audio frame
+    this.lastArrival = null; // wall time of the last frame noted
+    this.run = 0; // frames in a row decoded within burstGapMs of the one before
     this.videoLate = []; // ms, the last videoLateCount frames
     this.extraMs = 0; // added to K because video came late
     this.offset = null; // ctx = pts / 1e6 + offset; null: not anchored
@@ -84,6 +90,17 @@ export class AvClock {
 
   /** An audio frame with this pts (µs) was decoded at wall time `wallNow` (also while muted). */
   noteArrival(pts, wallNow) {
+    const close = this.lastArrival !== null && wallNow - this.lastArrival < this.opt.burstGapMs;
+    this.lastArrival = wallNow;
+    this.run = close ? this.run + 1 : 0;
+    const { burstRun } = this.opt;
+    if (this.run > burstRun) return;
+    if (this.run === burstRun) { // a burst: its first frames were noted already
+      const w = this.arrivals;
+      w.times.splice(-burstRun);
+      w.values.splice(-burstRun);
+      return;
+    }
     this.arrivals.add(wallNow, wallNow - pts / 1000);
   }
 
@@ -119,7 +136,7 @@ export class AvClock {
     if (this.offset === null) {
       reanchored = true;
       this.reanchors++;
-      const arrivals = this.arrivals.values;
+      const arrivals = this.arrivals.values.length > 0 ? this.arrivals.values : [wallNow - pts / 1000];
       const earliest = Math.min(...arrivals);
       let latest = Math.max(...arrivals.filter((e) => e <= earliest + burstMs));
       if (underrun) latest = Math.max(latest, wallNow - pts / 1000);
