@@ -117,7 +117,8 @@ export class AudioPath {
   /** Half-received data dropped (gap, reset, new stream): the clock starts again. */
   resync() {
     this.splitter.reset();
-    this.#reanchor();
+    this.clock.rejoin();
+    this.#stopSources();
   }
 
   destroy() {

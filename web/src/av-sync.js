@@ -8,9 +8,11 @@
 //
 // - Anchor: the frame with pts p starts at wall time p/1000 + K, where K is
 //   the latest any audio frame arrived (wall − pts, the highest of the last
-//   few seconds, leaving out a burst: runs of more than `burstRun` frames
-//   decoded within `burstGapMs` of each other, and frames more than
-//   `burstMs` later than the earliest, as the backlog a join brings comes)
+//   few seconds, leaving out a join's backlog: in the first `joinMs` after
+//   a join, runs of more than `burstRun` frames decoded within `burstGapMs`
+//   of each other; and frames more than `burstMs` later than the earliest.
+//   Later runs are a stalled page catching up, and count: they are the
+//   lateness the lead must cover)
 //   plus a lead: a frame
 //   arriving as late as the latest seen is still `leadMs` ahead of the
 //   speaker. The first frame anchors; so does the first one after
@@ -46,6 +48,7 @@ export const DEFAULTS = Object.freeze({
   burstMs: 150, // arrivals later than the earliest by more are a burst, not jitter
   burstGapMs: 3, // frames decoded this close together ...
   burstRun: 3, // ... more than this many in a row: a burst
+  joinMs: 2000, // runs only count as a join's backlog this long after the first frame
   maxAheadMs: 250, // re-anchor when audio is scheduled further ahead than this
   slackMs: 15, // ... or when it was ahead by more than lead + slack for settleMs
   settleMs: 1500,
@@ -61,6 +64,7 @@ export class AvClock {
     this.opt = { ...DEFAULTS, ...options };
     this.arrivals = new RollingWindow(this.opt.arrivalWindowMs); // wall − pts of each audio frame
     this.lastArrival = null; // wall time of the last frame noted
+    this.firstArrival = null; // wall time of the first frame since the join
     this.run = 0; // frames in a row decoded within burstGapMs of the one before
     this.videoLate = []; // ms, the last videoLateCount frames
     this.extraMs = 0; // added to K because video came late
@@ -82,6 +86,15 @@ export class AvClock {
     this.minAhead = Infinity;
   }
 
+  /** A new join (resync): what arrives first is a backlog again; earlier arrivals are forgotten. */
+  rejoin() {
+    this.reanchor();
+    this.arrivals.clear();
+    this.firstArrival = null;
+    this.lastArrival = null;
+    this.run = 0;
+  }
+
   /** Forget the anchor: the next frame scheduled starts the clock again at the live edge. */
   reanchor() {
     this.offset = null;
@@ -90,7 +103,9 @@ export class AvClock {
 
   /** An audio frame with this pts (µs) was decoded at wall time `wallNow` (also while muted). */
   noteArrival(pts, wallNow) {
-    const close = this.lastArrival !== null && wallNow - this.lastArrival < this.opt.burstGapMs;
+    this.firstArrival ??= wallNow;
+    const joining = wallNow - this.firstArrival < this.opt.joinMs;
+    const close = joining && this.lastArrival !== null && wallNow - this.lastArrival < this.opt.burstGapMs;
     this.lastArrival = wallNow;
     this.run = close ? this.run + 1 : 0;
     const { burstRun } = this.opt;

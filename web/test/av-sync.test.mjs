@@ -197,3 +197,17 @@ test('a burst whose frames are not decoded at once: only its tail close to live 
   assert.ok(Math.max(...ahead.slice(-50)) <= 20 + 1e-6, `settled: ${Math.max(...ahead.slice(-50))} ms ahead`);
   assert.equal(clock.underruns, 0);
 });
+
+test('after the join, a run of frames decoded at once (a stalled page catching up) counts', () => {
+  const clock = new AvClock({ leadMs: 20 });
+  const out = run(clock, { frames: 200 }); // 4 s on time
+  // The page stalls for 200 ms, then decodes the 10 frames held meanwhile at once.
+  const wall = out.at(-1).wall + 200;
+  for (let i = 0; i < 10; i++) clock.noteArrival(out.at(-1).pts + (i + 1) * FRAME_US, wall);
+  assert.deepEqual(clock.arrivals.times.slice(-10), new Array(10).fill(wall), 'all ten noted');
+  clock.rejoin();
+  assert.equal(clock.arrivals.values.length, 0);
+  assert.equal(clock.anchored, false);
+  for (let i = 0; i < 10; i++) clock.noteArrival(3e9 + i * FRAME_US, 6e6);
+  assert.equal(clock.arrivals.values.length, 0, 'a backlog again right after the join');
+});
