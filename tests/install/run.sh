@@ -42,7 +42,7 @@ fail() {
 }
 step() { echo "== install test [$((SECONDS - t0)) s]: $*"; }
 
-installed() { dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q "install ok installed"; }
+installed() { dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep "install ok installed" >/dev/null; }
 
 work="$(mktemp -d /tmp/gst-sse-install.XXXXXX)"
 # apt-get reads the .deb as user _apt.
@@ -84,9 +84,9 @@ if [ ! -f web/node_modules/mpegts.js/dist/mpegts.js ]; then
 fi
 
 step "1. versions"
-meson_version="$(sed -n "s/^ *version : '\([^']*\)',.*/\1/p" meson.build | head -1)"
+meson_version="$(sed -n "s/^ *version : '\([^']*\)',.*/\1/p" meson.build | sed -n 1p)"
 deb_version="$(dpkg-parsechangelog -l debian/changelog -S Version)"
-news_version="$(sed -n 's/^## \([0-9][0-9.]*\) .*/\1/p' NEWS | head -1)"
+news_version="$(sed -n 's/^## \([0-9][0-9.]*\) .*/\1/p' NEWS | sed -n 1p)"
 echo "meson.build $meson_version, debian/changelog $deb_version, NEWS $news_version"
 [ -n "$meson_version" ] && [ "$meson_version" = "$deb_version" ] && [ "$meson_version" = "$news_version" ] ||
   fail "the versions in meson.build, debian/changelog and NEWS differ"
@@ -102,7 +102,7 @@ meson setup "$work/build" --prefix="$prefix" -Dtests=disabled -Dexamples=disable
 meson dist -C "$work/build" --no-tests --allow-dirty --formats xztar
 tarball="$work/build/meson-dist/gst-sse-$version.tar.xz"
 [ -f "$tarball" ] || fail "meson dist made no $tarball"
-tar -tJf "$tarball" | grep -q "^gst-sse-$version/web/node_modules/mpegts.js/dist/mpegts.js$" ||
+tar -tJf "$tarball" | grep "^gst-sse-$version/web/node_modules/mpegts.js/dist/mpegts.js$" >/dev/null ||
   fail "the tarball lacks mpegts.js"
 mkdir "$work/src"
 tar -xJf "$tarball" -C "$work/src"
@@ -135,8 +135,8 @@ echo "-- the package's fields"
 dpkg-deb -f "$deb"
 echo "-- the package's files"
 dpkg-deb -c "$deb"
-dpkg-deb -c "$deb" | grep -q " \.$pluginsdir/libgstsse\.so$" || fail "the package has no $pluginsdir/libgstsse.so"
-dpkg-deb -f "$deb" Provides | grep -q "gstreamer1.0-element-ssesink" ||
+dpkg-deb -c "$deb" | grep " \.$pluginsdir/libgstsse\.so$" >/dev/null || fail "the package has no $pluginsdir/libgstsse.so"
+dpkg-deb -f "$deb" Provides | grep "gstreamer1.0-element-ssesink" >/dev/null ||
   fail "Provides lacks gstreamer1.0-element-ssesink (dh_gstscancodecs)"
 echo "-- lintian"
 lintian_rc=0
@@ -149,11 +149,11 @@ export GST_REGISTRY="$work/registry-installed.bin"
 (cd "$work" && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "./$(basename "$deb")") ||
   fail "apt-get install failed"
 installed || fail "$PKG is not installed after apt-get install"
-dpkg -L "$PKG" | grep -qx "$pluginsdir/libgstsse.so" || fail "dpkg -L $PKG lacks $pluginsdir/libgstsse.so"
+dpkg -L "$PKG" | grep -x "$pluginsdir/libgstsse.so" >/dev/null || fail "dpkg -L $PKG lacks $pluginsdir/libgstsse.so"
 inspect="$(gst-inspect-1.0 ssesink)" || fail "gst-inspect-1.0 ssesink failed after the install"
 echo "$inspect" | sed -n '/^Plugin Details:/,/^$/p'
-echo "$inspect" | grep -Eq "^ +Filename +$pluginsdir/libgstsse\.so$" || fail "ssesink is not loaded from $pluginsdir"
-echo "$inspect" | grep -Eq "^ +Version +$version$" || fail "the plugin does not report version $version"
+echo "$inspect" | grep -E "^ +Filename +$pluginsdir/libgstsse\.so$" >/dev/null || fail "ssesink is not loaded from $pluginsdir"
+echo "$inspect" | grep -E "^ +Version +$version$" >/dev/null || fail "the plugin does not report version $version"
 
 # --atleast-version compares with the plugin's version; --exists alone with
 # GStreamer's own MAJOR.MINOR.0 (README.md, Install).
@@ -169,7 +169,7 @@ if exists --atleast-version="$v_major.$((v_minor + 1)).0"; then
   fail "--atleast-version=$v_major.$((v_minor + 1)).0 matches the older $version"
 fi
 gst_mm="$(pkg-config --modversion gstreamer-1.0 | cut -d. -f1,2)"
-if [ "$(printf '%s\n' "$gst_mm.0" "$version" | sort -V | head -1)" = "$gst_mm.0" ]; then
+if [ "$(printf '%s\n' "$gst_mm.0" "$version" | sort -V | sed -n 1p)" = "$gst_mm.0" ]; then
   exists || fail "--exists without a version fails though $version >= GStreamer's $gst_mm.0"
 else
   if exists; then
@@ -183,7 +183,7 @@ gst-launch-1.0 -v videotestsrc is-live=true ! video/x-raw,format=I420,width=320,
 pipeline_pid=$!
 port=""
 for _ in $(seq 200); do
-  port="$(sed -n 's/.*sse: current-port = \([0-9][0-9]*\).*/\1/p' "$work/pipeline.log" | grep -v '^0$' | head -1)"
+  port="$(sed -n 's/.*sse: current-port = \([1-9][0-9]*\).*/\1/p' "$work/pipeline.log" | sed -n 1p)"
   [ -n "$port" ] && break
   kill -0 "$pipeline_pid" 2>/dev/null || break
   sleep 0.1
@@ -195,7 +195,7 @@ done
 base="http://127.0.0.1:$port"
 echo "the pipeline serves $base"
 page="$(curl -sS --max-time 10 -f "$base/")" || fail "GET / failed"
-echo "$page" | grep -q '<script type="module" src="src/main.js">' || fail "GET / is not the player page"
+echo "$page" | grep '<script type="module" src="src/main.js">' >/dev/null || fail "GET / is not the player page"
 curl -sS --max-time 10 -f -o "$work/mpegts.js" "$base/vendor/mpegts.js" || fail "GET /vendor/mpegts.js failed"
 cmp -s "$work/mpegts.js" "$src/web/node_modules/mpegts.js/dist/mpegts.js" ||
   fail "/vendor/mpegts.js is not the tarball's mpegts.js"
