@@ -47,6 +47,7 @@ installed() { dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep "install ok
 work="$(mktemp -d /tmp/gst-sse-install.XXXXXX)"
 # apt-get reads the .deb as user _apt.
 chmod 755 "$work"
+mkdir -m 755 "$work/src"
 pipeline_pid=""
 cleanup() {
   rc=$?
@@ -104,7 +105,6 @@ tarball="$work/build/meson-dist/gst-sse-$version.tar.xz"
 [ -f "$tarball" ] || fail "meson dist made no $tarball"
 tar -tJf "$tarball" | grep "^gst-sse-$version/web/node_modules/mpegts.js/dist/mpegts.js$" >/dev/null ||
   fail "the tarball lacks mpegts.js"
-mkdir "$work/src"
 tar -xJf "$tarball" -C "$work/src"
 src="$work/src/gst-sse-$version"
 
@@ -128,7 +128,8 @@ step "4. dpkg-buildpackage -us -uc -b (DEB_BUILD_OPTIONS=nocheck)"
   fail "dpkg-buildpackage failed"
 }
 arch="$(dpkg-architecture -qDEB_HOST_ARCH)"
-deb="$work/${PKG}_${version}_${arch}.deb"
+# dpkg-buildpackage writes next to the source directory.
+deb="$work/src/${PKG}_${version}_${arch}.deb"
 [ -f "$deb" ] || fail "no $deb"
 chmod 644 "$deb"
 echo "-- the package's fields"
@@ -140,13 +141,13 @@ dpkg-deb -f "$deb" Provides | grep "gstreamer1.0-element-ssesink" >/dev/null ||
   fail "Provides lacks gstreamer1.0-element-ssesink (dh_gstscancodecs)"
 echo "-- lintian"
 lintian_rc=0
-lintian --info --display-info "$work/gst-sse_${version}_${arch}.changes" || lintian_rc=$?
+lintian --info --display-info "$work/src/gst-sse_${version}_${arch}.changes" || lintian_rc=$?
 echo "-- lintian exit status $lintian_rc"
 [ "$lintian_rc" -eq 0 ] || fail "lintian reports errors (above)"
 
 step "5. apt-get install -y ./$(basename "$deb")"
 export GST_REGISTRY="$work/registry-installed.bin"
-(cd "$work" && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "./$(basename "$deb")") ||
+(cd "$work/src" && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "./$(basename "$deb")") ||
   fail "apt-get install failed"
 installed || fail "$PKG is not installed after apt-get install"
 dpkg -L "$PKG" | grep -x "$pluginsdir/libgstsse.so" >/dev/null || fail "dpkg -L $PKG lacks $pluginsdir/libgstsse.so"
