@@ -46,12 +46,13 @@ export class AudioPath {
   /** The AudioContext time heard at the speaker now (see av-sync.js). */
   heardCtx() {
     const ctx = this.ctx;
+    const now = performance.now();
     return heardContextTime({
-      currentTime: ctx.currentTime,
+      currentTime: this.clock.contextNow(ctx.currentTime, now), // smooth where currentTime moves in steps
       outputLatency: ctx.outputLatency,
       baseLatency: ctx.baseLatency,
       outputTimestamp: ctx.getOutputTimestamp?.(),
-    }, performance.now());
+    }, now);
   }
 
   /** A PES of the AAC stream. */

@@ -24,6 +24,11 @@
 //   shrinks by a step again (down to `leadMs`). So the lead is as small as
 //   the engine allows where nothing runs late, and grows where it does (a
 //   join's backlog that a slow engine decodes over a second, a busy machine).
+// - The context's clock may move in steps (WebKitGTK's currentTime jumps
+//   by 20-30 ms at times: it renders in blocks, and between two jumps lags
+//   what is rendered). So the context time used is the wall clock plus the
+//   most currentTime was ahead of it in the last 2 s (contextNow()), never
+//   less than currentTime: smooth, and not behind what is rendered.
 // - Too far ahead: scheduled more than `maxAheadMs` ahead, or every frame of
 //   the last `settleMs` more than `slackMs` beyond the lead (the audio clock
 //   runs slower than the stream, or the anchor was taken in a burst):
@@ -74,6 +79,7 @@ export class AvClock {
     this.underruns = 0;
     this.leadMs = this.opt.leadMs; // grows at underruns, shrinks back without
     this.leadChangedAt = 0; // wall time of the last underrun or shrink
+    this.clockSkew = new RollingWindow(this.opt.arrivalWindowMs); // currentTime − wall time (ms) at each frame
     this.reanchors = 0;
   }
 
@@ -98,6 +104,7 @@ export class AvClock {
   /** Forget the anchor: the next frame scheduled starts the clock again at the live edge. */
   reanchor() {
     this.offset = null;
+    this.clockSkew.clear(); // the context may have been suspended meanwhile
     this.videoLate.length = 0;
   }
 
@@ -122,12 +129,22 @@ export class AvClock {
   /**
    * An audio frame is decoded: when should it play?
    * @param {number} pts µs
-   * @param {number} ctxNow AudioContext.currentTime (s)
+   * @param {number} currentTime AudioContext.currentTime (s)
    * @param {number} wallNow performance.now() at the same moment (ms)
    * @returns {{start:number, underrun:boolean, reanchored:boolean}} start: ctx time (s)
    */
-  schedule(pts, ctxNow, wallNow) {
+  /**
+   * The context time now (s): currentTime, or, where it moves in steps,
+   * the wall clock plus the most currentTime was ahead of it lately.
+   */
+  contextNow(currentTime, wallNow) {
+    this.clockSkew.add(wallNow, currentTime * 1000 - wallNow);
+    return Math.max(currentTime, (wallNow + Math.max(...this.clockSkew.values)) / 1000);
+  }
+
+  schedule(pts, currentTime, wallNow) {
     this.noteArrival(pts, wallNow);
+    const ctxNow = this.contextNow(currentTime, wallNow);
     const { maxAheadMs, slackMs, settleMs, burstMs } = this.opt;
     let reanchored = false;
     let underrun = false;

@@ -211,3 +211,29 @@ test('after the join, a run of frames decoded at once (a stalled page catching u
   for (let i = 0; i < 10; i++) clock.noteArrival(3e9 + i * FRAME_US, 6e6);
   assert.equal(clock.arrivals.values.length, 0, 'a backlog again right after the join');
 });
+
+test('a context clock that moves in steps: its time is taken as the wall clock plus its lead over it', () => {
+  const clock = new AvClock({ leadMs: 20 });
+  // currentTime moves in 30 ms blocks: it lags what is rendered by up to 30 ms, then catches up.
+  const out = [];
+  for (let i = 0; i < 300; i++) {
+    const pts = 1e9 + i * FRAME_US;
+    const wall = 40 + pts / 1000;
+    const ctx = (Math.floor(wall / 30) * 30) / 1000 + 5;
+    out.push({ wall, ctx, ...clock.schedule(pts, ctx, wall) });
+  }
+  // Until the most currentTime gets ahead of the wall clock has been seen, the
+  // anchor may be short by part of a block: one underrun at most, then none.
+  assert.ok(clock.underruns <= 1, `${clock.underruns} underruns`);
+  const from = out.findLastIndex((f) => f.reanchored);
+  assert.ok(from < 100, `last anchor at frame ${from}`);
+  // From then on every frame is the same lead (20 ms, 30 after the underrun)
+  // ahead of the block's end (wall + 5 s here): steady, not in steps.
+  const aheads = out.slice(from).map((f) => (f.start - (f.wall / 1000 + 5)) * 1000);
+  assert.ok([20, 30].some((lead) => aheads.every((a) => Math.abs(a - lead) < 1)), `ahead: ${aheads.slice(0, 5)}…`);
+  // Never behind currentTime itself; a smooth clock is taken as it is.
+  assert.equal(clock.contextNow(1e9, 0), 1e9);
+  const smooth = new AvClock();
+  assert.equal(smooth.contextNow(5, 1000), 5);
+  assert.equal(smooth.contextNow(5.02, 1020), 5.02);
+});
