@@ -137,11 +137,13 @@ dpkg-deb -f "$deb"
 echo "-- the package's files"
 dpkg-deb -c "$deb"
 dpkg-deb -c "$deb" | grep " \.$pluginsdir/libgstsse\.so$" >/dev/null || fail "the package has no $pluginsdir/libgstsse.so"
-dpkg-deb -f "$deb" Provides | grep "gstreamer1.0-element-ssesink" >/dev/null ||
-  fail "Provides lacks gstreamer1.0-element-ssesink (dh_gstscancodecs)"
+[ "$(dpkg-deb -f "$deb" GStreamer-Elements)" = ssesink ] ||
+  fail "the GStreamer-Elements field is not 'ssesink' (dh_gstscancodecs)"
+[ "$(dpkg-deb -f "$deb" GStreamer-Version)" = "$(pkg-config --modversion gstreamer-1.0 | cut -d. -f1,2)" ] ||
+  fail "the GStreamer-Version field is not GStreamer's MAJOR.MINOR (dh_gstscancodecs)"
 echo "-- lintian"
 lintian_rc=0
-lintian --info --display-info "$work/src/gst-sse_${version}_${arch}.changes" || lintian_rc=$?
+lintian --info --display-info --pedantic "$work/src/gst-sse_${version}_${arch}.changes" || lintian_rc=$?
 echo "-- lintian exit status $lintian_rc"
 [ "$lintian_rc" -eq 0 ] || fail "lintian reports errors (above)"
 
