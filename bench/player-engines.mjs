@@ -10,7 +10,7 @@
 // figures as JSON.
 //
 //   node bench/player-engines.mjs [--seconds 10] [--out FILE]
-//   SSE_BROWSERS="chromium firefox" node bench/player-engines.mjs
+//   SSE_BROWSERS="chromium firefox" SSE_BENCH_PATHS=mse node bench/player-engines.mjs
 //
 // Uses the browser-test harness (tests/browser/lib: playwright-core for
 // Chromium, puppeteer-core for Firefox ESR, WebKitWebDriver for WebKitGTK)
@@ -27,7 +27,7 @@ import { playerUrl, stats, waitForStats } from '../tests/browser/lib/player-page
 const { values: opts } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '8' },
     out: { type: 'string', default: '' },
   },
 });
@@ -38,12 +38,9 @@ const engines = (process.env.SSE_BROWSERS ?? ENGINES.join(' ')).split(/\s+/).fil
 // What is measured: each decode path, forced, with a video-only stream and
 // with the same stream plus AAC audio. Audio runs click Unmute, so that the
 // sound plays (WebCodecs: the AudioContext starts and becomes the clock).
-const CASES = [
-  { path: 'webcodecs', audio: false },
-  { path: 'webcodecs', audio: true },
-  { path: 'mse', audio: false },
-  { path: 'mse', audio: true },
-];
+// SSE_BENCH_PATHS="mse" measures one path only.
+const PATHS = (process.env.SSE_BENCH_PATHS ?? 'webcodecs mse').split(/\s+/).filter(Boolean);
+const CASES = PATHS.flatMap((path) => [{ path, audio: false }, { path, audio: true }]);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,47 +6,61 @@
 //   - the target starts at a guess and grows by a step at each stall (the
 //     element ran dry: a `waiting` event), up to a ceiling; after a while
 //     without stalls it shrinks a step, down to a floor;
-//   - a little too far behind: play faster (playbackRate up to 1.25x,
+//   - a little too far behind: play faster (playbackRate up to 1.2x,
 //     proportional to the excess) until back at the target; too close to
 //     the edge (after the target grew): play slower (down to 0.9x) until
 //     that much is buffered, as at 1x the buffer only grows by stalling;
-//   - far behind (a burst after a join, a hidden tab, a stall that let data
-//     pile up): jump to the live edge (currentTime = end - target);
+//   - far behind (a hidden tab, a stall that let data pile up): jump to the
+//     live edge (currentTime = end - target, less what the engine's seeks
+//     are seen to let pile up);
+//   - nothing for a while after a start, while the engine settles;
 //   - engines where a faster rate does not help are found by behaviour,
-//     and from then on only jumps are used: a stall with data in hand soon
-//     after a rate change, or the media clock not going faster while the
-//     rate is up (WebKitGTK 2.50: its pipeline rebuffers at each
-//     playbackRate change and currentTime goes on at 1x), twice.
+//     and from then on only jumps are used: the engine's frame count
+//     starting again from 0 right after a rate change (it flushed its
+//     pipeline: WebKitGTK 2.50 does at every change; mse-path.js sees it
+//     and calls rateRebuffered()), stalls with data in hand soon after a
+//     rate change (twice), or the media clock not going faster while the
+//     rate is up at 1.1x or more.
 // The caller (mse-path.js) reads the element, calls update() every
 // TICK_MS or so, and applies the rate and the jump. Used on the main thread.
 
 export const TICK_MS = 100;
 
 const DEFAULTS = {
-  video: { minTarget: 0.05, startTarget: 0.11, maxTarget: 0.4 },
+  video: { minTarget: 0.05, startTarget: 0.15, maxTarget: 0.4 },
   // AAC comes in 21 ms frames and the engines' audio renderers want a
   // little more in hand than the video's.
-  audio: { minTarget: 0.07, startTarget: 0.14, maxTarget: 0.5 },
+  audio: { minTarget: 0.07, startTarget: 0.2, maxTarget: 0.5 },
 };
-const TARGET_STEP = 0.03; // s added per stall, taken off per calm period
-const CALM_MS = 8000; // this long without a stall: the target shrinks a step
+const STALL_STEP = 0.04; // s added to the target per stall
+const CALM_STEP = 0.02; // s taken off per calm period
+const CALM_MS = 3000; // this long without a stall: the target shrinks a step
 const RATE_BAND = 0.02; // s above the target tolerated at 1x
-const MAX_RATE = 1.25;
+const MAX_RATE = 1.2;
 const MIN_RATE = 0.9;
 const RATE_GAIN = 1.5; // rate - 1 per second of excess
-const JUMP_EXCESS = 0.25; // s above the target: jump at once (1.25x would take > 1 s)
-const JUMP_ONLY_EXCESS = 0.1; // s above the target, sustained, in jump-only mode
+const JUMP_EXCESS = 0.25; // s above the target: jump at once (1.2x would take > 1 s)
+const JUMP_ONLY_EXCESS = 0.08; // s above the target on average for SUSTAIN_MS, in jump-only mode
+const MIN_AHEAD_AFTER_JUMP = 0.03; // s: never closer to the edge than a frame, nor half the target
+const OVERSHOOT_MAX = 0.2; // s: what a seek's own delay may add back, at most
 const SUSTAIN_MS = 1000; // how long the excess must last in jump-only mode
 const JUMP_COOLDOWN_MS = 1000; // no second jump sooner (the buffer settles)
+const JUMP_ONLY_COOLDOWN_MS = 3000; // in jump-only mode (each jump flushes the engine's pipeline)
+// After a (re)start, neither rate changes nor jumps for this long: the
+// engine settles (WebKitGTK undoes a seek made right after it starts
+// playing, and flushes its pipeline at a rate change); a join's burst is
+// skipped before that by mpegts.js, at the first appends (mse-path.js).
+const SETTLE_MS = 2500;
 const RATE_STALL_MS = 600; // a stall this soon after a rate change counts against rates
 const RATE_STALLS_TO_JUMP_ONLY = 2;
 const RATE_TRIAL_MS = 1500; // rate up this long: currentTime must have gone faster
 const RATE_MIN_GAIN = 0.3; // at least this share of the rate's extra speed
-const SLOW_TRIALS_TO_JUMP_ONLY = 2; // one may be a busy moment
+const TRIAL_MIN_RATE = 1.1; // a trial needs a rate whose effect is plain
 
 export class LatencyController {
   /**
-   * @param {{hasAudio?:boolean, jumpOnly?:boolean, minTarget?:number, maxTarget?:number}} options
+   * @param {{hasAudio?:boolean, jumpOnly?:boolean, minTarget?:number, startTarget?:number,
+   *          maxTarget?:number}} options
    *   `jumpOnly`: never change the rate (known up front); otherwise found by behaviour.
    */
   constructor({ hasAudio = false, jumpOnly = false, ...limits } = {}) {
@@ -62,9 +76,12 @@ export class LatencyController {
     this.lastStallAt = -Infinity;
     this.lastRateChangeAt = -Infinity;
     this.lastJumpAt = -Infinity;
+    this.startedAt = -Infinity; // when playback (re)started: started()
     this.calmSince = null;
-    this.excessSince = null; // jump-only mode: since when the excess lasts
+    this.excessSince = null; // jump-only mode: since when the excess is watched
+    this.excessWindow = []; // jump-only mode: {now, excess} of the last SUSTAIN_MS
     this.rateExcess = 0; // the excess the current rate was chosen for
+    this.seekOvershoot = 0; // s that pile up while a jump's seek completes
     this.trial = null; // {at, mediaTime, rate}: since when the rate is up
     this.slowTrials = 0; // rate up, media clock at 1x
   }
@@ -84,7 +101,7 @@ export class LatencyController {
       this.rateStalls++;
       if (this.rateStalls >= RATE_STALLS_TO_JUMP_ONLY) this.jumpOnly = true;
     }
-    this.target = Math.min(this.maxTarget, this.target + TARGET_STEP);
+    this.target = Math.min(this.maxTarget, this.target + STALL_STEP);
   }
 
   /**
@@ -96,22 +113,31 @@ export class LatencyController {
     this.#checkRateWorks(now, mediaTime);
     if (this.calmSince === null) this.calmSince = now;
     if (now - this.calmSince >= CALM_MS && this.target > this.minTarget) {
-      this.target = Math.max(this.minTarget, this.target - TARGET_STEP);
+      this.target = Math.max(this.minTarget, this.target - CALM_STEP);
       this.calmSince = now;
     }
     let rate = 1;
     let jump = 0;
     const excess = Number.isFinite(ahead) ? ahead - this.target : 0;
-    const mayJump = now - this.lastJumpAt >= JUMP_COOLDOWN_MS;
+    const mayJump = now - this.lastJumpAt >= (this.jumpOnly ? JUMP_ONLY_COOLDOWN_MS : JUMP_COOLDOWN_MS);
+    if (now - this.startedAt < SETTLE_MS) {
+      this.rate = 1;
+      return { rate: 1, jump: 0 };
+    }
+    // A jump goes past the target by what its seek is seen to add back.
+    const floor = Math.max(MIN_AHEAD_AFTER_JUMP, this.target / 2);
+    const jumpBy = () => Math.max(0, Math.min(ahead - floor, excess + this.seekOvershoot));
     if (excess > JUMP_EXCESS && mayJump) {
-      jump = excess;
+      jump = jumpBy();
     } else if (this.jumpOnly) {
-      if (excess > JUMP_ONLY_EXCESS) {
-        this.excessSince ??= now;
-        if (now - this.excessSince >= SUSTAIN_MS && mayJump) jump = excess;
-      } else {
-        this.excessSince = null;
-      }
+      // The mean excess over the last SUSTAIN_MS: the buffer ahead swings by
+      // a frame or more between ticks, so one low reading does not reset it.
+      const w = this.excessWindow;
+      w.push({ now, excess });
+      while (w.length > 0 && now - w[0].now > SUSTAIN_MS) w.shift();
+      const mean = w.reduce((a, x) => a + x.excess, 0) / w.length;
+      if (now - (this.excessSince ?? now) >= SUSTAIN_MS && mean > JUMP_ONLY_EXCESS && mayJump) jump = jumpBy();
+      this.excessSince ??= now;
     } else {
       rate = this.#rateFor(excess, Number.isFinite(ahead));
     }
@@ -121,6 +147,7 @@ export class LatencyController {
       this.jumps++;
       this.lastJumpAt = now;
       this.excessSince = null;
+      this.excessWindow = [];
       rate = 1;
     }
     if (rate !== this.rate) {
@@ -133,26 +160,55 @@ export class LatencyController {
   /**
    * The rate for this excess: a rate once chosen is kept until the target
    * is reached (each change costs the engine a little), and chosen again
-   * only when the excess has doubled.
+   * only when the excess has doubled and the rate would change by 0.1 or more.
    */
   #rateFor(excess, known) {
-    const pick = (e) => {
+    const pick = (e, dryRun = false) => {
       const r = e > 0 ? Math.min(MAX_RATE, 1 + Math.max(0.05, RATE_GAIN * e))
         : Math.max(MIN_RATE, 1 - Math.max(0.05, RATE_GAIN * -e));
-      this.rateExcess = e;
+      if (!dryRun) this.rateExcess = e;
       return Math.round(r * 20) / 20; // steps of 0.05
     };
     if (!known) return 1;
     const step = (Math.abs(this.rate - 1) * TICK_MS) / 1000; // what one more tick at this rate does
     if (this.rate > 1) {
       if (excess <= step) return 1;
-      return excess > 2 * this.rateExcess ? pick(excess) : this.rate;
+      return excess > 2 * this.rateExcess && pick(excess, true) >= this.rate + 0.1 ? pick(excess) : this.rate;
     }
     if (this.rate < 1) {
       if (excess >= -step) return 1;
-      return excess < 2 * this.rateExcess ? pick(excess) : this.rate;
+      return excess < 2 * this.rateExcess && pick(excess, true) <= this.rate - 0.1 ? pick(excess) : this.rate;
     }
     return Math.abs(excess) > RATE_BAND ? pick(excess) : 1;
+  }
+
+  /**
+   * A jump's seek completed with `ahead` s buffered: the engine's seek let
+   * that much more than the target pile up (data that came meanwhile, a
+   * position it snapped to), which the next jumps leave room for.
+   */
+  seeked(ahead) {
+    if (!Number.isFinite(ahead)) return;
+    const over = Math.min(OVERSHOOT_MAX, Math.max(0, ahead - this.target + this.seekOvershoot));
+    this.seekOvershoot = (this.seekOvershoot + over) / 2;
+  }
+
+  /**
+   * The engine flushed its pipeline at a rate change (its decoded-frame
+   * count started again from 0 right after it): rates cost a rebuffer each
+   * time there, so only jumps are used from now on.
+   */
+  rateRebuffered() {
+    this.jumpOnly = true;
+    this.trial = null;
+  }
+
+  /** Playback started at `now` (ms), on a new player. */
+  started(now) {
+    this.startedAt = now;
+    this.trial = null;
+    this.excessSince = null;
+    this.excessWindow = [];
   }
 
   /** Playback is paused or seeking: the current rate trial says nothing. */
@@ -174,13 +230,17 @@ export class LatencyController {
     if (trial && mediaTime < trial.mediaTime) this.trial = null; // a new timeline
     else if (trial) {
       trial.rate = Math.min(trial.rate, this.rate > 1 ? this.rate : trial.rate);
+      if (trial.rate < TRIAL_MIN_RATE) {
+        this.trial = null;
+        return;
+      }
       const wall = now - trial.at;
       const over = this.rate <= 1 || ending;
       if (wall >= RATE_TRIAL_MS || (over && wall >= RATE_TRIAL_MS / 2)) {
         const speed = (mediaTime - trial.mediaTime) / (wall / 1000);
         if (speed < 1 + RATE_MIN_GAIN * (trial.rate - 1)) {
           this.slowTrials++;
-          if (this.slowTrials >= SLOW_TRIALS_TO_JUMP_ONLY) this.jumpOnly = true;
+          this.jumpOnly = true;
         }
         this.trial = null;
       } else if (over) {
@@ -188,7 +248,7 @@ export class LatencyController {
       }
       return;
     }
-    if (this.rate > 1 && !ending) this.trial = { at: now, mediaTime, rate: this.rate };
+    if (this.rate >= TRIAL_MIN_RATE && !ending) this.trial = { at: now, mediaTime, rate: this.rate };
   }
 
   /** What stats.mse shows (web/README.md). */
@@ -197,6 +257,7 @@ export class LatencyController {
       targetMs: Math.round(this.target * 1000),
       playbackRate: this.rate,
       jumps: this.jumps,
+      seekOvershootMs: Math.round(this.seekOvershoot * 1000),
       stalls: this.stalls,
       chase: this.jumpOnly ? 'jump' : 'rate',
     };

@@ -69,18 +69,23 @@ function sseLoaderClass(mpegts, feeder) {
   };
 }
 
-// mpegts.js's own chasing (liveSync: 1.2x on `timeupdate`, 4 times a
-// second, down to a fixed target; liveBufferLatencyChasing: a seek past a
-// fixed maximum) is off: LatencyController (mse-latency.js) does both with
-// a target that adapts to the stalls it sees, every TICK_MS. No stash
-// buffer and no lazy loading: each event goes to the demuxer as it comes.
+// mpegts.js's rate chasing (liveSync: 1.2x on `timeupdate`, 4 times a
+// second, down to a fixed target) is off: LatencyController
+// (mse-latency.js) chases with a target that adapts to the stalls it sees,
+// every TICK_MS. mpegts.js's seek past a maximum stays, for one thing: it
+// looks at each append, so a join's burst (up to a GOP) is skipped before
+// the <video> starts playing, which WebKitGTK takes without undoing it or
+// flushing a playing pipeline. No stash buffer and no lazy loading: each
+// event goes to the demuxer as it comes.
 const PLAYER_CONFIG = {
   enableWorker: false, // the loader lives on this thread
   enableStashBuffer: false,
   isLive: true,
   lazyLoad: false,
   deferLoadAfterSourceOpen: true,
-  liveBufferLatencyChasing: false,
+  liveBufferLatencyChasing: true,
+  liveBufferLatencyMaxLatency: 0.6, // above LatencyController's largest target
+  liveBufferLatencyMinRemain: 0.2,
   liveSync: false,
   autoCleanupSourceBuffer: true,
   autoCleanupMaxBackwardDuration: 20,
@@ -91,6 +96,10 @@ const PLAYER_CONFIG = {
 // while a new player starts (the decoder warms up, the join's burst).
 const SEEK_SETTLE_MS = 500;
 const STARTUP_MS = 2000;
+
+// The decoded-frame count falling this soon after a rate change: the
+// engine flushed its pipeline for it.
+const RATE_FLUSH_MS = 600;
 
 // Chunks remembered to find a shown frame's server time by its PTS.
 const PTS_MEMORY = 300;
@@ -127,6 +136,20 @@ export class MsePath {
     this.serverTimes = new Map(); // PTS in ms (as mpegts.js rounds it) -> the chunk's server ts
     this.jumpedAt = -Infinity;
     this.playerStartedAt = -Infinity;
+    this.started = false; // the new player's <video> has started playing
+    this.onPlaying = () => {
+      if (!this.started) this.chaser.started(performance.now());
+      this.started = true;
+    };
+    this.jumpPending = false; // our jump's seek has not completed yet
+    this.rateChange = null; // {at, frames}: the last rate change, to see whether it flushed
+    this.lastPresented = null; // {value, at}: the previous callback's presentedFrames
+    this.presentedLeaps = 0; // what presentedFrames leapt by (#presentedFrames)
+    this.onSeeked = () => {
+      if (!this.jumpPending) return;
+      this.jumpPending = false;
+      this.chaser.seeked(this.#ahead());
+    };
     // A stall, unless the element waits for a seek (ours, or a new player's start).
     this.onWaiting = () => {
       const now = performance.now();
@@ -152,6 +175,8 @@ export class MsePath {
     Object.assign(this.mpegts.LoggingControl, { enableVerbose: false, enableDebug: false, enableInfo: false });
     this.video.addEventListener('error', this.onVideoError);
     this.video.addEventListener('waiting', this.onWaiting);
+    this.video.addEventListener('playing', this.onPlaying);
+    this.video.addEventListener('seeked', this.onSeeked);
     this.#createPlayer();
     this.#watchFrames();
     this.chaseTimer = setInterval(() => this.#chase(), TICK_MS);
@@ -197,6 +222,8 @@ export class MsePath {
     this.#destroyPlayer();
     this.video.removeEventListener('error', this.onVideoError);
     this.video.removeEventListener('waiting', this.onWaiting);
+    this.video.removeEventListener('playing', this.onPlaying);
+    this.video.removeEventListener('seeked', this.onSeeked);
     clearInterval(this.chaseTimer);
     this.chaseTimer = 0;
     this.video.playbackRate = 1;
@@ -227,6 +254,7 @@ export class MsePath {
       }
     });
     this.playerStartedAt = performance.now();
+    this.started = false;
     this.player.attachMediaElement(this.video);
     this.player.load();
     this.#play();
@@ -266,14 +294,30 @@ export class MsePath {
   // live edge; stats.mse shows the target, rate, jumps and stalls.
   #chase() {
     const { video } = this;
-    if (!this.player || video.paused || video.seeking) {
+    // Not before it plays: a seek while WebKitGTK prerolls can leave it stuck.
+    if (!this.player || !this.started || video.paused || video.seeking) {
       this.chaser.interrupted();
       return;
     }
-    const { rate, jump } = this.chaser.update(performance.now(), this.#ahead(), video.currentTime);
-    if (video.playbackRate !== rate) video.playbackRate = rate;
+    const now = performance.now();
+    const frames = video.getVideoPlaybackQuality?.().totalVideoFrames;
+    if (this.rateChange && now - this.rateChange.at <= RATE_FLUSH_MS) {
+      if (frames < this.rateChange.frames) { // the count started again: a flush
+        this.chaser.rateRebuffered();
+        this.rateChange = null;
+      }
+    } else {
+      this.rateChange = null;
+    }
+    const { rate, jump } = this.chaser.update(now, this.#ahead(), video.currentTime);
+    if (video.playbackRate !== rate) {
+      video.playbackRate = rate;
+      if (jump === 0 && Number.isFinite(frames)) this.rateChange = { at: now, frames };
+    }
     if (jump > 0) {
       this.jumpedAt = performance.now();
+      this.jumpPending = true;
+      this.rateChange = null; // a seek restarts the counts too
       video.currentTime += jump;
     }
     this.stats.mse = this.chaser.summary();
@@ -299,6 +343,24 @@ export class MsePath {
       if (ts !== undefined) return ts;
     }
     return undefined;
+  }
+
+  /**
+   * presentedFrames without its leaps: Firefox ESR 153 adds its whole count
+   * again at a seek (160 -> 319 over one frame). A step larger than frames
+   * could be presented since the previous callback (at 120/s, + 2) counts
+   * as one frame, and the rest is taken off from then on.
+   */
+  #presentedFrames(now, presented) {
+    if (!Number.isFinite(presented)) return presented;
+    const { lastPresented } = this;
+    if (lastPresented && presented < lastPresented.value) this.presentedLeaps = 0; // it started again
+    if (lastPresented && presented > lastPresented.value) {
+      const step = presented - lastPresented.value;
+      if (step > 2 + (now - lastPresented.at) * 0.12) this.presentedLeaps += step - 1;
+    }
+    this.lastPresented = { value: presented, at: now };
+    return presented - this.presentedLeaps;
   }
 
   #readQuality() {
@@ -334,7 +396,8 @@ export class MsePath {
     const onFrame = (now, meta) => {
       this.frameCallback = video.requestVideoFrameCallback(onFrame);
       const { stats, lastChunk } = this;
-      const frames = this.counts.callback(meta.presentedFrames, video.getVideoPlaybackQuality?.());
+      const frames = this.counts.callback(this.#presentedFrames(now, meta.presentedFrames),
+        video.getVideoPlaybackQuality?.());
       this.#publishCounts();
       const buffered = video.buffered;
       let behindMs = NaN;
