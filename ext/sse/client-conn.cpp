@@ -142,7 +142,8 @@ bool ClientConn::start_frame(int64_t now) {
 void ClientConn::pump(int64_t now) {
   if ((phase_ != Phase::kOpen && phase_ != Phase::kEnding) || writable_)
     return;
-  const ClientPtr self = shared_from_this();
+  /* No reference taken here, per client and dispatch: whoever calls holds
+   * one (the stream's live list, or the writable callback). */
   for (;;) {
     if (!frame_.active() && !start_frame(now))
       break;
@@ -220,6 +221,7 @@ void ClientConn::wait_writable() {
   /* The source goes (finish()) before the client can. */
   g_source_set_callback(writable_, G_SOURCE_FUNC(+[](GObject *, gpointer d) -> gboolean {
                           auto *c = static_cast<ClientConn *>(d);
+                          const ClientPtr self = c->shared_from_this();
                           g_source_unref(c->writable_);
                           c->writable_ = nullptr;
                           c->pump(g_get_monotonic_time());

@@ -75,7 +75,8 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
    * request was HTTP/1.0. Call once, before anything else. */
   void attach(SoupServerMessage *msg);
   /* Writes what is queued until the socket takes no more (nothing before
-   * the connection is ours). */
+   * the connection is ours). The caller holds a reference: the client may
+   * be removed in it. */
   void pump(int64_t now);
   /* Closes the client for @reason: at once when the connection is ours,
    * else when libsoup's message finishes. */
