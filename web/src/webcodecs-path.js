@@ -269,6 +269,7 @@ export class WebCodecsPath {
       this.#showHeld(false);
       return;
     }
+    if (this.held.length > 0) this.#showHeld(true); // the clock stopped (re-anchoring): older frames first
     this.#draw(frame, info);
   }
 
