@@ -17,6 +17,7 @@
 // and the element in build/ (GST_SSE_BUILD_DIR). bench/player-engines.sh
 // installs and builds what it needs first.
 import fs from 'node:fs';
+import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ENGINES, launch } from '../tests/browser/lib/browser.mjs';
@@ -129,6 +130,7 @@ async function measure(engine, web, c) {
 
 const fmt = (v, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toFixed(digits));
 
+const loadBefore = os.loadavg()[0];
 const web = await startStaticServer();
 const results = [];
 try {
@@ -148,7 +150,8 @@ try {
   commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 } catch { /* not a checkout */ }
 console.log(`\nPlayer per engine, path and audio: 640x360, 30 fps, H.264 High 4:2:0, AAC-LC from voaacenc ` +
-  `(commit ${commit || 'unknown'}, ${MEASURE_MS / 1000} s each after ${WARMUP_MS / 1000} s of warm-up)\n`);
+  `(commit ${commit || 'unknown'}, ${MEASURE_MS / 1000} s each after ${WARMUP_MS / 1000} s of warm-up; ` +
+  `load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after, ${os.cpus().length} CPUs)\n`);
 console.log('| engine | path | audio | server→screen p50 | p95 | A/V offset p50 | p95 | audio underruns | fps shown | dropped | MSE stalls / jumps (target, chase) |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
@@ -167,5 +170,5 @@ const notes = results.filter((r) => r.notes?.length || (r.audio && r.audioState 
 for (const r of notes) {
   console.log(`\n- ${r.engine} / ${r.case}: ${[...(r.notes ?? []), r.audioState ? `audioState ${r.audioState}` : ''].filter(Boolean).join('; ')}`);
 }
-if (opts.out) fs.writeFileSync(opts.out, JSON.stringify({ commit, results }, null, 2));
+if (opts.out) fs.writeFileSync(opts.out, JSON.stringify({ commit, loadBefore, loadAfter: os.loadavg()[0], results }, null, 2));
 process.exit(results.some((r) => r.error) ? 1 : 0);
