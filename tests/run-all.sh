@@ -2,8 +2,9 @@
 # Sets everything up on Debian 12 and runs every test: formatting, the
 # C++ unit and element tests (meson), the same under ASan + UBSan (and
 # LeakSanitizer for the unit tests), a short libFuzzer run of each fuzz
-# target, the player's unit tests and the browser tests in Chromium, Firefox
-# ESR and WebKitGTK (tests/browser/run.sh). Ends with "N passed, N failed".
+# target, the player's unit tests, the browser tests in Chromium, Firefox
+# ESR and WebKitGTK (tests/browser/run.sh) and the install test
+# (tests/install/run.sh). Ends with "N passed, N failed".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -86,8 +87,15 @@ if [ -f web/package.json ] && [ -f tests/browser/run.sh ]; then
   w_fail=$(echo "$out" | sed -n 's/^# fail \([0-9]*\)/\1/p' | awk '{s+=$1} END {print s+0}')
 fi
 
-total_pass=$((m_pass + w_pass + san_pass + fz_pass))
-total_fail=$((m_fail + w_fail + san_fail + fz_fail))
+# Builds the Debian package and installs it for a few seconds (then purges
+# it), so it runs last, after every test that loads the plugin from build/.
+echo "== install test: the Debian package, apt-get install/purge, meson install (tests/install/run.sh)"
+i_pass=0
+i_fail=0
+if bash tests/install/run.sh; then i_pass=1; else i_fail=1; fi
+
+total_pass=$((m_pass + w_pass + san_pass + fz_pass + i_pass))
+total_fail=$((m_fail + w_fail + san_fail + fz_fail + i_fail))
 [ "$meson_rc" -eq 0 ] || [ "$total_fail" -gt 0 ] || total_fail=1
 echo "${total_pass} passed, ${total_fail} failed"
 [ "$total_fail" -eq 0 ]

@@ -167,7 +167,7 @@ echo "$inspect" | grep -E "^ +Version +$version$" >/dev/null || fail "the plugin
 exists() {
   local rc=0
   gst-inspect-1.0 --exists "$@" ssesink || rc=$?
-  echo "gst-inspect-1.0 --exists $* ssesink: exit status $rc"
+  echo "gst-inspect-1.0 --exists${*:+ $*} ssesink: exit status $rc"
   return "$rc"
 }
 exists --atleast-version="$version" || fail "--atleast-version=$version does not match the installed $version"
