@@ -6,9 +6,10 @@
  * (next_run_first_seq()), and EventSink, what every output implements: the
  * server's Stream and the NchanPublisher.
  *
- * Plain C++: no GLib. Events are made on the streaming thread (media, stream,
- * eos) or on the server thread (prelude, gap, reset, keepalive) and read
- * from any thread: they never change once made. */
+ * Plain C++: no GLib. Events are made by the chunk pump (media, eos; on the
+ * streaming thread, or on a loop thread for an idle flush), by the sinks
+ * (stream) and by the server thread (prelude, gap, reset, keepalive), and
+ * read from any thread: they never change once made. */
 #pragma once
 
 #include <cstddef>
@@ -76,12 +77,13 @@ uint64_t next_run_first_seq();
 int64_t monotonic_us();
 
 /* Where the element's events go: each output (the server's Stream, the
- * NchanPublisher) implements it, and the element hands every event to each
- * of its sinks once.
+ * NchanPublisher) implements it, and the chunk pump hands every event to
+ * each of its sinks once.
  *
- * Threads: the streaming thread calls these (or whoever holds the element's
- * chunk lock: the calls keep their order on the wire). They must not block
- * on the network or on a client: queue and wake the output's own thread. */
+ * Threads: the chunk pump calls these with its lock held (from the
+ * streaming thread, or the loop thread of an idle flush), so the calls keep
+ * their order on the wire. They must not block on the network or on a
+ * client: queue and wake the output's own thread. */
 class EventSink {
  public:
   virtual ~EventSink() = default;
