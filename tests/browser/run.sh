@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned npm packages and runs the player's unit tests
 # (web/test) and the browser tests (tests/browser), one file at a time, in
-# each engine of SSE_BROWSERS (default "chromium firefox webkit").
+# each engine of SSE_BROWSERS (default "chromium firefox webkit"; SSE_BROWSER,
+# one engine, also works). Arguments: the test files to run (default: all of
+# them) — `bash tests/browser/run.sh audio.test.mjs` runs just that file.
 # Output is TAP, a "# engine: E file: F" line before each file; the exit
 # status is non-zero when anything failed.
 # Needs Node.js >= 18, chromium, firefox-esr, webkit2gtk-driver + xvfb and
@@ -18,10 +20,13 @@ echo "== web: unit tests"
 (cd "$root/web" && node --test --test-reporter=tap test/) || rc=1
 
 cd "$here"
-for engine in ${SSE_BROWSERS:-chromium firefox webkit}; do
+files=("$@")
+[ ${#files[@]} -gt 0 ] || files=(*.test.mjs)
+for engine in ${SSE_BROWSERS:-${SSE_BROWSER:-chromium firefox webkit}}; do
   echo "== tests/browser: $engine"
   start=$SECONDS
-  for f in *.test.mjs; do
+  for f in "${files[@]}"; do
+    f="$(basename "$f")"
     echo "# engine: $engine file: $f"
     SSE_BROWSER="$engine" node --test --test-reporter=tap "$f" || rc=1
   done
