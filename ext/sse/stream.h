@@ -3,9 +3,9 @@
  * that sends keepalives and drops clients that stopped reading.
  *
  * Threads:
- *  - The streaming thread (or the holder of the element's chunk lock) calls
- *    the EventSink methods: they queue under a short lock and wake the
- *    server thread; they never wait for a client.
+ *  - The chunk pump calls the EventSink methods (streaming thread, or an
+ *    idle flush on this server's thread): they queue under a short lock and
+ *    wake the server thread; they never wait for a client.
  *  - The server thread (http-server.cpp) calls attach(), handle() and
  *    detach(), and runs everything else here: the clients (client-conn.h)
  *    and the backlog are its alone.
