@@ -28,7 +28,7 @@ import { playerUrl, stats, waitForStats } from '../tests/browser/lib/player-page
 const { values: opts } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '10' },
     out: { type: 'string', default: '' },
   },
 });

@@ -134,6 +134,8 @@ export class MsePath {
     this.chaser = new LatencyController({ hasAudio });
     this.chaseTimer = 0;
     this.serverTimes = new Map(); // PTS in ms (as mpegts.js rounds it) -> the chunk's server ts
+    this.lastVideoPts = null; // ns, of the newest chunk that started a frame
+    this.frameInterval = 0; // ms between the last two frames
     this.jumpedAt = -Infinity;
     this.playerStartedAt = -Infinity;
     this.started = false; // the new player's <video> has started playing
@@ -188,18 +190,48 @@ export class MsePath {
     if (chunk.pts !== null) {
       this.serverTimes.set(Math.floor(chunk.pts / 1e6), chunk.ts);
       if (this.serverTimes.size > PTS_MEMORY) this.serverTimes.delete(this.serverTimes.keys().next().value);
+      if (this.lastVideoPts !== null && chunk.pts > this.lastVideoPts) this.frameInterval = (chunk.pts - this.lastVideoPts) / 1e6;
+      this.lastVideoPts = chunk.pts;
     }
-    if (this.loader) this.loader.push(chunk.bytes);
-    else this.pending.push(chunk.bytes);
+    if (this.loader) {
+      this.loader.push(chunk.bytes); // demuxed and remuxed before push() returns (no worker)
+      this.#flushHeldFrame();
+    } else {
+      this.pending.push(chunk.bytes);
+    }
   }
 
   /** Starts over with a fresh transmuxer (the caller waits for a keyframe). */
   resync(newStream) {
     this.pending = [];
     if (newStream) this.serverTimes.clear();
+    this.lastVideoPts = null;
     // After a gap mpegts.js copes with the jump in continuity counters; a new
     // stream (or a resume) restarts the timeline, so it gets a new player.
     if (newStream && this.mpegts) this.#createPlayer();
+  }
+
+  /**
+   * mpegts.js's remuxer keeps the newest video frame back until the next
+   * one comes, to take its duration from the gap between the two: one frame
+   * (33 ms at 30 fps) later on screen than needed. Each of our events ends
+   * at a frame boundary, so the frame is complete: it is remuxed at once,
+   * with the last frame interval as its duration (rounded down: a gap of
+   * under a millisecond before the next frame, which every engine's
+   * buffered ranges join, never an overlap), and the remuxer is told to
+   * place the next frame at its own timestamp, not after this one's guessed
+   * end. Reaches into mpegts.js 1.8.2 (pinned); does nothing where the
+   * internals are not there.
+   */
+  #flushHeldFrame() {
+    const controller = this.player?._player_engine?._transmuxer?._controller;
+    const remuxer = controller?._remuxer;
+    const track = controller?._demuxer?.video_track_;
+    if (!remuxer?._videoMeta || !remuxer._dtsBaseInited || track?.samples?.length !== 1) return;
+    if (typeof remuxer._remuxVideo !== 'function') return;
+    if (this.frameInterval > 0 && this.frameInterval < 1000) remuxer._videoMeta.refSampleDuration = Math.floor(this.frameInterval);
+    remuxer._remuxVideo(track, true);
+    remuxer._videoNextDts = undefined;
   }
 
   endOfStream() {}
