@@ -49,6 +49,7 @@ struct Stream::Impl final : ClientOwner {
   std::string current_stream_json;
 
   /* Server thread only. */
+  GMainContext *context = nullptr; /* the server thread's; set by attach() */
   Backlog<EventPtr> backlog;
   EventPtr eos_event; /* set once eos is dispatched */
   int64_t last_keyframe_request_us = 0;
@@ -156,9 +157,19 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
   return true;
 }
 
+std::vector<uint32_t> Stream::client_ids() const {
+  std::vector<uint32_t> ids;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  ids.reserve(impl_->clients.size());
+  for (const auto &kv : impl_->clients) /* a map: ascending ids, the order they came */
+    ids.push_back(kv.first);
+  return ids;
+}
+
 void Stream::attach(GMainContext *ctx, bool tls) {
   Impl *si = impl_.get();
   si->tls = tls;
+  si->context = ctx;
   {
     std::lock_guard<std::mutex> lock(si->pending_mutex);
     si->wake = LoopSource::wake_source(ctx, [si] { si->dispatch(); });
@@ -178,9 +189,15 @@ void Stream::detach() {
   }
   impl_->ticker.destroy();
   impl_->shutdown_all();
+  impl_->context = nullptr;
 }
 
 void Stream::wait_drained(unsigned timeout_ms) {
+  /* The streaming thread may have queued the eos just before stopping, and
+   * the server thread not dispatched it yet: dispatch it now, so the wait
+   * below sees it and the clients that are writing it. */
+  if (GMainContext *ctx = impl_->context)
+    run_on(ctx, [this] { impl_->dispatch(); });
   std::unique_lock<std::mutex> lock(impl_->drain_mutex);
   impl_->drained.wait_for(lock, std::chrono::milliseconds(timeout_ms),
                           [this] { return !impl_->eos || impl_->ending == 0; });
@@ -447,7 +464,7 @@ void Stream::Impl::client_removed(ClientConn &c, RemoveReason reason, bool was_e
       drained.notify_all();
   }
   if (self->on_client_removed)
-    self->on_client_removed(c.id(), reason);
+    self->on_client_removed(c.id(), c.remote(), reason);
 }
 
 }  // namespace gstsse
