@@ -50,7 +50,7 @@ const JUMP_ONLY_COOLDOWN_MS = 3000; // in jump-only mode (each jump flushes the 
 // engine settles (WebKitGTK undoes a seek made right after it starts
 // playing, and flushes its pipeline at a rate change); a join's burst is
 // skipped before that by mpegts.js, at the first appends (mse-path.js).
-const SETTLE_MS = 2500;
+export const SETTLE_MS = 2500;
 const RATE_STALL_MS = 600; // a stall this soon after a rate change counts against rates
 const RATE_STALLS_TO_JUMP_ONLY = 2;
 const RATE_TRIAL_MS = 1500; // rate up this long: currentTime must have gone faster

@@ -9,7 +9,7 @@
 
 import { nowMicros } from './sse-source.js';
 import { MseFrameCounts } from './stats.js';
-import { LatencyController, TICK_MS } from './mse-latency.js';
+import { LatencyController, SETTLE_MS, TICK_MS } from './mse-latency.js';
 
 const MPEGTS_URL = new URL('../vendor/mpegts.js', import.meta.url).href;
 
@@ -139,8 +139,12 @@ export class MsePath {
     this.jumpedAt = -Infinity;
     this.playerStartedAt = -Infinity;
     this.started = false; // the new player's <video> has started playing
+    this.startedAt = -Infinity; // when it did
     this.onPlaying = () => {
-      if (!this.started) this.chaser.started(performance.now());
+      if (!this.started) {
+        this.chaser.started(performance.now());
+        this.startedAt = performance.now();
+      }
       this.started = true;
     };
     this.jumpPending = false; // our jump's seek has not completed yet
@@ -316,6 +320,20 @@ export class MsePath {
     });
   }
 
+  /**
+   * mpegts.js's seek past a maximum is for the join's burst only: once the
+   * <video> has played for SETTLE_MS, LatencyController jumps (with its
+   * cooldown). Left on, it
+   * seeks whenever 0.6 s pile up, and in Firefox with sound each seek
+   * restarts the audio output, which holds the clock for about half a
+   * second: a seek every second. Its chaser reads this config object at
+   * each append (mpegts.js 1.8.2 internals).
+   */
+  #endStartupSeeks() {
+    const config = this.player?._player_engine?._config;
+    if (config) config.liveBufferLatencyChasing = false;
+  }
+
   /** Seconds buffered past the playback position (NaN: nothing buffered). */
   #ahead() {
     const { buffered, currentTime } = this.video;
@@ -332,6 +350,7 @@ export class MsePath {
       return;
     }
     const now = performance.now();
+    if (now - this.startedAt >= SETTLE_MS) this.#endStartupSeeks();
     const frames = video.getVideoPlaybackQuality?.().totalVideoFrames;
     if (this.rateChange && now - this.rateChange.at <= RATE_FLUSH_MS) {
       if (frames < this.rateChange.frames) { // the count started again: a flush
