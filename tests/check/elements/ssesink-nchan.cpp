@@ -122,11 +122,15 @@ struct Received {
   std::vector<MediaFields> media;
   std::vector<std::string> ids;   /* nchan's event ids */
   std::vector<std::string> jsons; /* the data fields as received */
+  unsigned repeats = 0;           /* events received again, identical (see read_nchan) */
 };
 
 /* Reads media events from @client: with @from_key, skips what comes before
  * the first key chunk (nchan replays its buffer from anywhere in a GOP),
- * then @n events with consecutive seq. */
+ * then @n events with consecutive seq. An event the same as the one before
+ * it is counted in repeats and skipped: a POST whose answer a stopping node
+ * never sent is sent again to the next node, so nchan may hold it twice
+ * (docs/scaling.md); clients tell by its seq. */
 Received read_nchan(SseClient &client, int n, bool from_key = true) {
   Received r;
   SseEvent ev;
@@ -137,6 +141,11 @@ Received read_nchan(SseClient &client, int n, bool from_key = true) {
     fail_unless(parse_media(ev.data, &f, &err), "bad media JSON: %s", err.c_str());
     if (r.media.empty() && from_key && !f.key)
       continue;
+    if (!r.media.empty() && f.seq == r.media.back().seq) {
+      fail_unless(ev.data == r.jsons.back(), "seq %" G_GUINT64_FORMAT " twice, with different data", f.seq);
+      r.repeats++;
+      continue;
+    }
     if (!r.media.empty())
       fail_unless(f.seq == r.media.back().seq + 1, "seq %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT, f.seq,
                   r.media.back().seq);
@@ -246,6 +255,7 @@ GST_START_TEST(test_failover_resumes_with_last_event_id) {
 
   /* Everything received, from the first key chunk on, across both resumes. */
   std::vector<MediaFields> all = before.media;
+  unsigned repeats = before.repeats;
   for (const bool use_query : {false, true}) {
     const std::string last_id = before.ids.back();
     gchar *escaped = g_uri_escape_string(last_id.c_str(), nullptr, FALSE);
@@ -253,6 +263,15 @@ GST_START_TEST(test_failover_resumes_with_last_event_id) {
                                            : subscribe(c, 1, "fo", {{"Last-Event-ID", last_id}}));
     g_free(escaped);
     Received after = read_nchan(*b, 20, false);
+    /* The event resumed after may come again first: the POST in flight
+     * when node 1 stopped, stored and then sent again through node 2. */
+    if (after.media.front().seq == before.media.back().seq && after.jsons.front() == before.jsons.back()) {
+      after.media.erase(after.media.begin());
+      after.jsons.erase(after.jsons.begin());
+      after.ids.erase(after.ids.begin());
+      repeats++;
+    }
+    repeats += after.repeats;
     fail_unless(after.media.front().seq == before.media.back().seq + 1,
                 "resumed at %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT " (%s)", after.media.front().seq,
                 before.media.back().seq, use_query ? "query" : "header");
@@ -267,6 +286,8 @@ GST_START_TEST(test_failover_resumes_with_last_event_id) {
   g_object_get(p.sink, "publish-stats", &st, nullptr);
   guint64 failovers = 0;
   fail_unless(gst_structure_get_uint64(st, "failovers", &failovers) && failovers >= 1);
+  /* Only the POST in flight at a failover can be stored twice. */
+  fail_unless(repeats <= failovers, "%u events received twice, %" G_GUINT64_FORMAT " failovers", repeats, failovers);
   url = gst_structure_get_string(st, "url");
   fail_unless(url == c.publish_url(1, "fo"), "publishing to %s", url.c_str());
   gst_structure_free(st);
