@@ -25,6 +25,10 @@ const AV_PIPELINE = 'videotestsrc is-live=true ! video/x-raw,width=640,height=48
   '! voaacenc ! aacparse ! mux.';
 
 const SECONDS = 10;
+// The element sends audio with the next video chunk (0, 1, 0, 2 AAC frames a
+// chunk at 30 fps): up to 67 ms between two decoded audio frames by itself.
+// A longer wait is the page or the browser's decoder stalled.
+const STALL_WAIT_MS = 75;
 
 test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the audio in sync', async (t) => {
   const pipeline = await startPipeline(AV_PIPELINE);
@@ -57,21 +61,23 @@ test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the au
     clicks = await browser.waitFor('window.muteClicks', 5000);
   }
   assert.equal(clicks, 1, 'one click reached the button');
-  if (browser.engine === 'firefox') {
-    t.diagnostic('firefox: this machine has no sound device or sound server, and Firefox\'s AudioContext then never ' +
-      'runs (resume() neither resolves nor rejects; also with an oscillator connected, and with the media.cubeb.* ' +
-      'prefs tried), so this checks what the user sees: the player says the browser did not start audio output, ' +
-      'offers Unmute again, and the picture and the audio decoding go on');
-    const s = await waitForStats(browser, (st) => /did not start audio output/.test(st.audioMessage ?? ''), 10000);
-    assert.equal(s.audioState, 'muted');
-    assert.equal(s.audioMessage, 'The browser did not start audio output (AudioContext suspended); click Unmute again.');
-    assert.equal(await text(browser, '[data-action=mute]'), 'Unmute');
-    assert.equal(await browser.evaluate(() => document.querySelector('[data-action=mute]').title), s.audioMessage);
-    const more = await waitForStats(browser, new Function('st',
-      `return st.audioFramesDecoded > ${s.audioFramesDecoded + 40} && st.framesDrawn > ${s.framesDrawn + 30}`));
-    assert.equal(more.state, 'playing');
-    assert.equal(more.errors, 0, more.lastError);
-    return;
+  if (browser.noSoundServer) {
+    // Without a sound server (lib/audio-sink.mjs starts PulseAudio with a
+    // null sink for each launch) Firefox's AudioContext never runs:
+    // resume() neither resolves nor rejects. The user then sees this.
+    t.diagnostic(`${browser.engine}: no sound server: ${browser.noSoundServer}`);
+    if (browser.engine === 'firefox') {
+      const s = await waitForStats(browser, (st) => /did not start audio output/.test(st.audioMessage ?? ''), 10000);
+      assert.equal(s.audioState, 'muted');
+      assert.equal(s.audioMessage, 'The browser did not start audio output (AudioContext suspended); click Unmute again.');
+      assert.equal(await text(browser, '[data-action=mute]'), 'Unmute');
+      assert.equal(await browser.evaluate(() => document.querySelector('[data-action=mute]').title), s.audioMessage);
+      const more = await waitForStats(browser, new Function('st',
+        `return st.audioFramesDecoded > ${s.audioFramesDecoded + 40} && st.framesDrawn > ${s.framesDrawn + 30}`));
+      assert.equal(more.state, 'playing');
+      assert.equal(more.errors, 0, more.lastError);
+      return;
+    }
   }
   const playing = await waitForStats(browser, (st) => st.audioState === 'playing' && st.avSyncMs?.p95 != null, 10000);
   assert.equal(await text(browser, '[data-action=mute]'), 'Mute');
@@ -80,33 +86,77 @@ test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the au
     return { state: c.state, sampleRate: c.sampleRate, baseLatency: c.baseLatency ?? null, outputLatency: c.outputLatency ?? null };
   });
   t.diagnostic(`AudioContext: ${JSON.stringify(ctx)}`);
+  if (!browser.noSoundServer) {
+    // The sound really goes out: the browser plays a stream into the null sink.
+    const streams = await browser.soundStreams();
+    t.diagnostic(`streams into the null sink: ${JSON.stringify(streams)}`);
+    assert.ok(streams.length >= 1, 'the browser plays into the sound server');
+  }
 
-  // Let the clock settle (it re-anchors once the backlog of the join has
-  // left its window of arrivals, see web/src/av-sync.js), then watch it for SECONDS.
-  await new Promise((r) => setTimeout(r, 3000));
+  // Let the clock settle: it re-anchors once the backlog of the join has
+  // left its window of arrivals, and while the engine's output starts (its
+  // clock stands still or jumps at first, see web/src/av-sync.js): wait
+  // until it has not re-anchored for 3 s (at most 20 s), then watch it for SECONDS.
+  const settled = await browser.waitFor(`(() => {
+    const c = window.ssePlayer.path.audio.clock;
+    const now = performance.now();
+    if (c.reanchors !== window.lastReanchors) [window.lastReanchors, window.reanchoredAt] = [c.reanchors, now];
+    return now - window.reanchoredAt >= 3000 && c.reanchors;
+  })()`, 20000);
+  t.diagnostic(`the clock settled after ${settled} anchors`);
   // What the test looks at besides the stats: how late each underrun's frame
-  // came and the longest wait between two decoded audio frames (a busy
-  // machine stalls the page for longer than any lead).
+  // came, how long the browser had given no decoded audio frame before it
+  // (and the longest such wait), and, by a heartbeat timer of its own every
+  // 5 ms, how long the page itself had not run just before it. A busy
+  // machine stalls the page, or the browser's decoder, for 0.1-1 s (seen
+  // here: 200 ms without a decoded frame while the page's own timer ran),
+  // longer than any lead: the sound stops whatever the player does. The
+  // player takes such a frame (late after 100 ms without any) as a stall:
+  // skips what is past and keeps its timeline (web/src/av-sync.js). Such an
+  // underrun is left out of the "no underrun" count below only when the
+  // wait before it was longer than any this stream has by itself
+  // (STALL_WAIT_MS) and at least as long as the frame was late: then no
+  // lead short of the wait could have covered it. Every other underrun
+  // (jitter the lead did not cover, a clock that went wrong) fails the test.
   await browser.evaluate(() => {
     const clock = window.ssePlayer.path.audio.clock;
     const schedule = clock.schedule.bind(clock);
-    const seen = { underruns: [], maxGapMs: 0, last: null };
+    const seen = { underruns: [], maxGapMs: 0, last: null, beats: [], lastBeat: performance.now() };
     window.audioSeen = seen;
+    seen.timer = setInterval(() => {
+      const now = performance.now();
+      seen.beats.push([now, now - seen.lastBeat]);
+      seen.lastBeat = now;
+      while (seen.beats.length > 0 && seen.beats[0][0] < now - 1000) seen.beats.shift();
+    }, 5);
     clock.schedule = (pts, ctxNow, wall) => {
-      const offset = clock.offset;
       const r = schedule(pts, ctxNow, wall);
-      if (seen.last !== null) seen.maxGapMs = Math.max(seen.maxGapMs, Math.round(wall - seen.last));
+      const waitMs = seen.last === null ? 0 : Math.round(wall - seen.last);
+      seen.maxGapMs = Math.max(seen.maxGapMs, waitMs);
       seen.last = wall;
-      if (r.underrun) seen.underruns.push({ lateMs: Math.round((ctxNow - (pts / 1e6 + offset)) * 1000), leadMs: clock.leadMs });
+      if (r.underrun) {
+        const pageStallMs = Math.max(wall - seen.lastBeat, ...seen.beats.map(([, gap]) => gap));
+        seen.underruns.push({
+          lateMs: Math.round(r.lateMs), leadMs: clock.leadMs, stall: r.stall,
+          waitMs, pageStallMs: Math.round(pageStallMs),
+        });
+      }
       return r;
     };
   });
   const from = await stats(browser);
   const samples = [];
+  const clocks = [];
   for (let i = 0; i < SECONDS; i++) {
     await new Promise((r) => setTimeout(r, 1000));
     samples.push(await stats(browser));
+    clocks.push(await browser.evaluate(() => {
+      const a = window.ssePlayer.path.audio;
+      return [Math.round(a.ctx.currentTime * 1000 - performance.now()), Math.round(a.clock.offset * 1000),
+        Math.round(a.ctx.outputLatency * 1000), a.clock.reanchors, a.clock.stalls, a.clock.clockStalls];
+    }));
   }
+  t.diagnostic(`each second: [currentTime − wall clock, clock offset, outputLatency (ms), re-anchors, stalls, clock stops] ${JSON.stringify(clocks)}`);
   const to = samples.at(-1);
   const p95s = samples.map((s) => s.avSyncMs?.p95);
   t.diagnostic(`over ${SECONDS} s: audio frames ${to.audioFramesDecoded - from.audioFramesDecoded}, ` +
@@ -120,9 +170,14 @@ test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the au
     const c = window.ssePlayer.path.audio.clock;
     return { leadMs: c.leadMs, reanchors: c.reanchors, extraMs: c.extraMs };
   });
-  const seen = await browser.evaluate(() => ({ underruns: window.audioSeen.underruns, maxGapMs: window.audioSeen.maxGapMs }));
+  const seen = await browser.evaluate(() => {
+    clearInterval(window.audioSeen.timer);
+    return { underruns: window.audioSeen.underruns, maxGapMs: window.audioSeen.maxGapMs };
+  });
+  const stalls = seen.underruns.filter((u) => u.waitMs >= STALL_WAIT_MS && u.waitMs >= u.lateMs);
   t.diagnostic(`audio clock: ${JSON.stringify(clock)}; longest wait between two decoded audio frames ` +
-    `${seen.maxGapMs} ms; underruns (how late, lead then): ${JSON.stringify(seen.underruns)}`);
+    `${seen.maxGapMs} ms; underruns (how late, lead then, a stall?, the wait before it, the page stopped for): ` +
+    `${JSON.stringify(seen.underruns)}; of them after a wait as long as they were late: ${stalls.length}`);
   perfLine(t, browser.engine, to);
   assert.equal(to.state, 'playing');
   assert.equal(to.audioState, 'playing');
@@ -131,8 +186,9 @@ test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the au
   assert.ok(to.audioFramesDecoded - from.audioFramesDecoded >= 40 * SECONDS,
     `${to.audioFramesDecoded - from.audioFramesDecoded} audio frames in ${SECONDS} s`);
   assert.ok(to.framesDrawn - from.framesDrawn >= 25 * SECONDS, 'the picture goes on');
-  assert.equal(to.audioUnderruns - from.audioUnderruns, 0,
-    `no underrun (longest wait between two decoded audio frames: ${seen.maxGapMs} ms)`);
+  assert.equal(seen.underruns.length, to.audioUnderruns - from.audioUnderruns, 'every underrun seen');
+  assert.equal(seen.underruns.length - stalls.length, 0,
+    `no underrun but after a wait for a decoded frame as long as it was late: ${JSON.stringify(seen.underruns)}`);
   assert.ok(p95s.every((p) => p !== null && p <= 40), `A/V offset p95 each second ≤ 40 ms: ${p95s}`);
 
   const pictures = await screenSamples(browser, 3, 400);

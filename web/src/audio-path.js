@@ -28,6 +28,8 @@ export class AudioPath {
     this.ctx = null;
     this.sources = new Set(); // scheduled AudioBufferSourceNodes
     this.muted = true;
+    this.ctxMoving = false; // the context's clock has moved since unmute()
+    this.ctxFirstTime = null; // its currentTime at the first frame after unmute()
     this.failed = null; // why no audio can be played
     this.onVisibility = () => {
       if (document.visibilityState === 'visible') this.#reanchor();
@@ -40,7 +42,7 @@ export class AudioPath {
 
   /** The audio clock runs: video frames are shown against it. */
   get clocked() {
-    return !this.muted && this.ctx?.state === 'running' && this.clock.anchored;
+    return !this.muted && this.ctx?.state === 'running' && this.ctxMoving && this.clock.anchored;
   }
 
   /** The AudioContext time heard at the speaker now (see av-sync.js). */
@@ -87,6 +89,8 @@ export class AudioPath {
     }
     const ctx = this.ctx;
     this.#reanchor();
+    this.ctxMoving = false;
+    this.ctxFirstTime = null;
     let settled = false;
     const timer = setTimeout(() => {
       if (!settled && !this.muted && ctx.state !== 'running') {
@@ -175,7 +179,7 @@ export class AudioPath {
     stats.audioFramesDecoded++;
     const now = performance.now();
     const ctx = this.ctx;
-    if (this.muted || !ctx || ctx.state !== 'running') {
+    if (this.muted || !ctx || ctx.state !== 'running' || !this.#moving(ctx)) {
       this.clock.noteArrival(data.timestamp, now);
       data.close();
       return;
@@ -188,16 +192,28 @@ export class AudioPath {
       this.#fail(`cannot read the decoded audio (${data.format}): ${e.message}`);
       return;
     }
-    const { start, underrun, reanchored } = this.clock.schedule(data.timestamp, ctx.currentTime, now);
+    const { start, underrun, reanchored, skipMs } = this.clock.schedule(data.timestamp, ctx.currentTime, now);
     data.close();
     if (underrun) stats.audioUnderruns++;
     if (reanchored) this.#stopSources(); // a new timeline: nothing of the old one may overlap it
+    const skip = skipMs / 1000;
+    if (skip >= buffer.duration) return; // after a stall: its time is past
     const source = ctx.createBufferSource();
     source.buffer = buffer;
     source.connect(ctx.destination);
     source.onended = () => this.sources.delete(source);
     this.sources.add(source);
-    source.start(start);
+    source.start(start + skip, skip); // skip > 0: only what is not past yet, on the same timeline
+  }
+
+  // A running context whose clock has not moved yet plays nothing yet
+  // (Chromium's PulseAudio output stands still for 0.5-1 s after resume(),
+  // reporting outputLatency 0): the clock is anchored once it moves.
+  #moving(ctx) {
+    if (this.ctxMoving) return true;
+    if (this.ctxFirstTime === null) this.ctxFirstTime = ctx.currentTime;
+    else if (ctx.currentTime > this.ctxFirstTime) this.ctxMoving = true;
+    return this.ctxMoving;
   }
 
   #reanchor() {

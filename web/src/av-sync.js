@@ -21,14 +21,28 @@
 //   dry before it came): counted, and the clock re-anchors at the live edge,
 //   with room for a frame as late as this one, and the lead grows by
 //   `leadStepMs` (up to `maxLeadMs`); after `leadDecayMs` without one it
-//   shrinks by a step again (down to `leadMs`). So the lead is as small as
+//   shrinks by a step again (down to `leadMs`), and the timeline moves
+//   earlier by as much where every frame since the anchor left room for it. So the lead is as small as
 //   the engine allows where nothing runs late, and grows where it does (a
 //   join's backlog that a slow engine decodes over a second, a busy machine).
+// - Stall: a late frame that comes after `stallGapMs` without any (the page
+//   did not run: a busy machine stalls it for 0.1-1 s; or the decoder or the
+//   sender paused) is not jitter a lead could cover: the timeline stays (no
+//   re-anchor, the lead unchanged, the A/V offset and the latency as they
+//   were), the part of it, and of the frames after it, that is already past
+//   is skipped (`skipMs`), and those late frames are left out of the
+//   arrivals. Counted in `stalls` (and, by audio-path.js, as an underrun:
+//   the sound did stop).
 // - The context's clock may move in steps (WebKitGTK's currentTime jumps
 //   by 20-30 ms at times: it renders in blocks, and between two jumps lags
 //   what is rendered). So the context time used is the wall clock plus the
 //   most currentTime was ahead of it in the last 2 s (contextNow()), never
-//   less than currentTime: smooth, and not behind what is rendered.
+//   less than currentTime: smooth, and not behind what is rendered. A clock
+//   that falls behind that lead by more than `clockStallMs` stopped (an
+//   output that stalled; Chromium's PulseAudio output stands still for
+//   0.5-1 s after resume(); under load it loses 50-150 ms at times): its
+//   lead is learnt again from there, and the clock re-anchors at the live
+//   edge (what was scheduled would play that much late).
 // - Too far ahead: scheduled more than `maxAheadMs` ahead, or every frame of
 //   the last `settleMs` more than `slackMs` beyond the lead (the audio clock
 //   runs slower than the stream, or the anchor was taken in a burst):
@@ -57,6 +71,8 @@ export const DEFAULTS = Object.freeze({
   maxAheadMs: 250, // re-anchor when audio is scheduled further ahead than this
   slackMs: 15, // ... or when it was ahead by more than lead + slack for settleMs
   settleMs: 1500,
+  stallGapMs: 75, // a late frame after this long without any: a stall (skipped), not an underrun
+  clockStallMs: 60, // the context clock this far behind its lead of late: stopped, not stepping
   videoLeadMs: 20, // a video frame is shown this much before its sound
   videoLateMs: 30, // p50 lateness of video frames above which the audio moves later
   videoLateCount: 30, // frames that p50 is taken over, from settleMs after the anchor on
@@ -77,9 +93,14 @@ export class AvClock {
     this.anchoredAt = 0; // wall time of the anchor
     this.minAhead = Infinity; // the least a frame was ahead since the anchor (ms)
     this.underruns = 0;
+    this.stalls = 0; // late frames after a pause in arrivals (see schedule())
+    this.catchingUp = false; // frames after such a pause still come late
+    this.catchUpLimit = null; // until one comes no later than this (wall − pts, ms), arrivals are not noted
     this.leadMs = this.opt.leadMs; // grows at underruns, shrinks back without
     this.leadChangedAt = 0; // wall time of the last underrun or shrink
     this.clockSkew = new RollingWindow(this.opt.arrivalWindowMs); // currentTime − wall time (ms) at each frame
+    this.clockStalls = 0; // times the context's clock stopped for more than clockStallMs
+    this.clockStalled = false; // ... since the last frame scheduled
     this.reanchors = 0;
   }
 
@@ -99,11 +120,14 @@ export class AvClock {
     this.firstArrival = null;
     this.lastArrival = null;
     this.run = 0;
+    this.catchingUp = false;
+    this.catchUpLimit = null;
   }
 
   /** Forget the anchor: the next frame scheduled starts the clock again at the live edge. */
   reanchor() {
     this.offset = null;
+    this.catchingUp = false;
     this.clockSkew.clear(); // the context may have been suspended meanwhile
     this.videoLate.length = 0;
   }
@@ -127,47 +151,102 @@ export class AvClock {
   }
 
   /**
-   * An audio frame is decoded: when should it play?
-   * @param {number} pts µs
-   * @param {number} currentTime AudioContext.currentTime (s)
-   * @param {number} wallNow performance.now() at the same moment (ms)
-   * @returns {{start:number, underrun:boolean, reanchored:boolean}} start: ctx time (s)
-   */
-  /**
    * The context time now (s): currentTime, or, where it moves in steps,
    * the wall clock plus the most currentTime was ahead of it lately.
    */
   contextNow(currentTime, wallNow) {
-    this.clockSkew.add(wallNow, currentTime * 1000 - wallNow);
+    const skew = currentTime * 1000 - wallNow;
+    // Behind its lead by more than a step: the clock stopped for a while
+    // (the output stalled, or had not started yet), not a step; its lead
+    // from before no longer holds.
+    if (this.clockSkew.values.length > 0 && Math.max(...this.clockSkew.values) - skew > this.opt.clockStallMs) {
+      this.clockSkew.clear();
+      this.clockStalls++;
+      this.clockStalled = true;
+    }
+    this.clockSkew.add(wallNow, skew);
     return Math.max(currentTime, (wallNow + Math.max(...this.clockSkew.values)) / 1000);
   }
 
+  /**
+   * An audio frame is decoded: when should it play?
+   * @param {number} pts µs
+   * @param {number} currentTime AudioContext.currentTime (s)
+   * @param {number} wallNow performance.now() at the same moment (ms)
+   * @returns {{start:number, underrun:boolean, reanchored:boolean, stall:boolean, skipMs:number, lateMs:number}}
+   *   start: ctx time (s); stall: late after a pause in arrivals, its
+   *   first skipMs are past (skipMs ≥ its duration: all of it); underrun:
+   *   the sound stopped before this frame (for a stall: its first frame);
+   *   lateMs: how late it came (ms, 0 when in time)
+   */
   schedule(pts, currentTime, wallNow) {
-    this.noteArrival(pts, wallNow);
+    const gap = this.lastArrival === null ? 0 : wallNow - this.lastArrival;
     const ctxNow = this.contextNow(currentTime, wallNow);
-    const { maxAheadMs, slackMs, settleMs, burstMs } = this.opt;
+    const { maxAheadMs, slackMs, settleMs, burstMs, stallGapMs } = this.opt;
     let reanchored = false;
     let underrun = false;
+    let stall = false;
+    let skipMs = 0;
+    let lateMs = 0;
+    // The context's clock stopped for a while: what is scheduled plays that
+    // much later than it should; start again at the live edge.
+    if (this.clockStalled) this.offset = null;
+    this.clockStalled = false;
     if (this.offset !== null) {
       const ahead = (pts / 1e6 + this.offset - ctxNow) * 1000;
-      this.minAhead = Math.min(this.minAhead, ahead - this.extraMs);
-      if (ahead < 0) {
-        underrun = true;
-        this.underruns++;
-        this.leadMs = Math.min(this.opt.maxLeadMs, this.leadMs + this.opt.leadStepMs);
-        this.leadChangedAt = wallNow;
-      } else if (this.leadMs > this.opt.leadMs && wallNow - this.leadChangedAt >= this.opt.leadDecayMs) {
-        this.leadMs = Math.max(this.opt.leadMs, this.leadMs - this.opt.leadStepMs);
-        this.leadChangedAt = wallNow; // taken up at the next re-anchor (too far ahead)
+      if (ahead < 0 && (this.catchingUp || gap >= stallGapMs)) {
+        // Nothing came for a while (a stalled page, a decoder or sender
+        // that paused): what should have played meanwhile is skipped, the
+        // timeline and the lead stay, and its catch-up is not jitter.
+        if (!this.catchingUp) {
+          this.stalls++;
+          underrun = true; // the sound stopped: once a stall
+          this.catchUpLimit = this.arrivals.values.length > 0 ? Math.max(...this.arrivals.values) : -Infinity;
+        }
+        this.catchingUp = true;
+        stall = true;
+        skipMs = -ahead;
+        lateMs = -ahead;
+      } else {
+        this.catchingUp = false;
+        // The catch-up's frames in time still came later than any before it: not jitter either.
+        if (this.catchUpLimit !== null && wallNow - pts / 1000 > this.catchUpLimit) this.lastArrival = wallNow;
+        else {
+          this.catchUpLimit = null;
+          this.noteArrival(pts, wallNow);
+        }
+        this.minAhead = Math.min(this.minAhead, ahead - this.extraMs);
+        if (ahead < 0) {
+          underrun = true;
+          lateMs = -ahead;
+          this.underruns++;
+          this.leadMs = Math.min(this.opt.maxLeadMs, this.leadMs + this.opt.leadStepMs);
+          this.leadChangedAt = wallNow;
+        } else if (this.leadMs > this.opt.leadMs && wallNow - this.leadChangedAt >= this.opt.leadDecayMs) {
+          this.leadMs = Math.max(this.opt.leadMs, this.leadMs - this.opt.leadStepMs);
+          this.leadChangedAt = wallNow;
+          // The timeline moves earlier by as much, as far as every frame
+          // since the anchor was ahead by more than the lead (the next
+          // frame overlaps the one before by that much, no gap).
+          const shift = Math.min(this.opt.leadStepMs, this.minAhead - this.leadMs);
+          if (shift > 0 && Number.isFinite(shift)) {
+            this.offset -= shift / 1000;
+            this.minAhead -= shift;
+          }
+        }
+        const settled = wallNow - this.anchoredAt >= settleMs;
+        const tooFar = ahead - this.extraMs > maxAheadMs || (settled && this.minAhead > this.leadMs + slackMs);
+        if (ahead < 0 || tooFar) this.offset = null;
+        else if (settled) this.#restartMinAhead(wallNow);
       }
-      const settled = wallNow - this.anchoredAt >= settleMs;
-      const tooFar = ahead - this.extraMs > maxAheadMs || (settled && this.minAhead > this.leadMs + slackMs);
-      if (ahead < 0 || tooFar) this.offset = null;
-      else if (settled) this.#restartMinAhead(wallNow);
+      if (stall) this.lastArrival = wallNow;
+    } else {
+      this.noteArrival(pts, wallNow);
     }
     if (this.offset === null) {
       reanchored = true;
       this.reanchors++;
+      this.catchingUp = false;
       const arrivals = this.arrivals.values.length > 0 ? this.arrivals.values : [wallNow - pts / 1000];
       const earliest = Math.min(...arrivals);
       let latest = Math.max(...arrivals.filter((e) => e <= earliest + burstMs));
@@ -177,7 +256,7 @@ export class AvClock {
       this.offset = ctxNow + (k - wallNow) / 1000;
       this.#restartMinAhead(wallNow);
     }
-    return { start: pts / 1e6 + this.offset, underrun, reanchored };
+    return { start: pts / 1e6 + this.offset, underrun, reanchored, stall, skipMs, lateMs };
   }
 
   /**

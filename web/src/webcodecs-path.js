@@ -3,7 +3,8 @@
 // Web Audio (audio-path.js). Without sound playing, every frame is drawn as
 // soon as the decoder outputs it; there is no buffer to build up latency in.
 // While sound plays, its clock is the master (av-sync.js): a frame is held
-// until the audio heard reaches its PTS, one already late is drawn at once.
+// until the audio heard reaches its PTS, one already late is drawn at once
+// (or dropped, over 40 ms late with a newer one in the decoder).
 
 import { TsDemuxer } from './tsdemux.js';
 import * as h264 from './h264.js';
@@ -26,6 +27,8 @@ const usFrom90k = (ticks) => Math.round((ticks * 100) / 9);
 // output buffers) and this long (a clock that far ahead is wrong).
 const MAX_HELD = 8;
 const MAX_HOLD_MS = 500;
+// Later than its sound by more than this, with a newer frame coming: dropped.
+const LATE_DROP_MS = 40;
 
 export class WebCodecsPath {
   static id = 'webcodecs';
@@ -270,7 +273,23 @@ export class WebCodecsPath {
       return;
     }
     if (this.held.length > 0) this.#showHeld(true); // the clock stopped (re-anchoring): older frames first
+    if (this.#tooLate(frame)) {
+      frame.close(); // a newer frame is on its way: this one would only be shown out of sync
+      this.stats.framesDropped++;
+      return;
+    }
     this.#draw(frame, info);
+  }
+
+  // A frame later than its sound by more than the lip-sync bound (after a
+  // stall of the page: the audio clock went on) is dropped if a newer one
+  // is already in the decoder, so that the picture catches up with the
+  // sound instead of playing the stall's frames out of sync. The newest one
+  // is always drawn: the picture never stops for the clock.
+  #tooLate(frame) {
+    if (!this.audio?.clocked || (this.frameInfo.size === 0 && this.decoder?.decodeQueueSize === 0)) return false;
+    const heard = this.audio.clock.heardPts(this.audio.heardCtx());
+    return heard !== null && (heard - frame.timestamp) / 1000 > LATE_DROP_MS;
   }
 
   #delayMs(frame) {

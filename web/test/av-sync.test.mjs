@@ -168,7 +168,8 @@ test('ahead by more than lead + slack for settleMs: re-anchored closer to the li
 });
 
 test('the lead grows at underruns, up to maxLeadMs, and shrinks back without them', () => {
-  const clock = new AvClock({ leadMs: 20, leadStepMs: 10, maxLeadMs: 50, leadDecayMs: 5000 });
+  // stallGapMs: Infinity: a late frame is never a stall here (see the stall test).
+  const clock = new AvClock({ leadMs: 20, leadStepMs: 10, maxLeadMs: 50, leadDecayMs: 5000, stallGapMs: Infinity });
   // A frame 200 ms late every 110 frames (2.3 s: the clock has settled back in between).
   run(clock, { frames: 400, jitter: (i) => (i % 110 === 10 ? 200 : 0) });
   assert.ok(clock.underruns >= 3);
@@ -176,8 +177,11 @@ test('the lead grows at underruns, up to maxLeadMs, and shrinks back without the
   // Then 15 s on time: a step back every 5 s.
   const later = new AvClock({ leadMs: 20, leadStepMs: 10, maxLeadMs: 50, leadDecayMs: 5000 });
   later.leadMs = 50;
-  run(later, { frames: Math.round(15000 / 21.33) + 2 });
+  const out = run(later, { frames: Math.round(15000 / 21.33) + 2 });
   assert.equal(later.leadMs, 20);
+  const f = out.at(-1);
+  assert.ok(Math.abs((f.start - (f.wall / 1000 + 5)) * 1000 - 20) < 1e-6, 'the timeline stepped back with it');
+  assert.equal(out.filter((x) => x.reanchored).length, 1, 'without re-anchoring');
   assert.equal(later.underruns, 0);
 });
 
@@ -230,10 +234,74 @@ test('a context clock that moves in steps: its time is taken as the wall clock p
   // From then on every frame is the same lead (20 ms, 30 after the underrun)
   // ahead of the block's end (wall + 5 s here): steady, not in steps.
   const aheads = out.slice(from).map((f) => (f.start - (f.wall / 1000 + 5)) * 1000);
-  assert.ok([20, 30].some((lead) => aheads.every((a) => Math.abs(a - lead) < 1)), `ahead: ${aheads.slice(0, 5)}…`);
+  // ahead of the block's end (wall + 5 s here): steady, not in steps; after
+  // 5 s without an underrun the lead and the timeline step back to 20 ms.
+  assert.ok(aheads.every((a) => [20, 30].some((lead) => Math.abs(a - lead) < 1)), `ahead: ${aheads.slice(0, 5)}…`);
+  assert.ok(aheads.every((a, i) => i === 0 || a <= aheads[i - 1] + 1e-6), 'never further ahead again');
   // Never behind currentTime itself; a smooth clock is taken as it is.
   assert.equal(clock.contextNow(1e9, 0), 1e9);
   const smooth = new AvClock();
   assert.equal(smooth.contextNow(5, 1000), 5);
   assert.equal(smooth.contextNow(5.02, 1020), 5.02);
+});
+
+test('a late frame after a pause in arrivals is a stall: the timeline stays, the past is skipped', () => {
+  const clock = new AvClock({ leadMs: 20 });
+  const out = run(clock, { frames: 200 }); // 4 s on time
+  const { offset, leadMs } = clock;
+  // The page stalls for 300 ms (its AudioContext's clock runs on).
+  // The page stalls for 300 ms: the 14 frames that came meanwhile are decoded at once after it.
+  const last = out.at(-1);
+  const wall = last.wall + 300;
+  const late = [];
+  for (let i = 1; i <= 14; i++) {
+    const pts = last.pts + i * FRAME_US;
+    const ctx = (wall + i * 0.2) / 1000 + 5;
+    late.push({ pts, ctx, ...clock.schedule(pts, ctx, wall + i * 0.2) });
+  }
+  assert.equal(clock.stalls, 1);
+  assert.equal(clock.underruns, 0, 'not an underrun: the lead stays');
+  assert.equal(clock.leadMs, leadMs);
+  assert.equal(clock.offset, offset, 'the same timeline');
+  assert.ok(late.every((f) => !f.reanchored));
+  const skipped = late.filter((f) => f.stall);
+  assert.ok(skipped.length >= 12 && skipped.length <= 13, `${skipped.length} late`);
+  assert.deepEqual(skipped.map((f) => f.underrun), skipped.map((f, i) => i === 0), 'one underrun: the first');
+  for (const f of skipped) {
+    assert.ok(Math.abs(f.skipMs - (f.ctx - f.start) * 1000) < 1e-6, 'skips what is past');
+  }
+  assert.ok(late.slice(skipped.length).every((f) => !f.stall && f.skipMs === 0), 'the rest plays whole');
+  // Back to frames on time: they play on the same timeline, no re-anchor.
+  const after = [];
+  for (let i = 15; i < 100; i++) {
+    const pts = last.pts + i * FRAME_US;
+    const w = 40 + pts / 1000;
+    after.push(clock.schedule(pts, w / 1000 + 5, w));
+  }
+  assert.ok(after.every((f) => !f.underrun && !f.stall && !f.reanchored));
+  assert.equal(clock.offset, offset);
+  // The stall's late arrivals were not taken as jitter.
+  assert.ok(Math.max(...clock.arrivals.values) - Math.min(...clock.arrivals.values) < 1);
+});
+
+test('a context clock that stops (an output that stalls) is followed, not its lead from before', () => {
+  const clock = new AvClock();
+  assert.equal(clock.contextNow(5, 1000), 5);
+  assert.equal(clock.contextNow(5.02, 1020), 5.02);
+  // currentTime stands still for 500 ms, then runs again.
+  assert.equal(clock.contextNow(5.02, 1050), 5.05, 'a step: the lead holds');
+  assert.equal(clock.contextNow(5.02, 1520), 5.02, 'stopped: its time as it is');
+  assert.ok(Math.abs(clock.contextNow(5.04, 1540) - 5.04) < 1e-9);
+  assert.equal(clock.clockStalls, 1);
+  // While anchored: the next frame starts again at the live edge.
+  const playing = new AvClock({ leadMs: 20 });
+  const out = run(playing, { frames: 100 });
+  const f = out.at(-1);
+  // The context's clock lost 100 ms (its output ran dry).
+  const pts = f.pts + FRAME_US;
+  const wall = f.wall + FRAME_US / 1000;
+  const r = playing.schedule(pts, wall / 1000 + 5 - 0.1, wall);
+  assert.equal(r.reanchored, true);
+  assert.equal(r.underrun, false);
+  assert.ok(Math.abs((r.start - (wall / 1000 + 5 - 0.1)) * 1000 - 20) < 1e-6, 'lead ms ahead of its clock');
 });

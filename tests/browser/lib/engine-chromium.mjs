@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { pageDriver } from './engine-common.mjs';
+import { startAudioSink } from './audio-sink.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -16,8 +17,10 @@ const ARGS = [
 
 export async function launchChromium({ ignoreHTTPSErrors = false, hosts = [] } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gst-sse-chromium-'));
+  const sink = await startAudioSink(); // sound to a PulseAudio null sink, not Chromium's fake output
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
+    env: { ...process.env, ...sink.env },
     headless: true,
     args: hosts.length
       ? [...ARGS, `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`]
@@ -26,8 +29,12 @@ export async function launchChromium({ ignoreHTTPSErrors = false, hosts = [] } =
     ignoreHTTPSErrors,
   });
   const page = context.pages()[0] ?? await context.newPage();
-  return pageDriver('chromium', page, async () => {
+  const browser = pageDriver('chromium', page, async () => {
     await context.close().catch(() => {});
+    sink.stop();
     fs.rmSync(profile, { recursive: true, force: true });
   });
+  browser.noSoundServer = sink.reason;
+  browser.soundStreams = sink.streams;
+  return browser;
 }

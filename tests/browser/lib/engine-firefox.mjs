@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import puppeteer from 'puppeteer-core';
 import { pageDriver } from './engine-common.mjs';
+import { startAudioSink } from './audio-sink.mjs';
 
 export const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
 
@@ -17,8 +18,11 @@ const PREFS = {
 
 export async function launchFirefox({ ignoreHTTPSErrors = false, hosts = [] } = {}) {
   if (!fs.existsSync(FIREFOX)) throw new Error(`${FIREFOX} is missing: install firefox-esr (or set FIREFOX)`);
+  // Firefox's AudioContext runs only with a sound server (cubeb: PulseAudio).
+  const sink = await startAudioSink();
   const browser = await puppeteer.launch({
     browser: 'firefox',
+    env: { ...process.env, ...sink.env },
     protocol: 'webDriverBiDi',
     executablePath: FIREFOX,
     headless: true,
@@ -31,5 +35,11 @@ export async function launchFirefox({ ignoreHTTPSErrors = false, hosts = [] } = 
       : PREFS,
   });
   const page = (await browser.pages())[0] ?? await browser.newPage();
-  return pageDriver('firefox', page, () => browser.close().catch(() => {}));
+  const driver = pageDriver('firefox', page, async () => {
+    await browser.close().catch(() => {});
+    sink.stop();
+  });
+  driver.noSoundServer = sink.reason;
+  driver.soundStreams = sink.streams;
+  return driver;
 }

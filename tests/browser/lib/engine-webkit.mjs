@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { engineHooks } from './engine-common.mjs';
 import { startHostProxy } from './host-proxy.mjs';
+import { startAudioSink } from './audio-sink.mjs';
 
 export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER ?? '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -32,12 +33,17 @@ export async function launchWebKit({ ignoreHTTPSErrors = false, hosts = [] } = {
   // WebKitGTK has no host resolver rules: names in `hosts` go through a
   // proxy on loopback that connects them to 127.0.0.1 (and refuses others).
   const hostProxy = hosts.length ? await startHostProxy(hosts) : null;
-  const stopProxy = () => hostProxy?.close();
+  // Sound through GStreamer's pulsesink to a null sink (lib/audio-sink.mjs).
+  const sink = await startAudioSink();
+  const stopProxy = () => {
+    sink.stop();
+    return hostProxy?.close();
+  };
   try {
     const display = await startXvfb(children);
     const port = await freePort();
     const driver = spawn(WEBKIT_DRIVER, [`--port=${port}`], {
-      env: { ...process.env, DISPLAY: display, WAYLAND_DISPLAY: '' },
+      env: { ...process.env, ...sink.env, DISPLAY: display, WAYLAND_DISPLAY: '' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     children.push(driver);
@@ -75,6 +81,8 @@ export async function launchWebKit({ ignoreHTTPSErrors = false, hosts = [] } = {
     const element = async (selector) => (await wd('POST', '/element', { using: 'css selector', value: selector }))[ELEMENT];
 
     return engineHooks('webkit', {
+      noSoundServer: sink.reason,
+      soundStreams: sink.streams,
       evaluate,
       goto: (url) => wd('POST', '/url', { url }),
       async click(selector) {
