@@ -157,15 +157,6 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
   return true;
 }
 
-std::vector<uint32_t> Stream::client_ids() const {
-  std::vector<uint32_t> ids;
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  ids.reserve(impl_->clients.size());
-  for (const auto &kv : impl_->clients) /* a map: ascending ids, the order they came */
-    ids.push_back(kv.first);
-  return ids;
-}
-
 void Stream::attach(GMainContext *ctx, bool tls) {
   Impl *si = impl_.get();
   si->tls = tls;
@@ -464,7 +455,7 @@ void Stream::Impl::client_removed(ClientConn &c, RemoveReason reason, bool was_e
       drained.notify_all();
   }
   if (self->on_client_removed)
-    self->on_client_removed(c.id(), c.remote(), reason);
+    self->on_client_removed(c.id(), reason);
 }
 
 }  // namespace gstsse
