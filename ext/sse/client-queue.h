@@ -124,6 +124,8 @@ class ClientQueue {
   bool skipping() const { return skipping_; }
   uint64_t dropped_events() const { return dropped_events_; }
   uint64_t dropped_bytes() const { return dropped_bytes_; }
+  /* Gap events queued: one per recovery that dropped something. */
+  uint64_t gaps() const { return gaps_; }
 
   /* Age of the oldest unsent event; 0 when everything is written. */
   int64_t lag_us(int64_t now_us) const {
@@ -162,6 +164,7 @@ class ClientQueue {
       return;
     if (make_gap_) {
       EventPtr gap = make_gap_(gap_);
+      gaps_++;
       queued_bytes_ += gap->size();
       queue_.push_back(std::move(gap));
     }
@@ -215,6 +218,7 @@ class ClientQueue {
     if (gap_.events == 0 || !make_gap_)
       return;
     EventPtr gap = make_gap_(gap_);
+    gaps_++;
     gap_ = GapInfo{};
     size_t at = 0;
     while (at < queue_.size() && !queue_[at]->is_media())
@@ -235,6 +239,7 @@ class ClientQueue {
   GapInfo gap_;
   uint64_t dropped_events_ = 0;
   uint64_t dropped_bytes_ = 0;
+  uint64_t gaps_ = 0;
 };
 
 }  // namespace gstsse

@@ -24,6 +24,7 @@ constexpr unsigned kRequestTimeoutMs = 10000;    /* 0: none */
 constexpr unsigned kKeepaliveIntervalMs = 15000; /* 0: never */
 constexpr unsigned kKeepaliveIntervalMaxMs = 3600 * 1000;
 constexpr unsigned kRetryMs = 2000;
+constexpr const char *kMetricsPath = "/metrics"; /* empty: no metrics */
 
 /* Slow clients. */
 constexpr uint64_t kMaxClientBytes = 8 * 1024 * 1024; /* hard; 0: none */

@@ -49,6 +49,7 @@
 #include <string>
 
 #include "chunk-pump.h"
+#include "element-messages.h"
 #include "http-server.h"
 #include "nchan-publisher.h"
 #include "settings.h"
@@ -71,6 +72,7 @@ struct GstSseSinkPrivate {
   std::shared_ptr<gstsse::NchanPublisher> publisher; /* nullptr without publish-url */
   std::shared_ptr<gstsse::ChunkPump> pump;           /* feeds stream and publisher */
   int current_port = 0;
+  uint64_t last_bytes_served = 0; /* the last run's, kept by stop() until the next start() */
 
   /* The stream-info property, and the warnings posted in this run: written
    * by on_stream_info() (streaming or loop thread), read by getters. */
@@ -85,7 +87,7 @@ struct _GstSseSink {
   GstSseSinkPrivate *priv;
 };
 
-enum { SIGNAL_CLIENT_ADDED, SIGNAL_CLIENT_REMOVED, SIGNAL_GET_STATS, LAST_SIGNAL };
+enum { SIGNAL_CLIENT_ADDED, SIGNAL_CLIENT_REMOVED, SIGNAL_GET_STATS, SIGNAL_GET_CLIENT_IDS, LAST_SIGNAL };
 static guint signals[LAST_SIGNAL];
 
 static GstStaticPadTemplate sink_template =
@@ -243,9 +245,14 @@ static std::shared_ptr<gstsse::Stream> make_stream(GstSseSink *sink, const gstss
   gstsse::StreamConfig config = s.stream;
   config.log_object = G_OBJECT(sink);
   auto stream = std::make_shared<gstsse::Stream>(std::move(config), first_seq);
-  stream->on_client_added = [sink](uint32_t id, const std::string &remote) {
+  /* The signals, then the same as element messages on the bus (server
+   * thread, no lock held; posting is thread-safe and never waits). */
+  const std::string path = s.stream.path;
+  stream->on_client_added = [sink, path](uint32_t id, const std::string &remote) {
     g_signal_emit(sink, signals[SIGNAL_CLIENT_ADDED], 0, guint{id}, remote.c_str());
     g_object_notify(G_OBJECT(sink), "num-clients");
+    gst_element_post_message(GST_ELEMENT(sink),
+                             gst_sse_sink_client_added_message(GST_OBJECT(sink), id, remote.c_str(), path.c_str()));
   };
   stream->on_keyframe_wanted = [sink] {
     /* Upstream event from the server thread: pads allow that. */
@@ -253,9 +260,12 @@ static std::shared_ptr<gstsse::Stream> make_stream(GstSseSink *sink, const gstss
     gst_pad_push_event(GST_BASE_SINK_PAD(sink),
                        gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   };
-  stream->on_client_removed = [sink](uint32_t id, gstsse::RemoveReason reason) {
+  stream->on_client_removed = [sink, path](uint32_t id, const std::string &remote, gstsse::RemoveReason reason) {
     g_signal_emit(sink, signals[SIGNAL_CLIENT_REMOVED], 0, guint{id}, gstsse::to_gst(reason));
     g_object_notify(G_OBJECT(sink), "num-clients");
+    gst_element_post_message(GST_ELEMENT(sink),
+                             gst_sse_sink_client_removed_message(GST_OBJECT(sink), id, remote.c_str(), path.c_str(),
+                                                                 gstsse::to_gst(reason)));
   };
   return stream;
 }
@@ -306,6 +316,11 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   }
   if (s.publish_only && s.publisher.url.empty()) {
     GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("publish-only is set but publish-url is not"),
+  std::string message, detail;
+  if (!s.check(&message, &detail)) {
+    GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("%s", message.c_str()), ("%s", detail.c_str()));
+    return FALSE;
+  }
                       ("Set publish-url to the nchan publisher endpoint, or unset publish-only"));
     return FALSE;
   }
@@ -327,6 +342,24 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
       return FALSE;
     }
     stream = make_stream(sink, s, first_seq);
+    if (publisher) { /* /metrics shows publish-stats; the stream goes before the publisher */
+      std::weak_ptr<gstsse::NchanPublisher> weak = publisher;
+      stream->publisher_metrics = [weak](gstsse::PublisherSample *out) {
+        const std::shared_ptr<gstsse::NchanPublisher> p = weak.lock();
+        if (!p)
+          return false;
+        const gstsse::PublisherStats st = p->stats();
+        out->connected = st.connected;
+        out->messages = st.published;
+        out->bytes = st.bytes;
+        out->dropped = st.dropped;
+        out->failures = st.failures;
+        out->outages = st.outages;
+        out->failovers = st.failovers;
+        out->queue_bytes = st.queued_bytes;
+        return true;
+      };
+    }
   }
 
   clear_stream_info(sink);
@@ -394,6 +427,12 @@ static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
   if (publisher && !publisher->drain(kPublisherDrainMs))
     GST_WARNING_OBJECT(sink, "stopping with %" G_GUINT64_FORMAT " bytes not published",
                        publisher->stats().queued_bytes);
+  if (stream) {
+    /* bytes-served keeps this run's total until the next start;
+     * num-clients reads 0, every client having been removed (shutdown). */
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    priv->last_bytes_served = stream->bytes_served();
+  }
   /* Dropping the last references stops the server and publisher threads. */
   pump.reset();
   publisher.reset();
@@ -422,6 +461,15 @@ static GstStructure *gst_sse_sink_get_stats(GstSseSink *sink, guint id) {
 static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
   auto *sink = GST_SSE_SINK(object);
   bool known;
+static GValueArray *gst_sse_sink_get_client_ids(GstSseSink *sink) {
+  std::shared_ptr<gstsse::Stream> stream;
+  {
+    std::lock_guard<std::mutex> lock(sink->priv->state_mutex);
+    stream = sink->priv->stream;
+  }
+  return gst_sse_sink_id_array(stream ? stream->client_ids() : std::vector<uint32_t>{});
+}
+
   {
     std::lock_guard<std::mutex> lock(sink->priv->settings_mutex);
     known = gst_sse_sink_settings_set(sink->priv->settings, prop_id, value);
@@ -511,7 +559,7 @@ static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *va
     else if (prop_id == PROP_NUM_CLIENTS)
       g_value_set_uint(value, priv->stream ? priv->stream->num_clients() : 0);
     else
-      g_value_set_uint64(value, priv->stream ? priv->stream->bytes_served() : 0);
+      g_value_set_uint64(value, priv->stream ? priv->stream->bytes_served() : priv->last_bytes_served);
     return;
   }
   std::lock_guard<std::mutex> lock(priv->settings_mutex);
@@ -546,7 +594,10 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
    * @id: the client's id, for #GstSseSink::get-stats
    * @remote_address: the client's IP address
    *
-   * A client connected to the event stream. Emitted from the server thread.
+   * A client connected to the event stream. Emitted from the server thread,
+   * which then posts the same as an element message on the bus: a
+   * `ssesink-client-added` structure with `id` (guint), `address` (string)
+   * and `path` (string), seen by `gst-launch-1.0 -m` too.
    */
   signals[SIGNAL_CLIENT_ADDED] = g_signal_new("client-added", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr,
                                               nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
@@ -556,7 +607,9 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
    * @id: the client's id
    * @reason: why it was removed
    *
-   * A client is gone. Emitted from the server thread (during stop() too, before the state change returns).
+   * A client is gone. Emitted from the server thread (during stop() too, before the state change returns),
+   * which then posts a `ssesink-client-removed` element message on the bus: `id`, `address`, `path`, `reason`
+   * (string: closed, slow, error, shutdown or eos) and `reason-code` (#GstSseSinkClientRemoveReason).
    */
   signals[SIGNAL_CLIENT_REMOVED] =
       g_signal_new("client-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
@@ -579,6 +632,21 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
 
   gst_element_class_set_static_metadata(element_class, "Server-Sent Events sink", "Sink/Network",
                                         "Serves an MPEG-TS stream to web browsers as Server-Sent Events over HTTP",
+  /**
+   * GstSseSink::get-client-ids:
+   * @sink: the sink
+   *
+   * Action signal, callable from any thread. Returns the ids of the clients
+   * connected now, ascending (the order they came), as a #GValueArray of
+   * guint; empty when there are none or the element is not running. From
+   * Python: `sink.emit("get-client-ids")` is a list of ints.
+   */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  signals[SIGNAL_GET_CLIENT_IDS] = g_signal_new("get-client-ids", G_TYPE_FROM_CLASS(klass),
+                                                static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), 0,
+                                                nullptr, nullptr, nullptr, g_value_array_get_type(), 0);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_signal_override_class_handler("get-client-ids", G_TYPE_FROM_CLASS(klass), G_CALLBACK(gst_sse_sink_get_client_ids));
                                         "gst-sse developers");
   gst_element_class_add_static_pad_template(element_class, &sink_template);
 

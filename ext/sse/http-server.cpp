@@ -7,6 +7,8 @@
 #include <map>
 #include <mutex>
 
+#include "access.h"
+#include "metrics.h"
 #include "web-files.h"
 
 GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
@@ -18,8 +20,15 @@ struct Server::Impl {
   SoupServer *soup = nullptr;
   std::string key; /* registry key, empty when not shared (port 0) */
   std::map<std::string, std::shared_ptr<Stream>> streams;
+  /* Metrics: the counters of this server, and the metrics paths its
+   * streams ask for (how many streams ask for each). */
+  ServerCounters counters;
+  std::map<std::string, unsigned> metrics_paths;
 
   void serve_web(SoupServerMessage *msg, const char *path, GHashTable *query);
+  void serve_metrics(SoupServerMessage *msg, const char *path, GHashTable *query);
+  bool add_metrics_path(const std::string &stream_path, const std::string &metrics_path, int port, GError **error);
+  void remove_metrics_path(const std::string &metrics_path);
 
   /* Slowloris defence: a connection has request_timeout to send its request
    * headers, from the moment libsoup starts reading a request (also the
@@ -27,17 +36,25 @@ struct Server::Impl {
   void watch_request_timeouts(unsigned timeout_ms) {
     struct Ctx {
       unsigned timeout_ms;
+      Counter *timeouts;
     };
-    auto *ctx = new Ctx{timeout_ms};
+    /* What a timer holds: the message, and where it counts. */
+    struct Fire {
+      SoupServerMessage *msg;
+      Counter *timeouts;
+    };
+    auto *ctx = new Ctx{timeout_ms, &counters.request_timeouts};
     g_signal_connect_data(
         soup, "request-started", G_CALLBACK(+[](SoupServer *, SoupServerMessage *msg, gpointer data) {
-          const unsigned ms = static_cast<Ctx *>(data)->timeout_ms;
-          GSource *timer = g_timeout_source_new(ms);
+          const auto *c = static_cast<Ctx *>(data);
+          GSource *timer = g_timeout_source_new(c->timeout_ms);
           g_source_set_callback(
               timer,
-              [](gpointer m) -> gboolean {
-                auto *sm = SOUP_SERVER_MESSAGE(m);
+              [](gpointer d) -> gboolean {
+                auto *fire = static_cast<Fire *>(d);
+                auto *sm = fire->msg;
                 if (GSocket *sock = soup_server_message_get_socket(sm)) {
+                  fire->timeouts->add();
                   /* No stream (nor element) has the request yet: the peer is named. */
                   const char *remote = soup_server_message_get_remote_host(sm);
                   GST_INFO("server: closing the connection of %s: no complete request within the request timeout",
@@ -47,7 +64,12 @@ struct Server::Impl {
                 g_object_set_data(G_OBJECT(sm), "ssesink-request-timer", nullptr);
                 return G_SOURCE_REMOVE;
               },
-              g_object_ref(msg), g_object_unref);
+              new Fire{SOUP_SERVER_MESSAGE(g_object_ref(msg)), c->timeouts},
+              [](gpointer d) {
+                auto *fire = static_cast<Fire *>(d);
+                g_object_unref(fire->msg);
+                delete fire;
+              });
           g_source_attach(timer, g_main_context_get_thread_default());
           /* Destroyed (and the message unreffed) when the headers are in or the message goes. */
           g_object_set_data_full(G_OBJECT(msg), "ssesink-request-timer", timer, [](gpointer t) {
@@ -140,6 +162,91 @@ void Server::Impl::serve_web(SoupServerMessage *msg, const char *raw_path, GHash
   soup_server_message_set_response(msg, file.content_type.c_str(), SOUP_MEMORY_COPY, file.body.data(),
                                    file.body.size());
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+}
+
+/* GET <metrics-path>: every stream of this server in the Prometheus text
+ * format. Read with credentials every stream on the port accepts for its
+ * metrics (its metrics-token, else its auth-token/basic-auth): what one
+ * element protects is never shown to a client another admits. */
+void Server::Impl::serve_metrics(SoupServerMessage *msg, const char *path, GHashTable *query) {
+  if (!metrics_paths.count(path)) { /* a path below it */
+    soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    return;
+  }
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+  const char *method = soup_server_message_get_method(msg);
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+    soup_message_headers_replace(headers, "Allow", "GET, HEAD");
+    soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    return;
+  }
+  SoupMessageHeaders *req_headers = soup_server_message_get_request_headers(msg);
+  AccessRequest req;
+  req.authorization = soup_message_headers_get_one(req_headers, "Authorization");
+  req.cookie = soup_message_headers_get_one(req_headers, "Cookie");
+  req.query_token = query ? static_cast<const char *>(g_hash_table_lookup(query, "token")) : nullptr;
+  bool missing = false, denied = false, basic = false;
+  for (const auto &kv : streams) {
+    const StreamConfig &cfg = kv.second->config();
+    const AccessConfig access = cfg.metrics_token.empty() ? cfg.access : AccessConfig{cfg.metrics_token, ""};
+    const AccessResult r = check_access(access, req);
+    missing |= r == AccessResult::kMissing;
+    denied |= r == AccessResult::kDenied;
+    basic |= !access.basic_auth.empty();
+  }
+  const char *remote = soup_server_message_get_remote_host(msg);
+  if (denied || missing) {
+    GST_INFO("server: refusing metrics to %s: %s credentials", remote ? remote : "?", denied ? "wrong" : "no");
+    if (!denied)
+      soup_message_headers_replace(headers, "WWW-Authenticate",
+                                   basic ? "Basic realm=\"ssesink\", charset=\"UTF-8\"" : "Bearer realm=\"ssesink\"");
+    soup_server_message_set_status(msg, denied ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_UNAUTHORIZED, nullptr);
+    return;
+  }
+  std::vector<StreamSample> samples;
+  for (const auto &kv : streams)
+    samples.push_back(kv.second->metrics_sample());
+  const std::string body = render_metrics({counters.refused(), counters.request_timeouts.get()}, samples);
+  soup_message_headers_replace(headers, "Cache-Control", "no-cache");
+  soup_server_message_set_response(msg, kMetricsContentType, SOUP_MEMORY_COPY, body.data(), body.size());
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+}
+
+/* Serves the metrics at @metrics_path too, for the stream at @stream_path
+ * (empty: none); fails when it would take a stream's path, or a stream
+ * would take it. */
+bool Server::Impl::add_metrics_path(const std::string &stream_path, const std::string &metrics_path, int port,
+                                    GError **error) {
+  if (metrics_paths.count(stream_path)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                "Path \"%s\" is the metrics-path of another ssesink on port %d; set a different path or metrics-path",
+                stream_path.c_str(), port);
+    return false;
+  }
+  if (metrics_path.empty())
+    return true;
+  if (metrics_path[0] != '/' || metrics_path == stream_path || streams.count(metrics_path)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "metrics-path \"%s\" %s; set another one, or an empty one for no metrics", metrics_path.c_str(),
+                metrics_path[0] != '/' ? "must start with '/'" : "is the path of an event stream");
+    return false;
+  }
+  if (metrics_paths[metrics_path]++ == 0)
+    soup_server_add_handler(
+        soup, metrics_path.c_str(),
+        [](SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data) {
+          static_cast<Impl *>(data)->serve_metrics(msg, path, query);
+        },
+        this, nullptr);
+  return true;
+}
+
+void Server::Impl::remove_metrics_path(const std::string &metrics_path) {
+  auto it = metrics_paths.find(metrics_path);
+  if (it == metrics_paths.end() || --it->second > 0)
+    return;
+  soup_server_remove_handler(soup, metrics_path.c_str());
+  metrics_paths.erase(it);
 }
 
 namespace {
@@ -269,6 +376,12 @@ bool Server::setup(const std::string &address, int port, GError **error) {
     g_object_unref(cert);
   if (config_.request_timeout_ms)
     impl_->watch_request_timeouts(config_.request_timeout_ms);
+  /* Every answer of 400 or more, whoever gave it (a stream, the web
+   * files, the metrics, libsoup itself), for the metrics. */
+  g_signal_connect(impl_->soup, "request-finished", G_CALLBACK(+[](SoupServer *, SoupServerMessage *msg, gpointer d) {
+                     static_cast<Impl *>(d)->counters.response(soup_server_message_get_status(msg));
+                   }),
+                   impl_.get());
 
   if (!err) {
     GList *addrs = resolve(address, &err);
@@ -333,6 +446,10 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
       ok = false;
       return;
     }
+    if (!impl_->add_metrics_path(path, stream->config().metrics_path, port_, error)) {
+      ok = false;
+      return;
+    }
     impl_->streams[path] = stream;
     stream->attach(context(), config_.cert != nullptr || !config_.cert_file.empty());
     soup_server_add_handler(
@@ -361,6 +478,7 @@ void Server::remove_stream(const std::shared_ptr<Stream> &stream) {
     if (it == impl_->streams.end() || it->second != stream)
       return;
     soup_server_remove_handler(impl_->soup, path.c_str());
+    impl_->remove_metrics_path(stream->config().metrics_path);
     stream->detach();
     impl_->streams.erase(it);
   });

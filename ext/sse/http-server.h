@@ -4,7 +4,9 @@
  *
  * Owns: the registry of running servers (elements on one port share one),
  * listening (TLS included), the request-header timeout, routing a request
- * to its stream, and the web files (web-files.h).
+ * to its stream, the web files (web-files.h), and the metrics page of every
+ * stream on the port with the server's own counters (metrics.h; the streams'
+ * metrics-path, docs/operations.md).
  *
  * Threads: the server thread owns the SoupServer, every SoupServerMessage,
  * every client connection and all per-client state; nothing else touches

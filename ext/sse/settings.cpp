@@ -45,6 +45,21 @@ PublisherConfig Settings::publisher_config(uint64_t epoch) const {
   return c;
 }
 
+bool Settings::check(std::string *message, std::string *detail) const {
+  if (stream.path.empty() || stream.path[0] != '/') {
+    *message = "Invalid path \"" + stream.path + "\": it must start with '/'";
+    *detail = "Set path to a URL path such as /stream or /cam/1";
+    return false;
+  }
+  if (!publish_only && !stream.web_root.empty() && !g_file_test(stream.web_root.c_str(), G_FILE_TEST_IS_DIR)) {
+    const bool exists = g_file_test(stream.web_root.c_str(), G_FILE_TEST_EXISTS);
+    *message = "web-root \"" + stream.web_root + (exists ? "\" is not a directory" : "\" does not exist");
+    *detail = "Set web-root to a directory of the player's files, or unset it for the built-in player";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace gstsse
 
 using namespace gstsse;
@@ -74,7 +89,9 @@ static void install_serving_properties(GObjectClass *gobject_class) {
                        ro));
   g_object_class_install_property(
       gobject_class, PROP_PATH,
-      g_param_spec_string("path", "Path", "URL path of the event stream; must start with '/'", defaults::kPath, rw));
+      g_param_spec_string("path", "Path",
+                          "URL path of the event stream; must start with '/' (else starting fails with an error)",
+                          defaults::kPath, rw));
   g_object_class_install_property(
       gobject_class, PROP_MAX_CLIENTS,
       g_param_spec_uint("max-clients", "Max clients",
@@ -131,7 +148,7 @@ static void install_client_properties(GObjectClass *gobject_class) {
       g_param_spec_string("web-root", "Web root",
                           "Directory whose files are served at / instead of the player compiled into the plugin "
                           "(NULL = built-in player). Nothing outside it can be reached: no .., no dotfiles, "
-                          "symlinks must resolve inside",
+                          "symlinks must resolve inside. Starting fails if it is not a directory",
                           nullptr, rw));
   g_object_class_install_property(
       gobject_class, PROP_SOFT_MAX_CLIENT_BYTES,
@@ -234,6 +251,18 @@ static void install_access_properties(GObjectClass *gobject_class) {
                         "Larger request headers get 431 Request Header Fields Too Large (0 = only libsoup's own "
                         "64 KiB limit)",
                         0, G_MAXUINT, defaults::kMaxRequestHeaderBytes, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_METRICS_PATH,
+      g_param_spec_string("metrics-path", "Metrics path",
+                          "URL path of the Prometheus metrics of every stream on this port (NULL or empty = none); "
+                          "read with metrics-token, else with auth-token/basic-auth. See docs/operations.md",
+                          defaults::kMetricsPath, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_METRICS_TOKEN,
+      g_param_spec_string("metrics-token", "Metrics token",
+                          "Token that alone opens metrics-path (?token=, cookie sse_token or Authorization: Bearer), "
+                          "instead of auth-token/basic-auth (NULL = those). Write-only",
+                          nullptr, rw));
   g_object_class_install_property(gobject_class, PROP_NUM_CLIENTS,
                                   g_param_spec_uint("num-clients", "Number of clients",
                                                     "Clients connected to the event stream now", 0, G_MAXUINT, 0, ro));
@@ -335,13 +364,9 @@ bool gst_sse_sink_settings_set(Settings &s, guint prop_id, const GValue *value) 
     }
     case PROP_PORT: s.port = g_value_get_int(value); break;
     case PROP_PATH: {
+      /* Kept as given: start() refuses one without its leading '/'. */
       const gchar *str = g_value_get_string(value);
-      if (!str || str[0] != '/') {
-        g_warning("ssesink: path must start with '/', got \"%s\"; keeping \"%s\"", str ? str : "(null)",
-                  st.path.c_str());
-        break;
-      }
-      st.path = str;
+      st.path = str ? str : defaults::kPath;
       break;
     }
     case PROP_MAX_CLIENTS: st.max_clients = g_value_get_uint(value); break;
@@ -378,6 +403,8 @@ bool gst_sse_sink_settings_set(Settings &s, guint prop_id, const GValue *value) 
     case PROP_MAX_CLIENTS_PER_ADDRESS: st.max_clients_per_address = g_value_get_uint(value); break;
     case PROP_REQUEST_TIMEOUT: s.server.request_timeout_ms = g_value_get_uint(value); break;
     case PROP_MAX_REQUEST_HEADER_BYTES: st.max_request_header_bytes = g_value_get_uint(value); break;
+    case PROP_METRICS_PATH: st.metrics_path = string_of(value); break;
+    case PROP_METRICS_TOKEN: st.metrics_token = string_of(value); break;
     case PROP_PUBLISH_URL: s.publisher.url = string_of(value); break;
     case PROP_PUBLISH_AUTHORIZATION: s.publisher.authorization = string_of(value); break;
     case PROP_PUBLISH_ONLY: s.publish_only = g_value_get_boolean(value); break;
@@ -421,6 +448,8 @@ bool gst_sse_sink_settings_get(const Settings &s, guint prop_id, GValue *value) 
     case PROP_MAX_CLIENTS_PER_ADDRESS: g_value_set_uint(value, st.max_clients_per_address); break;
     case PROP_REQUEST_TIMEOUT: g_value_set_uint(value, s.server.request_timeout_ms); break;
     case PROP_MAX_REQUEST_HEADER_BYTES: g_value_set_uint(value, st.max_request_header_bytes); break;
+    case PROP_METRICS_PATH: set_string_or_null(value, st.metrics_path); break;
+    case PROP_METRICS_TOKEN: g_value_set_string(value, nullptr); break; /* write-only */
     case PROP_PUBLISH_URL: set_string_or_null(value, s.publisher.url); break;
     case PROP_PUBLISH_ONLY: g_value_set_boolean(value, s.publish_only); break;
     case PROP_PUBLISH_BUFFER_BYTES: g_value_set_uint64(value, s.publisher.buffer_bytes); break;

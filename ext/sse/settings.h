@@ -42,6 +42,11 @@ struct Settings {
   /* What start() hands down besides stream. */
   ServerConfig server_config() const; /* cert valid while this Settings lives */
   PublisherConfig publisher_config(uint64_t epoch) const;
+
+  /* What start() refuses to run with (a path without its leading '/', a
+   * web-root that is not a directory): false, with the error's message and
+   * detail. Reads the file system. */
+  bool check(std::string *message, std::string *detail) const;
 };
 
 }  // namespace gstsse
@@ -77,6 +82,8 @@ enum {
   PROP_MAX_CLIENTS_PER_ADDRESS,
   PROP_REQUEST_TIMEOUT,
   PROP_MAX_REQUEST_HEADER_BYTES,
+  PROP_METRICS_PATH,
+  PROP_METRICS_TOKEN,
   PROP_NUM_CLIENTS,
   PROP_BYTES_SERVED,
   PROP_PUBLISH_URL,

@@ -54,6 +54,8 @@ struct Stream::Impl final : ClientOwner {
   EventPtr eos_event; /* set once eos is dispatched */
   int64_t last_keyframe_request_us = 0;
   AdmissionConfig admission;
+  /* Metrics: bumped here, read by metrics_sample(). */
+  StreamCounters counters;
   bool tls = false; /* the server speaks HTTPS; set before the first client */
 
   /* Drain after eos: clients writing their last frame (kEnding); the
@@ -141,6 +143,44 @@ void Stream::Impl::announce() {
   self->publish({make_stream_event(description.json(self->first_seq_, self->config_.path))});
 }
 
+StreamSample Stream::metrics_sample() const {
+  const Impl &si = *impl_;
+  const StreamCounters &k = si.counters;
+  StreamSample s;
+  s.path = config_.path;
+  s.viewers = num_clients_.load();
+  s.connections = k.connections.get();
+  for (size_t r = 0; r < s.ended.size(); r++)
+    s.ended[r] = k.ended[r].get();
+  s.bytes_sent = bytes_served_.load(std::memory_order_relaxed);
+  s.events_sent = k.retired_events_sent.get();
+  s.events_dropped = k.retired_events_dropped.get();
+  s.gaps = k.retired_gaps.get();
+  for (const ClientPtr &c : si.live) {
+    if (c->phase() == ClientConn::Phase::kRemoved)
+      continue; /* counted in retired_* */
+    s.events_sent += c->events_sent.load(std::memory_order_relaxed);
+    s.events_dropped += c->queue.dropped_events();
+    s.gaps += c->queue.gaps();
+  }
+  s.resets = k.resets.get();
+  s.resumes = k.resumes.get();
+  s.keyframe_join = k.keyframe_join.sample();
+  s.backlog_bytes = si.backlog.bytes();
+  s.backlog_events = si.backlog.size();
+  if (si.backlog.size() >= 2) {
+    const int64_t span = si.backlog[si.backlog.size() - 1]->made_us - si.backlog[0]->made_us;
+    if (span > 0)
+      s.chunk_rate = static_cast<double>(si.backlog.size() - 1) * 1e6 / static_cast<double>(span);
+  }
+  s.chunks = k.chunks.get();
+  s.key_chunks = k.key_chunks.get();
+  s.key_interval_s = static_cast<double>(k.key_interval_us.load(std::memory_order_relaxed)) / 1e6;
+  if (publisher_metrics)
+    s.has_publisher = publisher_metrics(&s.publisher);
+  return s;
+}
+
 bool Stream::client_stats(uint32_t id, ClientStats *out) const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto it = impl_->clients.find(id);
@@ -158,6 +198,15 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
 }
 
 void Stream::attach(GMainContext *ctx, bool tls) {
+std::vector<uint32_t> Stream::client_ids() const {
+  std::vector<uint32_t> ids;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  ids.reserve(impl_->clients.size());
+  for (const auto &kv : impl_->clients) /* a map: ascending ids, the order they came */
+    ids.push_back(kv.first);
+  return ids;
+}
+
   Impl *si = impl_.get();
   si->tls = tls;
   si->context = ctx;
@@ -281,6 +330,7 @@ void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query) {
   c->attach(msg);
   live.push_back(c);
   self->num_clients_++;
+  counters.connections.add();
 
   /* Last-Event-ID: the header EventSource sends, or a query parameter for
    * clients and proxies that cannot set headers. */
@@ -334,7 +384,9 @@ void Stream::Impl::join(const ClientPtr &c, const char *last_event_id) {
   if (d.kind == ResumeDecision::Kind::kResume) {
     from = d.next_seq;
     c->started = true;
+    counters.resumes.add();
   } else if (d.kind == ResumeDecision::Kind::kReset) {
+    counters.resets.add();
     deliver(c, make_reset_event(d.reason, last_event_id, self->first_seq_), now);
     GST_INFO_OBJECT(log, "client %u: Last-Event-ID %.40s: %s, joining at the latest key chunk", c->id(), last_event_id,
                     d.reason);
@@ -361,6 +413,7 @@ void Stream::Impl::deliver(const ClientPtr &c, const EventPtr &ev, int64_t now) 
     if (!ev->key)
       return; /* joins start at a key chunk */
     c->started = true;
+    counters.keyframe_join.observe(now - c->connected_us());
   }
   const auto result = c->queue.push(ev, now);
   c->events_dropped.store(c->queue.dropped_events(), std::memory_order_relaxed);
@@ -383,6 +436,11 @@ void Stream::Impl::dispatch() {
   for (const auto &ev : batch) {
     if (ev->is_media()) {
       backlog.add(ev);
+      counters.chunks.add();
+      if (ev->key) {
+        counters.key_chunks.add();
+        counters.key_chunk(ev->made_us);
+      }
     } else if (ev->kind == Event::Kind::kEos) {
       eos_event = ev;
       std::lock_guard<std::mutex> lock(drain_mutex);
@@ -449,13 +507,17 @@ void Stream::Impl::client_removed(ClientConn &c, RemoveReason reason, bool was_e
     clients.erase(c.id());
   }
   self->num_clients_--;
+  counters.ended[static_cast<size_t>(reason)].add();
+  counters.retired_events_sent.add(c.events_sent.load(std::memory_order_relaxed));
+  counters.retired_events_dropped.add(c.queue.dropped_events());
+  counters.retired_gaps.add(c.queue.gaps());
   if (was_ending) {
     std::lock_guard<std::mutex> lock(drain_mutex);
     if (--ending == 0)
       drained.notify_all();
   }
   if (self->on_client_removed)
-    self->on_client_removed(c.id(), reason);
+    self->on_client_removed(c.id(), c.remote(), reason);
 }
 
 }  // namespace gstsse

@@ -9,7 +9,7 @@
  *  - The server thread (http-server.cpp) calls attach(), handle() and
  *    detach(), and runs everything else here: the clients (client-conn.h)
  *    and the backlog are its alone.
- *  - Any thread reads the getters and client_stats(); the application
+ *  - Any thread reads the getters, client_stats() and client_ids(); the application
  *    thread that stops the element calls wait_drained(). */
 #pragma once
 
@@ -28,6 +28,7 @@
 #include "client-queue.h"
 #include "defaults.h"
 #include "event.h"
+#include "metrics.h"
 
 namespace gstsse {
 
@@ -52,6 +53,10 @@ struct StreamConfig {
   unsigned keyframe_request_interval_ms = defaults::kKeyframeRequestIntervalMs;
   std::string web_root;          /* empty: serve the player compiled into the plugin */
   GObject *log_object = nullptr; /* the element, named in every log line (not owned) */
+  /* GET here: the server's metrics (http-server.h); empty: none. Read with
+   * metrics_token when set, else with access. */
+  std::string metrics_path = defaults::kMetricsPath;
+  std::string metrics_token;
 };
 
 struct ClientStats {
@@ -67,7 +72,7 @@ struct ClientStats {
 class Stream : public EventSink {
  public:
   using AddedFn = std::function<void(uint32_t id, const std::string &remote)>;
-  using RemovedFn = std::function<void(uint32_t id, RemoveReason reason)>;
+  using RemovedFn = std::function<void(uint32_t id, const std::string &remote, RemoveReason reason)>;
   using KeyframeFn = std::function<void()>;
 
   Stream(StreamConfig config, uint64_t first_seq);
@@ -91,9 +96,18 @@ class Stream : public EventSink {
   unsigned num_clients() const { return num_clients_.load(); }
   uint64_t bytes_served() const { return bytes_served_.load(); }
   bool client_stats(uint32_t id, ClientStats *out) const;
+  /* Server thread: the stream's metrics now, the live clients' counters
+   * summed with those of the clients gone (metrics.h). */
+  StreamSample metrics_sample() const;
+  /* Set before add_stream; called by metrics_sample(): the publisher's
+   * figures, false when there is none. Any thread may run it. */
+  std::function<bool(PublisherSample *)> publisher_metrics;
   const StreamConfig &config() const { return config_; }
   uint64_t first_seq() const { return first_seq_; }
 
+  /* The ids of the clients connected now, in the order they came (read
+   * under the clients mutex, like client_stats()). */
+  std::vector<uint32_t> client_ids() const;
   /* Server thread (Server::add_stream / remove_stream). attach(): start
    * dispatching on @ctx; @tls: the server speaks HTTPS. handle(): a request
    * to this stream's path. detach(): stop, closing every client (reason
