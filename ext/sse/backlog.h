@@ -22,8 +22,9 @@ struct BacklogLimits {
 };
 
 /* EventPtr: a pointer-like type to an event with size(), bool key, uint64_t
- * seq and int64_t made_us (monotonic time it was made). Events are added
- * with consecutive ids. */
+ * seq and int64_t made_us (monotonic time it was made), and optionally
+ * memory(): the bytes it holds in all its forms (plain and gzip), counted
+ * instead of size() when present. Events are added with consecutive ids. */
 template <typename EventPtr>
 class Backlog {
  public:
@@ -33,14 +34,14 @@ class Backlog {
    * measured from @ev's creation. */
   void add(const EventPtr &ev) {
     events_.push_back(ev);
-    bytes_ += ev->size();
+    bytes_ += held(*ev, 0);
     last_seq_ = ev->seq;
     if (ev->key)
       latest_key_seq_ = ev->seq;
     while (!events_.empty() && should_drop_front(ev->made_us)) {
       if (events_.front()->seq == latest_key_seq_)
         latest_key_seq_ = 0;
-      bytes_ -= events_.front()->size();
+      bytes_ -= held(*events_.front(), 0);
       events_.pop_front();
     }
   }
@@ -69,6 +70,15 @@ class Backlog {
   bool holds(uint64_t seq) const { return !events_.empty() && seq >= first_seq() && seq <= back_seq(); }
 
  private:
+  template <typename E>
+  static auto held(const E &e, int) -> decltype(static_cast<uint64_t>(e.memory())) {
+    return e.memory();
+  }
+  template <typename E>
+  static uint64_t held(const E &e, long) {
+    return e.size();
+  }
+
   bool should_drop_front(int64_t now_us) const {
     const auto &front = events_.front();
     const bool too_big = limits_.bytes && bytes_ > limits_.bytes;

@@ -74,7 +74,7 @@ bool ChunkPump::State::publish_locked() {
     f.key = chunk.key;
     f.pts_ns = chunk.pts_ns;
     f.ts_us = now;
-    events.push_back(make_media_event(f, chunk.data.data(), chunk.data.size()));
+    events.push_back(make_media_event(f, chunk.data.data(), chunk.data.size(), cfg.deflate));
     if (cfg.log_category)
       GST_CAT_LOG_OBJECT(cfg.log_category, cfg.log_object, "chunk %" G_GUINT64_FORMAT ": %zu bytes%s", f.seq,
                          chunk.data.size(), chunk.key ? ", key" : "");
@@ -170,7 +170,7 @@ void ChunkPump::finish() {
     return;
   s.chunker.flush(s.scratch);
   const bool changed = s.publish_locked();
-  s.fan_out({make_eos_event()});
+  s.fan_out({make_eos_event(s.cfg.deflate)});
   s.after(lock, changed);
 }
 

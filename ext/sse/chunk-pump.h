@@ -40,6 +40,7 @@ class ChunkPump {
     GMainContext *context = nullptr;                 /* where the idle flush runs; nullptr: none */
     GstDebugCategory *log_category = nullptr;        /* nullptr: no log lines */
     GObject *log_object = nullptr;                   /* named in them (the element; not owned) */
+    bool deflate = false; /* media and eos events get their gzip piece (compression on, a server) */
   };
   /* What the stream carries changed (StreamProbe). @generation grows with
    * every change: calls from two threads may arrive out of order, and the

@@ -32,10 +32,17 @@ EventPtr gap_event(const GapInfo &g) {
   return make_gap_event(g.events, g.bytes, g.first_seq, g.last_seq);
 }
 
+/* What an event costs on a gzip client's wire: its piece (every event a
+ * gzip client gets has one: the stream made them so). */
+size_t gzip_size(const Event &e) {
+  return e.has_gzip() ? e.gzip_size() : e.size();
+}
+
 }  // namespace
 
 ClientConn::ClientConn(Setup s)
-    : queue(s.limits, kInFlightMax, gap_event),
+    : gzip_(s.gzip),
+      queue(s.limits, kInFlightMax, gap_event, s.gzip ? gzip_size : nullptr),
       owner_(s.owner),
       served_(s.served),
       log_(s.log_object),
@@ -56,6 +63,8 @@ void ClientConn::attach(SoupServerMessage *msg) {
   chunked_ = soup_server_message_get_http_version(msg) != SOUP_HTTP_1_0;
   soup_message_headers_replace(headers, "Connection", "close");
   soup_message_headers_set_encoding(headers, chunked_ ? SOUP_ENCODING_CHUNKED : SOUP_ENCODING_EOF);
+  if (gzip_)
+    soup_message_headers_replace(headers, "Content-Encoding", "gzip");
   if (GSocket *sock = soup_server_message_get_socket(msg))
     g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
 
@@ -115,7 +124,14 @@ bool ClientConn::start_frame(int64_t now) {
   uint64_t events = 0;
   bool last = false;
   while (EventPtr ev = queue.pop_for_write()) {
-    payload += ev->size();
+    if (gzip_ && !ev->has_gzip()) { /* a bug: the stream made it without its piece */
+      GST_ERROR_OBJECT(log_, "client %u (%s): an event without its gzip piece", id_, remote_.c_str());
+      finish(RemoveReason::kError);
+      return false;
+    }
+    payload += queue.sz(*ev);
+    if (gzip_)
+      trailer_.add(ev->crc(), ev->size());
     events++;
     if (ev->kind == Event::Kind::kEos) {
       last = true;
@@ -132,7 +148,17 @@ bool ClientConn::start_frame(int64_t now) {
   /* The write timeout counts from when data starts to wait. */
   last_write_us_ = last_progress_us_ = now;
   bump(events_sent, events);
-  frame_.start(payload, chunked_, last);
+  std::string_view prefix, suffix;
+  char trailer[GzipTrailer::kSize];
+  if (gzip_ && !gzip_header_sent_) {
+    prefix = std::string_view(kGzipHeader, kGzipHeaderSize);
+    gzip_header_sent_ = true;
+  }
+  if (gzip_ && last) {
+    trailer_.write(trailer);
+    suffix = std::string_view(trailer, sizeof trailer);
+  }
+  frame_.start(payload, chunked_, last, prefix, suffix);
   return true;
 }
 
@@ -147,8 +173,13 @@ void ClientConn::pump(int64_t now) {
   for (;;) {
     if (!frame_.active() && !start_frame(now))
       break;
+    if (phase_ == Phase::kRemoved)
+      return;
     GOutputVector v[kMaxVectors];
-    const size_t n = frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors);
+    const size_t n =
+        gzip_ ? frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors,
+                              [](const EventPtr &ev) { return std::string_view(ev->gzip_data(), ev->gzip_size()); })
+              : frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors);
     if (n == 0) { /* the frame and the queue disagree: a bug, not the client's fault */
       GST_ERROR_OBJECT(log_, "client %u (%s): nothing to write for an unfinished frame", id_, remote_.c_str());
       finish(RemoveReason::kError);

@@ -9,6 +9,11 @@
  * (stream.cpp), which decides what goes in; this class decides when and
  * how it goes out.
  *
+ * A gzip client (Setup::gzip) gets `Content-Encoding: gzip`: its queue
+ * counts and its writes send each event's shared gzip piece (event.h), its
+ * first frame starts with the gzip header and its last one (eos) ends with
+ * the trailer (gzip-frame.h), whose CRC-32 and length grow per event taken.
+ *
  * Threads: the server thread only, apart from the counters, which
  * Stream::client_stats() reads (relaxed) from any thread. */
 #pragma once
@@ -63,6 +68,7 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
     std::string remote;
     QueueLimits limits;
     bool tls = false;                        /* written through GIO, not sendmsg() */
+    bool gzip = false;                       /* Content-Encoding: gzip (events have their pieces) */
     std::atomic<uint64_t> *served = nullptr; /* the stream's byte counter */
   };
 
@@ -91,6 +97,7 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   bool done() const { return phase_ >= Phase::kEnding; }
   /* A frame is partly written. */
   bool writing() const { return frame_.active(); }
+  bool gzip() const { return gzip_; }
   uint32_t id() const { return id_; }
   const std::string &remote() const { return remote_; }
   int64_t connected_us() const { return connected_us_; }
@@ -102,6 +109,9 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
  private:
   Phase phase_ = Phase::kHeaders;
   bool chunked_ = true; /* HTTP/1.1: chunked body; HTTP/1.0: close-delimited */
+  bool gzip_ = false;   /* the body is gzip: pieces, header, trailer */
+  bool gzip_header_sent_ = false;
+  GzipTrailer trailer_; /* gzip: CRC-32 and length of what was taken for writing */
 
  public:
   bool started = false; /* has its first key chunk (or resumed); the stream's */

@@ -45,16 +45,23 @@ struct GapInfo {
 };
 
 /* Event must provide: size_t size(), bool is_media(), bool key, uint64_t
- * seq, int64_t made_us (monotonic time it was made). */
+ * seq, int64_t made_us (monotonic time it was made). Bytes are counted as
+ * the client's wire sends them: size(), or what the queue's SizeFn says
+ * (a gzip client: the event's gzip piece). */
 template <typename Event>
 class ClientQueue {
  public:
   using EventPtr = std::shared_ptr<const Event>;
   using GapFactory = std::function<EventPtr(const GapInfo &)>;
+  /* The bytes @e costs on this client's wire; nullptr: e.size(). */
+  using SizeFn = size_t (*)(const Event &e);
   enum class Result { kOk, kOverHardLimit };
 
-  ClientQueue(QueueLimits limits, size_t in_flight_max, GapFactory make_gap = nullptr)
-      : limits_(limits), in_flight_max_(in_flight_max), make_gap_(std::move(make_gap)) {}
+  ClientQueue(QueueLimits limits, size_t in_flight_max, GapFactory make_gap = nullptr, SizeFn size_of = nullptr)
+      : limits_(limits), in_flight_max_(in_flight_max), make_gap_(std::move(make_gap)), size_of_(size_of) {}
+
+  /* The bytes @e costs on the wire of this client. */
+  size_t sz(const Event &e) const { return size_of_ ? size_of_(e) : e.size(); }
 
   /* Queues @ev, applies the recover policy, and says whether the client is
    * now over its hard limit. @now_us is on the clock of Event::made_us. */
@@ -67,7 +74,7 @@ class ClientQueue {
       skipping_ = false;
       emit_gap();
     }
-    queued_bytes_ += ev->size();
+    queued_bytes_ += sz(*ev);
     queue_.push_back(std::move(ev));
     if (over_soft(now_us))
       recover();
@@ -89,8 +96,8 @@ class ClientQueue {
       return nullptr;
     EventPtr ev = queue_.front();
     queue_.pop_front();
-    queued_bytes_ -= ev->size();
-    in_flight_ += ev->size();
+    queued_bytes_ -= sz(*ev);
+    in_flight_ += sz(*ev);
     inflight_.push_back(ev);
     return ev;
   }
@@ -98,7 +105,7 @@ class ClientQueue {
   /* @bytes of what pop_for_write() handed out are now written. */
   void wrote(size_t bytes) {
     while (bytes > 0 && !inflight_.empty()) {
-      const size_t left = inflight_.front()->size() - front_written_;
+      const size_t left = sz(*inflight_.front()) - front_written_;
       if (bytes < left) {
         front_written_ += bytes;
         in_flight_ -= bytes;
@@ -153,9 +160,9 @@ class ClientQueue {
       gap_.first_seq = ev.seq;
     gap_.last_seq = ev.seq;
     gap_.events++;
-    gap_.bytes += ev.size();
+    gap_.bytes += sz(ev);
     dropped_events_++;
-    dropped_bytes_ += ev.size();
+    dropped_bytes_ += sz(ev);
   }
 
   /* Queues the gap event for what was dropped since the last one. */
@@ -165,7 +172,7 @@ class ClientQueue {
     if (make_gap_) {
       EventPtr gap = make_gap_(gap_);
       gaps_++;
-      queued_bytes_ += gap->size();
+      queued_bytes_ += sz(*gap);
       queue_.push_back(std::move(gap));
     }
     gap_ = GapInfo{};
@@ -189,7 +196,7 @@ class ClientQueue {
       EventPtr &ev = queue_[i];
       if (i < resume_at && ev->is_media()) {
         note_drop(*ev);
-        queued_bytes_ -= ev->size();
+        queued_bytes_ -= sz(*ev);
         dropped_any = true;
         continue;
       }
@@ -223,13 +230,14 @@ class ClientQueue {
     size_t at = 0;
     while (at < queue_.size() && !queue_[at]->is_media())
       at++;
-    queued_bytes_ += gap->size();
+    queued_bytes_ += sz(*gap);
     queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(at), std::move(gap));
   }
 
   QueueLimits limits_;
   size_t in_flight_max_;
   GapFactory make_gap_;
+  SizeFn size_of_;
   std::deque<EventPtr> queue_;
   std::deque<EventPtr> inflight_;
   size_t front_written_ = 0;

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "client-queue.h" /* RecoverPolicy */
+#include "gzip-frame.h"   /* Compression */
 
 namespace gstsse {
 namespace defaults {
@@ -39,6 +40,9 @@ constexpr uint64_t kBacklogBytes = 32 * 1024 * 1024;
 constexpr unsigned kBacklogTimeMs = 10000; /* 0: bounded by bytes only */
 constexpr bool kRequestKeyframe = false;
 constexpr unsigned kKeyframeRequestIntervalMs = 1000;
+
+/* Content-Encoding of event streams (gzip-frame.h). */
+constexpr Compression kCompression = Compression::kAuto;
 
 /* Chunking (chunk-pump). */
 constexpr unsigned kChunkTimeoutMs = 5; /* 0: wait for the next frame */

@@ -13,7 +13,12 @@ std::mutex g_seq_mutex;
 uint64_t g_last_first_seq = 0;
 
 EventPtr control_event(std::string wire) {
-  return std::make_shared<const Event>(Event::Kind::kControl, 0, false, std::move(wire));
+  /* Small and made per client: stored blocks, always (a copy, no deflate). */
+  return std::make_shared<const Event>(Event::Kind::kControl, 0, false, std::move(wire), Event::Pack::kStored);
+}
+
+Event::Pack deflated(bool on) {
+  return on ? Event::Pack::kDeflate : Event::Pack::kNone;
 }
 
 }  // namespace
@@ -25,24 +30,31 @@ int64_t monotonic_us() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-Event::Event(Kind k, uint64_t s, bool is_key, std::string wire)
-    : Event(k, s, is_key, std::move(wire), monotonic_us()) {}
+Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, Pack pack)
+    : Event(k, s, is_key, std::move(wire), monotonic_us(), pack) {}
 
-Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made)
-    : kind(k), seq(s), key(is_key), made_us(made), wire_(std::move(wire)) {}
-
-EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size) {
-  return std::make_shared<const Event>(Event::Kind::kMedia, f.seq, f.key, encode_media_event(f, ts, size));
+Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pack pack)
+    : kind(k), seq(s), key(is_key), made_us(made), wire_(std::move(wire)) {
+  if (pack == Pack::kNone)
+    return;
+  gzip_ = pack == Pack::kDeflate ? deflate_event(wire_) : stored_blocks(wire_);
+  has_gzip_ = true;
 }
 
-EventPtr make_stream_event(const std::string &json) {
-  auto ev = std::make_shared<Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json));
+EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size, bool deflate) {
+  return std::make_shared<const Event>(Event::Kind::kMedia, f.seq, f.key, encode_media_event(f, ts, size),
+                                       deflated(deflate));
+}
+
+EventPtr make_stream_event(const std::string &json, bool deflate) {
+  auto ev =
+      std::make_shared<Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json), deflated(deflate));
   ev->note = json;
   return ev;
 }
 
-EventPtr make_eos_event() {
-  return std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_eos_event());
+EventPtr make_eos_event(bool deflate) {
+  return std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_eos_event(), deflated(deflate));
 }
 
 EventPtr make_prelude_event(unsigned retry_ms, std::string_view stream_json) {
@@ -58,8 +70,9 @@ EventPtr make_reset_event(std::string_view reason, std::string_view last_event_i
 }
 
 EventPtr make_keepalive_event() {
-  static const std::string keepalive = encode_keepalive();
-  return control_event(keepalive);
+  /* One for every client and stream: it never changes. */
+  static const EventPtr keepalive = control_event(encode_keepalive());
+  return keepalive;
 }
 
 uint64_t next_run_first_seq() {

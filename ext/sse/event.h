@@ -9,7 +9,14 @@
  * Plain C++: no GLib. Events are made by the chunk pump (media, eos; on the
  * streaming thread, or on a loop thread for an idle flush), by the sinks
  * (stream) and by the server thread (prelude, gap, reset, keepalive), and
- * read from any thread: they never change once made. */
+ * read from any thread: they never change once made.
+ *
+ * With compression on for the stream, an event also keeps its piece of a
+ * gzip body (gzip-frame.h), made once with it: media, stream and eos events
+ * deflated on their own (by the chunk pump or the stream, off the server
+ * thread), a client's own events (prelude, keepalive, gap, reset: small,
+ * made per client) as stored blocks, always. Gzip clients write those bytes
+ * instead of the plain ones. */
 #pragma once
 
 #include <cstddef>
@@ -20,6 +27,7 @@
 #include <vector>
 
 #include "event-encoder.h"
+#include "gzip-frame.h"
 
 namespace gstsse {
 
@@ -29,10 +37,12 @@ struct Event {
   /* kMedia: a TS chunk; kStream: the stream description; kEos: end of
    * stream; kControl: anything else (prelude, keepalive, gap, reset). */
   enum class Kind { kMedia, kStream, kEos, kControl };
+  /* Its gzip piece: none, deflated, or stored blocks. */
+  enum class Pack { kNone, kDeflate, kStored };
   /* made_us: the monotonic clock now (the clock of g_get_monotonic_time()). */
-  Event(Kind k, uint64_t s, bool is_key, std::string wire);
+  Event(Kind k, uint64_t s, bool is_key, std::string wire, Pack pack = Pack::kNone);
   /* With an explicit creation time, for tests. */
-  Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made);
+  Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pack pack = Pack::kNone);
   Event(const Event &) = delete;
   Event &operator=(const Event &) = delete;
   /* The SSE text; HTTP framing, when a client needs it, is added per write. */
@@ -40,6 +50,13 @@ struct Event {
   size_t size() const { return wire_.size(); }
   std::string_view wire() const { return wire_; }
   bool is_media() const { return kind == Kind::kMedia; }
+  /* The gzip piece (has_gzip()), and the CRC-32 of the plain bytes. */
+  bool has_gzip() const { return has_gzip_; }
+  const char *gzip_data() const { return gzip_.bytes.data(); }
+  size_t gzip_size() const { return gzip_.bytes.size(); }
+  uint32_t crc() const { return gzip_.crc; }
+  /* Bytes held, both forms: what the backlog's memory bound counts. */
+  size_t memory() const { return wire_.size() + gzip_.bytes.size(); }
 
   Kind kind;
   uint64_t seq;
@@ -48,15 +65,18 @@ struct Event {
   std::string note; /* kStream: the JSON, to skip sending a client the same twice */
  private:
   const std::string wire_;
+  GzipPiece gzip_;
+  bool has_gzip_ = false;
 };
 using EventPtr = std::shared_ptr<const Event>;
 
-/* A TS chunk: `id:` @f.seq and the JSON of encode_media_event(). */
-EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size);
+/* A TS chunk: `id:` @f.seq and the JSON of encode_media_event().
+ * @deflate: also make its deflated piece (compression on). */
+EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size, bool deflate = false);
 /* The `stream` event with @json (stream_event_json()); its note is @json. */
-EventPtr make_stream_event(const std::string &json);
+EventPtr make_stream_event(const std::string &json, bool deflate = false);
 /* The `eos` event: publish it after the last media event. */
-EventPtr make_eos_event();
+EventPtr make_eos_event(bool deflate = false);
 /* What a joining client gets first: `retry:` and the `stream` event. */
 EventPtr make_prelude_event(unsigned retry_ms, std::string_view stream_json);
 /* The `gap` event: a client's queue dropped @events events (@bytes bytes),

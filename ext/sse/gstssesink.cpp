@@ -301,6 +301,8 @@ static std::shared_ptr<gstsse::ChunkPump> make_pump(GstSseSink *sink, const gsts
   pc.context = server ? server->context() : publisher->context();
   pc.log_category = gst_sse_sink_debug;
   pc.log_object = G_OBJECT(sink);
+  /* Deflated once here, for every gzip client of the stream. */
+  pc.deflate = stream && stream->config().compression != gstsse::Compression::kNone;
   return std::make_shared<gstsse::ChunkPump>(
       pc, std::move(sinks),
       [sink](uint64_t generation, const gstsse::StreamInfo &info) { on_stream_info(sink, generation, info); });

@@ -24,6 +24,11 @@
 
 namespace gstsse {
 
+/* The `compression` property; mirrors GstSseSinkCompression (checked in
+ * settings.cpp). kAuto: gzip for every client whose Accept-Encoding allows
+ * it; kNone: never (no event gets a gzip piece: no cost). */
+enum class Compression { kAuto = 0, kNone = 1 };
+
 /* One event's bytes in the gzip body and the CRC-32 of its plain bytes. */
 struct GzipPiece {
   std::string bytes; /* deflate blocks, byte-aligned, none final */

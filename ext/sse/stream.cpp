@@ -140,7 +140,8 @@ void Stream::Impl::announce() {
   std::lock_guard<std::mutex> lock(description_mutex);
   if (description.caps.empty())
     return;
-  self->publish({make_stream_event(description.json(self->first_seq_, self->config_.path))});
+  self->publish({make_stream_event(description.json(self->first_seq_, self->config_.path),
+                                   self->config_.compression != Compression::kNone)});
 }
 
 StreamSample Stream::metrics_sample() const {
@@ -320,6 +321,12 @@ void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query) {
   setup.limits = limits();
   setup.tls = tls;
   setup.served = &self->bytes_served_;
+  if (cfg.compression != Compression::kNone) {
+    /* The body depends on Accept-Encoding: caches must know. */
+    SoupMessageHeaders *req = soup_server_message_get_request_headers(msg);
+    setup.gzip = accepts_gzip(soup_message_headers_get_one(req, "Accept-Encoding"));
+    soup_message_headers_append(soup_server_message_get_response_headers(msg), "Vary", "Accept-Encoding");
+  }
   ClientPtr c;
   {
     std::lock_guard<std::mutex> lock(mutex);

@@ -51,6 +51,9 @@ struct StreamConfig {
   unsigned backlog_time_ms = defaults::kBacklogTimeMs;
   bool request_keyframe = defaults::kRequestKeyframe;
   unsigned keyframe_request_interval_ms = defaults::kKeyframeRequestIntervalMs;
+  /* kAuto: gzip for clients that accept it; the chunk pump must then make
+   * media and eos events with their pieces (ChunkPump::Config::deflate). */
+  Compression compression = defaults::kCompression;
   std::string web_root;          /* empty: serve the player compiled into the plugin */
   GObject *log_object = nullptr; /* the element, named in every log line (not owned) */
   /* GET here: the server's metrics (http-server.h); empty: none. Read with
