@@ -316,13 +316,13 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     std::lock_guard<std::mutex> lock(priv->settings_mutex);
     s = priv->settings;
   }
-  if (s.publish_only && s.publisher.url.empty()) {
-    GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("publish-only is set but publish-url is not"),
   std::string message, detail;
   if (!s.check(&message, &detail)) {
     GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("%s", message.c_str()), ("%s", detail.c_str()));
     return FALSE;
   }
+  if (s.publish_only && s.publisher.url.empty()) {
+    GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("publish-only is set but publish-url is not"),
                       ("Set publish-url to the nchan publisher endpoint, or unset publish-only"));
     return FALSE;
   }
@@ -372,6 +372,7 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     priv->stream = stream;
     priv->publisher = publisher;
     priv->pump = pump;
+    priv->last_bytes_served = 0;
   }
   if (server && !server->add_stream(stream, &err)) {
     {
@@ -426,15 +427,15 @@ static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
     pump->stop();
   if (server && stream)
     server->remove_stream(stream);
-  if (publisher && !publisher->drain(kPublisherDrainMs))
-    GST_WARNING_OBJECT(sink, "stopping with %" G_GUINT64_FORMAT " bytes not published",
-                       publisher->stats().queued_bytes);
   if (stream) {
     /* bytes-served keeps this run's total until the next start;
      * num-clients reads 0, every client having been removed (shutdown). */
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     priv->last_bytes_served = stream->bytes_served();
   }
+  if (publisher && !publisher->drain(kPublisherDrainMs))
+    GST_WARNING_OBJECT(sink, "stopping with %" G_GUINT64_FORMAT " bytes not published",
+                       publisher->stats().queued_bytes);
   /* Dropping the last references stops the server and publisher threads. */
   pump.reset();
   publisher.reset();
@@ -460,9 +461,6 @@ static GstStructure *gst_sse_sink_get_stats(GstSseSink *sink, guint id) {
                            static_cast<guint64>(now - st.connected_us) * 1000, nullptr);
 }
 
-static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
-  auto *sink = GST_SSE_SINK(object);
-  bool known;
 static GValueArray *gst_sse_sink_get_client_ids(GstSseSink *sink) {
   std::shared_ptr<gstsse::Stream> stream;
   {
@@ -472,6 +470,9 @@ static GValueArray *gst_sse_sink_get_client_ids(GstSseSink *sink) {
   return gst_sse_sink_id_array(stream ? stream->client_ids() : std::vector<uint32_t>{});
 }
 
+static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
+  auto *sink = GST_SSE_SINK(object);
+  bool known;
   {
     std::lock_guard<std::mutex> lock(sink->priv->settings_mutex);
     known = gst_sse_sink_settings_set(sink->priv->settings, prop_id, value);
@@ -631,9 +632,6 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
                                            nullptr, nullptr, GST_TYPE_STRUCTURE, 1, G_TYPE_UINT);
   /* Class handler for the action signal. */
   g_signal_override_class_handler("get-stats", G_TYPE_FROM_CLASS(klass), G_CALLBACK(gst_sse_sink_get_stats));
-
-  gst_element_class_set_static_metadata(element_class, "Server-Sent Events sink", "Sink/Network",
-                                        "Serves an MPEG-TS stream to web browsers as Server-Sent Events over HTTP",
   /**
    * GstSseSink::get-client-ids:
    * @sink: the sink
@@ -649,6 +647,9 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
                                                 nullptr, nullptr, nullptr, g_value_array_get_type(), 0);
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_signal_override_class_handler("get-client-ids", G_TYPE_FROM_CLASS(klass), G_CALLBACK(gst_sse_sink_get_client_ids));
+
+  gst_element_class_set_static_metadata(element_class, "Server-Sent Events sink", "Sink/Network",
+                                        "Serves an MPEG-TS stream to web browsers as Server-Sent Events over HTTP",
                                         "gst-sse developers");
   gst_element_class_add_static_pad_template(element_class, &sink_template);
 

@@ -198,7 +198,6 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
   return true;
 }
 
-void Stream::attach(GMainContext *ctx, bool tls) {
 std::vector<uint32_t> Stream::client_ids() const {
   std::vector<uint32_t> ids;
   std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -208,6 +207,7 @@ std::vector<uint32_t> Stream::client_ids() const {
   return ids;
 }
 
+void Stream::attach(GMainContext *ctx, bool tls) {
   Impl *si = impl_.get();
   si->tls = tls;
   si->context = ctx;

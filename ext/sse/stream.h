@@ -105,12 +105,12 @@ class Stream : public EventSink {
   /* Set before add_stream; called by metrics_sample(): the publisher's
    * figures, false when there is none. Any thread may run it. */
   std::function<bool(PublisherSample *)> publisher_metrics;
-  const StreamConfig &config() const { return config_; }
-  uint64_t first_seq() const { return first_seq_; }
-
   /* The ids of the clients connected now, in the order they came (read
    * under the clients mutex, like client_stats()). */
   std::vector<uint32_t> client_ids() const;
+  const StreamConfig &config() const { return config_; }
+  uint64_t first_seq() const { return first_seq_; }
+
   /* Server thread (Server::add_stream / remove_stream). attach(): start
    * dispatching on @ctx; @tls: the server speaks HTTPS. handle(): a request
    * to this stream's path. detach(): stop, closing every client (reason
