@@ -62,7 +62,7 @@ export const DEFAULTS = Object.freeze({
   leadMs: 20, // ahead of the speaker for a frame that arrives as late as the latest seen
   leadStepMs: 10, // added to the lead at each underrun
   maxLeadMs: 100,
-  leadDecayMs: 5000,
+  leadDecayMs: 3000,
   arrivalWindowMs: 2000, // how far back the latest arrival is looked for
   burstMs: 150, // arrivals later than the earliest by more are a burst, not jitter
   burstGapMs: 3, // frames decoded this close together ...
@@ -72,7 +72,7 @@ export const DEFAULTS = Object.freeze({
   slackMs: 15, // ... or when it was ahead by more than lead + slack for settleMs
   settleMs: 1500,
   stallGapMs: 75, // a late frame after this long without any: a stall (skipped), not an underrun
-  clockStallMs: 60, // the context clock this far behind its lead of late: stopped, not stepping
+  clockStallMs: 100, // the context clock this far behind its lead of late: stopped, not stepping
   videoLeadMs: 20, // a video frame is shown this much before its sound
   videoLateMs: 30, // p50 lateness of video frames above which the audio moves later
   videoLateCount: 30, // frames that p50 is taken over, from settleMs after the anchor on

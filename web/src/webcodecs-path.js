@@ -4,7 +4,8 @@
 // soon as the decoder outputs it; there is no buffer to build up latency in.
 // While sound plays, its clock is the master (av-sync.js): a frame is held
 // until the audio heard reaches its PTS, one already late is drawn at once
-// (or dropped, over 40 ms late with a newer one in the decoder).
+// (or dropped, over 40 ms late, while a newer one is in the decoder or a
+// picture was drawn less than 150 ms ago).
 
 import { TsDemuxer } from './tsdemux.js';
 import * as h264 from './h264.js';
@@ -27,8 +28,10 @@ const usFrom90k = (ticks) => Math.round((ticks * 100) / 9);
 // output buffers) and this long (a clock that far ahead is wrong).
 const MAX_HELD = 8;
 const MAX_HOLD_MS = 500;
-// Later than its sound by more than this, with a newer frame coming: dropped.
+// Later than its sound by more than this, with a newer frame coming or one
+// drawn less than LATE_KEEP_MS ago: dropped.
 const LATE_DROP_MS = 40;
+const LATE_KEEP_MS = 150;
 
 export class WebCodecsPath {
   static id = 'webcodecs';
@@ -53,6 +56,7 @@ export class WebCodecsPath {
     this.audio = null; // AudioPath once the PMT names an AAC stream
     this.held = []; // {frame, info}: decoded frames waiting for the audio clock, in PTS order
     this.holdTimer = 0;
+    this.lastDrawAt = 0; // performance.now() of the last frame drawn
     this.videoCodec = null; // 'h264' or 'h265'
     this.inspect = h264.inspectAccessUnit;
     this.waitingForKey = true;
@@ -283,11 +287,15 @@ export class WebCodecsPath {
 
   // A frame later than its sound by more than the lip-sync bound (after a
   // stall of the page: the audio clock went on) is dropped if a newer one
-  // is already in the decoder, so that the picture catches up with the
-  // sound instead of playing the stall's frames out of sync. The newest one
-  // is always drawn: the picture never stops for the clock.
+  // is already in the decoder or a picture was drawn less than
+  // LATE_KEEP_MS ago, so that the picture catches up with the sound
+  // instead of playing the stall's frames out of sync (the next frame from
+  // the sender is in time again). The picture never stops for the clock:
+  // after LATE_KEEP_MS without one, a late frame is drawn.
   #tooLate(frame) {
-    if (!this.audio?.clocked || (this.frameInfo.size === 0 && this.decoder?.decodeQueueSize === 0)) return false;
+    if (!this.audio?.clocked) return false;
+    const newer = this.frameInfo.size > 0 || this.decoder?.decodeQueueSize > 0;
+    if (!newer && performance.now() - this.lastDrawAt >= LATE_KEEP_MS) return false;
     const heard = this.audio.clock.heardPts(this.audio.heardCtx());
     return heard !== null && (heard - frame.timestamp) / 1000 > LATE_DROP_MS;
   }
@@ -328,6 +336,7 @@ export class WebCodecsPath {
       this.canvas.height = height;
     }
     this.ctx.drawImage(frame, 0, 0, width, height);
+    this.lastDrawAt = performance.now();
     if (this.audio?.clocked) {
       const offset = this.audio.clock.videoShown(frame.timestamp, this.audio.heardCtx(), performance.now());
       if (offset !== null) this.stats.avSyncShown(offset);

@@ -43,7 +43,11 @@ export async function launchWebKit({ ignoreHTTPSErrors = false, hosts = [] } = {
     const display = await startXvfb(children);
     const port = await freePort();
     const driver = spawn(WEBKIT_DRIVER, [`--port=${port}`], {
-      env: { ...process.env, ...sink.env, DISPLAY: display, WAYLAND_DISPLAY: '' },
+      // PULSE_LATENCY_MSEC: WebKitGTK's pulsesink asks the server for no
+      // latency, and the null sink then buffers up to 2 s (1.5 s seen),
+      // which WebKit's AudioContext reports nowhere (outputLatency 0) and
+      // its currentTime runs ahead into; 30 ms is what a sound card gives.
+      env: { ...process.env, ...sink.env, ...(sink.reason ? {} : { PULSE_LATENCY_MSEC: '30' }), DISPLAY: display, WAYLAND_DISPLAY: '' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     children.push(driver);
