@@ -128,6 +128,18 @@ GType gst_sse_sink_recover_policy_get_type(void) {
   return type;
 }
 
+GType gst_sse_sink_compression_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_SSE_SINK_COMPRESSION_AUTO, "gzip when the client accepts it", "auto"},
+      {GST_SSE_SINK_COMPRESSION_NONE, "Never compress", "none"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstSseSinkCompression", values));
+  return type;
+}
+
 static std::shared_ptr<gstsse::ChunkPump> pump_of(GstSseSinkPrivate *priv) {
   std::lock_guard<std::mutex> lock(priv->state_mutex);
   return priv->pump;
@@ -661,4 +673,5 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
 
   gst_type_mark_as_plugin_api(GST_TYPE_SSE_SINK_CLIENT_REMOVE_REASON, static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(GST_TYPE_SSE_SINK_RECOVER_POLICY, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_SSE_SINK_COMPRESSION, static_cast<GstPluginAPIFlags>(0));
 }

@@ -49,6 +49,22 @@ typedef enum {
 #define GST_TYPE_SSE_SINK_RECOVER_POLICY (gst_sse_sink_recover_policy_get_type())
 GType gst_sse_sink_recover_policy_get_type(void);
 
+/**
+ * GstSseSinkCompression:
+ * @GST_SSE_SINK_COMPRESSION_AUTO: gzip for every client whose Accept-Encoding allows it (browsers' EventSource
+ *   sends `gzip` by itself); each event is deflated once, for all of them
+ * @GST_SSE_SINK_COMPRESSION_NONE: never compress; events are made without a compressed form
+ *
+ * The Content-Encoding of ssesink's event streams.
+ */
+typedef enum {
+  GST_SSE_SINK_COMPRESSION_AUTO = 0,
+  GST_SSE_SINK_COMPRESSION_NONE = 1,
+} GstSseSinkCompression;
+
+#define GST_TYPE_SSE_SINK_COMPRESSION (gst_sse_sink_compression_get_type())
+GType gst_sse_sink_compression_get_type(void);
+
 #define GST_TYPE_SSE_SINK_CLIENT_REMOVE_REASON (gst_sse_sink_client_remove_reason_get_type())
 GType gst_sse_sink_client_remove_reason_get_type(void);
 

@@ -11,6 +11,8 @@ namespace gstsse {
 static_assert(static_cast<int>(RecoverPolicy::kNone) == GST_SSE_SINK_RECOVER_NONE, "recover policies mirror");
 static_assert(static_cast<int>(RecoverPolicy::kKeyframe) == GST_SSE_SINK_RECOVER_KEYFRAME, "recover policies mirror");
 static_assert(static_cast<int>(RecoverPolicy::kLatest) == GST_SSE_SINK_RECOVER_LATEST, "recover policies mirror");
+static_assert(static_cast<int>(Compression::kAuto) == GST_SSE_SINK_COMPRESSION_AUTO, "compressions mirror");
+static_assert(static_cast<int>(Compression::kNone) == GST_SSE_SINK_COMPRESSION_NONE, "compressions mirror");
 static_assert(static_cast<int>(RemoveReason::kClosed) == GST_SSE_SINK_REMOVE_CLOSED, "remove reasons mirror");
 static_assert(static_cast<int>(RemoveReason::kSlow) == GST_SSE_SINK_REMOVE_SLOW, "remove reasons mirror");
 static_assert(static_cast<int>(RemoveReason::kError) == GST_SSE_SINK_REMOVE_ERROR, "remove reasons mirror");
@@ -22,6 +24,12 @@ RecoverPolicy to_core(GstSseSinkRecoverPolicy p) {
 }
 GstSseSinkRecoverPolicy to_gst(RecoverPolicy p) {
   return static_cast<GstSseSinkRecoverPolicy>(p);
+}
+Compression to_core(GstSseSinkCompression c) {
+  return static_cast<Compression>(c);
+}
+GstSseSinkCompression to_gst(Compression c) {
+  return static_cast<GstSseSinkCompression>(c);
 }
 GstSseSinkClientRemoveReason to_gst(RemoveReason r) {
   return static_cast<GstSseSinkClientRemoveReason>(r);
@@ -173,6 +181,14 @@ static void install_client_properties(GObjectClass *gobject_class) {
                         "What to do with a client past its soft limit: skip it to a key chunk (keyframe), to the "
                         "next chunk (latest), or nothing (none); it is told with an event: gap",
                         GST_TYPE_SSE_SINK_RECOVER_POLICY, to_gst(defaults::kRecoverPolicy), rw));
+  g_object_class_install_property(
+      gobject_class, PROP_COMPRESSION,
+      g_param_spec_enum("compression", "Compression",
+                        "Content-Encoding of the event stream: gzip for each client whose Accept-Encoding allows it "
+                        "(auto; every event is deflated once, on the streaming thread, and shared by all of them; "
+                        "the backlog holds both forms), or never (none). The nchan publisher always posts plain "
+                        "events",
+                        GST_TYPE_SSE_SINK_COMPRESSION, to_gst(defaults::kCompression), rw));
   g_object_class_install_property(
       gobject_class, PROP_WRITE_TIMEOUT,
       g_param_spec_uint("write-timeout", "Write timeout",
@@ -380,6 +396,7 @@ bool gst_sse_sink_settings_set(Settings &s, guint prop_id, const GValue *value) 
     case PROP_SOFT_MAX_CLIENT_BYTES: st.soft_max_client_bytes = g_value_get_uint64(value); break;
     case PROP_MAX_CLIENT_LAG: st.max_client_lag_ms = g_value_get_uint(value); break;
     case PROP_SOFT_MAX_CLIENT_LAG: st.soft_max_client_lag_ms = g_value_get_uint(value); break;
+    case PROP_COMPRESSION: st.compression = to_core(static_cast<GstSseSinkCompression>(g_value_get_enum(value))); break;
     case PROP_RECOVER_POLICY:
       st.recover_policy = to_core(static_cast<GstSseSinkRecoverPolicy>(g_value_get_enum(value)));
       break;
@@ -433,6 +450,7 @@ bool gst_sse_sink_settings_get(const Settings &s, guint prop_id, GValue *value) 
     case PROP_MAX_CLIENT_LAG: g_value_set_uint(value, st.max_client_lag_ms); break;
     case PROP_SOFT_MAX_CLIENT_LAG: g_value_set_uint(value, st.soft_max_client_lag_ms); break;
     case PROP_RECOVER_POLICY: g_value_set_enum(value, to_gst(st.recover_policy)); break;
+    case PROP_COMPRESSION: g_value_set_enum(value, to_gst(st.compression)); break;
     case PROP_WRITE_TIMEOUT: g_value_set_uint(value, st.write_timeout_ms); break;
     case PROP_BACKLOG_BYTES: g_value_set_uint64(value, st.backlog_bytes); break;
     case PROP_BACKLOG_TIME: g_value_set_uint(value, st.backlog_time_ms); break;

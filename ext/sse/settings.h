@@ -25,6 +25,8 @@ namespace gstsse {
  * must match, as settings.cpp checks. */
 RecoverPolicy to_core(GstSseSinkRecoverPolicy p);
 GstSseSinkRecoverPolicy to_gst(RecoverPolicy p);
+Compression to_core(GstSseSinkCompression c);
+GstSseSinkCompression to_gst(Compression c);
 GstSseSinkClientRemoveReason to_gst(RemoveReason r);
 
 struct Settings {
@@ -69,6 +71,7 @@ enum {
   PROP_MAX_CLIENT_LAG,
   PROP_SOFT_MAX_CLIENT_LAG,
   PROP_RECOVER_POLICY,
+  PROP_COMPRESSION,
   PROP_WRITE_TIMEOUT,
   PROP_BACKLOG_BYTES,
   PROP_BACKLOG_TIME,
