@@ -211,6 +211,33 @@ GST_START_TEST(test_one_page_per_port) {
 }
 GST_END_TEST;
 
+/* With publish-url, publish-stats are there too: a dead endpoint fails,
+ * and the failures are counted. */
+GST_START_TEST(test_publisher_figures) {
+  const std::string dead = "http://127.0.0.1:" + std::to_string(free_port()) + "/pub";
+  Pipe p = Pipe::video(30, "port=0 publish-url=" + dead);
+  p.play();
+  fail_unless(poll(
+                  [&] {
+                    auto m = scrape(p.port);
+                    return m.count("ssesink_publish_failures_total{path=\"/stream\"}") &&
+                           m.at("ssesink_publish_failures_total{path=\"/stream\"}") > 0 &&
+                           m.at("ssesink_publish_connected{path=\"/stream\"}") == 0 &&
+                           m.at("ssesink_publish_queue_bytes{path=\"/stream\"}") > 0;
+                  },
+                  20),
+              "no publish failures in /metrics");
+  p.release();
+  /* Without it: no publish families. */
+  Pipe q = Pipe::video(30, "port=0");
+  q.play();
+  std::string body;
+  fail_unless_equals_int(get(q.port, "/metrics", &body), 200);
+  fail_unless(body.find("ssesink_publish") == std::string::npos);
+  q.release();
+}
+GST_END_TEST;
+
 GST_START_TEST(test_promtool_check_metrics) {
   if (!prometheus_tools("promtool"))
     return;
@@ -303,6 +330,7 @@ static Suite *metrics_suite(void) {
   tcase_add_test(tc, test_access);
   tcase_add_test(tc, test_path_settings);
   tcase_add_test(tc, test_one_page_per_port);
+  tcase_add_test(tc, test_publisher_figures);
   tcase_add_test(tc, test_promtool_check_metrics);
   tcase_add_test(tc, test_prometheus_scrapes);
   return s;
