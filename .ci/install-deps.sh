@@ -27,6 +27,9 @@ packages=(
   # (media through GStreamer: plugins-good/bad, libav above) on an X server
   # of its own
   firefox-esr webkit2gtk-driver xvfb
+  # sound for the audio tests: each browser launch gets its own PulseAudio
+  # daemon with a null sink (tests/browser/lib/audio-sink.mjs)
+  pulseaudio pulseaudio-utils
   # the scale-out example and its tests: nginx + nchan nodes sharing Redis
   # (examples/scale-out/cluster.sh runs its own on loopback ports)
   nginx libnginx-mod-nchan redis-server
