@@ -26,6 +26,14 @@
  * client. A client that falls more than #GstSseSink:max-client-bytes behind is
  * disconnected (reason slow) without slowing the pipeline or other clients.
  *
+ * Each client that comes and goes is also posted on the bus as an element
+ * message, `ssesink-client-added` (`id`, `address`, `path`) and
+ * `ssesink-client-removed` (the same and `reason`, `reason-code`), so
+ * `gst-launch-1.0 -m` shows them; #GstSseSink::get-client-ids lists the
+ * clients connected now. A #GstSseSink:path without its leading `/`, or a
+ * #GstSseSink:web-root that is not a directory, fails the start with an
+ * error.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! video/x-raw,format=I420 ! x264enc tune=zerolatency key-int-max=30 !
