@@ -436,6 +436,8 @@ static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
   {
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     server = std::move(priv->server);
+    if (priv->stream) /* read while the last clients finish, then again below */
+      priv->last_bytes_served = priv->stream->bytes_served();
     stream = std::move(priv->stream);
     publisher = std::move(priv->publisher);
     pump = std::move(priv->pump);
