@@ -325,7 +325,11 @@ void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query) {
     /* The body depends on Accept-Encoding: caches must know. */
     SoupMessageHeaders *req = soup_server_message_get_request_headers(msg);
     setup.gzip = accepts_gzip(soup_message_headers_get_one(req, "Accept-Encoding"));
-    soup_message_headers_append(soup_server_message_get_response_headers(msg), "Vary", "Accept-Encoding");
+    /* One Vary header (with Origin's, when CORS set it): clients read one. */
+    SoupMessageHeaders *resp = soup_server_message_get_response_headers(msg);
+    const char *vary = soup_message_headers_get_list(resp, "Vary");
+    const std::string v = vary ? std::string(vary) + ", Accept-Encoding" : "Accept-Encoding";
+    soup_message_headers_replace(resp, "Vary", v.c_str());
   }
   ClientPtr c;
   {

@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "body-frame.h"
@@ -37,13 +38,13 @@ std::deque<EvPtr> events_of(const std::vector<std::string> &texts) {
  * bytes per write, from at most @max_vecs vectors, the way the server does:
  * written events leave the in-flight list as the payload count says. */
 std::string write_frame(const std::vector<std::string> &texts, bool chunked, bool last, size_t step, size_t max_vecs,
-                        size_t *payload_counted) {
+                        size_t *payload_counted, std::string_view prefix = {}, std::string_view suffix = {}) {
   std::deque<EvPtr> inflight = events_of(texts);
   size_t payload = 0;
   for (const auto &t : texts)
     payload += t.size();
   BodyFrame f;
-  f.start(payload, chunked, last);
+  f.start(payload, chunked, last, prefix, suffix);
   size_t first_written = 0;
   std::string wire;
   *payload_counted = 0;
@@ -176,6 +177,40 @@ GST_START_TEST(test_tail_waits_for_payload) {
 }
 GST_END_TEST;
 
+/* A gzip body's header and trailer go inside the frame's chunk, around the
+ * events, and are never counted as event bytes, however the writes split. */
+GST_START_TEST(test_prefix_and_suffix) {
+  const std::vector<std::string> two = {"abc", "defgh"};
+  const std::string head("\x1f\x8b\x08\0\0\0\0\0\0\xff", 10), trailer("TTTTTTTTTT", 10);
+  for (size_t step = 1; step <= 40; step++) {
+    size_t counted = 0;
+    fail_unless(write_frame(two, true, true, step, 16, &counted, head, trailer) ==
+                    "1c\r\n" + head + "abcdefgh" + trailer + "\r\n0\r\n\r\n",
+                "step %zu", step);
+    fail_unless_equals_int(counted, 8);
+    fail_unless(write_frame(two, false, false, step, 2, &counted, head, {}) == head + "abcdefgh", "step %zu", step);
+    fail_unless_equals_int(counted, 8);
+  }
+}
+GST_END_TEST;
+
+/* gather() with bytes_of: the events' other form (a gzip client's pieces). */
+GST_START_TEST(test_gather_other_bytes) {
+  std::deque<EvPtr> q = events_of({"plain-1", "plain-22"});
+  const std::vector<std::string> other = {"XY", "Z"};
+  BodyFrame f;
+  f.start(3, true, false);
+  Vec v[4];
+  size_t i = 0;
+  const size_t n = f.gather(q, 0, v, 4, [&](const EvPtr &) { return std::string_view(other[i++]); });
+  fail_unless_equals_int(n, 4);
+  std::string wire;
+  for (size_t k = 0; k < n; k++)
+    wire.append(static_cast<const char *>(v[k].buffer), v[k].size);
+  fail_unless(wire == "3\r\nXYZ\r\n", "%s", wire.c_str());
+}
+GST_END_TEST;
+
 static Suite *body_frame_suite(void) {
   Suite *s = suite_create("body-frame");
   TCase *tc = tcase_create("general");
@@ -185,6 +220,8 @@ static Suite *body_frame_suite(void) {
   tcase_add_test(tc, test_close_delimited_is_unframed);
   tcase_add_test(tc, test_partial_writes_resume_exactly);
   tcase_add_test(tc, test_tail_waits_for_payload);
+  tcase_add_test(tc, test_prefix_and_suffix);
+  tcase_add_test(tc, test_gather_other_bytes);
   return s;
 }
 

@@ -153,6 +153,23 @@ GST_START_TEST(test_lag_limits) {
 }
 GST_END_TEST;
 
+/* A gzip client's queue counts what its wire carries (the SizeFn: here a
+ * quarter of each event), for limits, in-flight bytes, writes and drops. */
+GST_START_TEST(test_size_fn_counts_wire_bytes) {
+  Q q(limits(0, 1000, RecoverPolicy::kNone), 300, make_gap, [](const Ev &e) { return e.n / 4; });
+  fail_unless(q.push(media(2000, true), 0) == Q::Result::kOk); /* 500 on the wire */
+  fail_unless(q.push(media(1600), 0) == Q::Result::kOk);       /* 400 */
+  fail_unless_equals_int(q.unsent_bytes(), 900);
+  auto first = q.pop_for_write();
+  fail_unless(first && q.in_flight_bytes() == 500 && q.pop_for_write() == nullptr);
+  q.wrote(499);
+  fail_unless_equals_int(q.front_written(), 499);
+  q.wrote(1);
+  fail_unless(q.in_flight_events().empty() && q.unsent_bytes() == 400);
+  fail_unless(q.push(media(2800), 0) == Q::Result::kOverHardLimit); /* 400 + 700 > 1000 */
+}
+GST_END_TEST;
+
 static Suite *queue_suite(void) {
   Suite *s = suite_create("client-queue");
   TCase *tc = tcase_create("general");
@@ -162,6 +179,7 @@ static Suite *queue_suite(void) {
   tcase_add_test(tc, test_keyframe_policy_waits_for_next_key);
   tcase_add_test(tc, test_latest_policy_and_none);
   tcase_add_test(tc, test_lag_limits);
+  tcase_add_test(tc, test_size_fn_counts_wire_bytes);
   return s;
 }
 
