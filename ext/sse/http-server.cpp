@@ -24,8 +24,34 @@ struct Server::Impl {
    * streams ask for (how many streams ask for each). */
   ServerCounters counters;
   std::map<std::string, unsigned> metrics_paths;
+  bool tls = false; /* serves HTTPS */
 
   void serve_web(SoupServerMessage *msg, const char *path, GHashTable *query);
+
+  /* HTTPS: libsoup makes a connection's first message before the TLS
+   * handshake and emits its "connected" once the handshake is done, so a
+   * first message "disconnected" without having been connected is a
+   * handshake that failed (or a peer that left before it). Later messages
+   * of a connection are skipped: its socket is marked once connected. */
+  void watch_tls_handshakes() {
+    g_signal_connect(soup, "request-started", G_CALLBACK(+[](SoupServer *, SoupServerMessage *msg, gpointer d) {
+                       GSocket *sock = soup_server_message_get_socket(msg);
+                       if (!sock || g_object_get_data(G_OBJECT(sock), "ssesink-tls-up"))
+                         return;
+                       g_signal_connect(msg, "connected", G_CALLBACK(+[](SoupServerMessage *m, gpointer) {
+                                          g_object_set_data(G_OBJECT(m), "ssesink-tls-up", GINT_TO_POINTER(1));
+                                          if (GSocket *s = soup_server_message_get_socket(m))
+                                            g_object_set_data(G_OBJECT(s), "ssesink-tls-up", GINT_TO_POINTER(1));
+                                        }),
+                                        nullptr);
+                       g_signal_connect(msg, "disconnected", G_CALLBACK(+[](SoupServerMessage *m, gpointer impl) {
+                                          if (!g_object_get_data(G_OBJECT(m), "ssesink-tls-up"))
+                                            static_cast<Impl *>(impl)->counters.tls_handshake_failures.add();
+                                        }),
+                                        d);
+                     }),
+                     this);
+  }
   void serve_metrics(SoupServerMessage *msg, const char *path, GHashTable *query);
   bool add_metrics_path(const std::string &stream_path, const std::string &metrics_path, int port, GError **error);
   void remove_metrics_path(const std::string &metrics_path);
@@ -206,7 +232,12 @@ void Server::Impl::serve_metrics(SoupServerMessage *msg, const char *path, GHash
   std::vector<StreamSample> samples;
   for (const auto &kv : streams)
     samples.push_back(kv.second->metrics_sample());
-  const std::string body = render_metrics({counters.refused(), counters.request_timeouts.get()}, samples);
+  ServerSample server;
+  server.refused = counters.refused();
+  server.request_timeouts = counters.request_timeouts.get();
+  server.tls = tls;
+  server.tls_handshake_failures = counters.tls_handshake_failures.get();
+  const std::string body = render_metrics(server, samples);
   soup_message_headers_replace(headers, "Cache-Control", "no-cache");
   soup_server_message_set_response(msg, kMetricsContentType, SOUP_MEMORY_COPY, body.data(), body.size());
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
@@ -376,6 +407,9 @@ bool Server::setup(const std::string &address, int port, GError **error) {
     g_object_unref(cert);
   if (config_.request_timeout_ms)
     impl_->watch_request_timeouts(config_.request_timeout_ms);
+  impl_->tls = listen_opts == SOUP_SERVER_LISTEN_HTTPS;
+  if (impl_->tls)
+    impl_->watch_tls_handshakes();
   /* Every answer of 400 or more, whoever gave it (a stream, the web
    * files, the metrics, libsoup itself), for the metrics. */
   g_signal_connect(impl_->soup, "request-finished", G_CALLBACK(+[](SoupServer *, SoupServerMessage *msg, gpointer d) {

@@ -228,6 +228,11 @@ std::string render_metrics(const ServerSample &server, const std::vector<StreamS
   w.family("ssesink_request_timeouts_total", "counter",
            "Connections closed for not sending complete request headers within request-timeout");
   w.sample("ssesink_request_timeouts_total", {}, number(server.request_timeouts));
+  if (server.tls) {
+    w.family("ssesink_tls_handshake_failures_total", "counter",
+             "HTTPS connections that ended before their TLS handshake completed");
+    w.sample("ssesink_tls_handshake_failures_total", {}, number(server.tls_handshake_failures));
+  }
   return w.take();
 }
 

@@ -112,6 +112,7 @@ class ServerCounters {
       refused_[status - 400].add();
   }
   Counter request_timeouts;
+  Counter tls_handshake_failures; /* HTTPS: connections gone before their handshake completed */
 
   /* Statuses always listed (0 until seen), so every series exists from
    * the first scrape; others appear once counted. */
@@ -126,6 +127,8 @@ class ServerCounters {
 struct ServerSample {
   std::vector<std::pair<unsigned, uint64_t>> refused;
   uint64_t request_timeouts = 0;
+  bool tls = false; /* the server speaks HTTPS: tls_handshake_failures is listed */
+  uint64_t tls_handshake_failures = 0;
 };
 
 /* A label value as the text format wants it: \ " and newline escaped. */

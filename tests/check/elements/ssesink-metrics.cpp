@@ -85,19 +85,51 @@ bool prometheus_tools(const char *tool) {
   fail_if(g_strcmp0(g_getenv("SSE_REQUIRE_PROMETHEUS"), "1") == 0,
           "%s is not installed (Debian package prometheus), and SSE_REQUIRE_PROMETHEUS=1", tool);
   g_print("SKIP: %s is not installed (Debian package prometheus)\n", tool);
-  g_prometheus_missing = true;
   return false;
 }
 
-/* Polls @pred every 100 ms for up to @seconds. */
+/* Polls @pred every 100 ms until it holds or @seconds have passed. */
 template <typename Pred>
 bool poll(Pred pred, int seconds) {
-  for (int i = 0; i < seconds * 10; i++) {
+  const gint64 end = g_get_monotonic_time() + gint64{seconds} * G_USEC_PER_SEC;
+  while (g_get_monotonic_time() < end) {
     if (pred())
       return true;
     g_usleep(100 * 1000);
   }
   return pred();
+}
+
+/* A self-signed certificate for localhost in @dir, made with openssl. */
+bool make_cert(const std::string &dir) {
+  const std::string key = dir + "/key.pem", cert = dir + "/cert.pem";
+  const gchar *argv[] = {"openssl",  "req",           "-x509",   "-newkey",
+                         "rsa:2048", "-nodes",        "-keyout", key.c_str(),
+                         "-out",     cert.c_str(),    "-days",   "2",
+                         "-subj",    "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                         nullptr};
+  gint status = -1;
+  return g_spawn_sync(
+             nullptr, const_cast<gchar **>(argv), nullptr,
+             static_cast<GSpawnFlags>(G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL),
+             nullptr, nullptr, nullptr, nullptr, &status, nullptr) &&
+         status == 0;
+}
+
+/* curl -s @url with the CA @cacert, localhost resolved to 127.0.0.1. */
+std::string curl_https(int port, const std::string &path, const std::string &cacert) {
+  const std::string url = "https://localhost:" + std::to_string(port) + path;
+  const std::string resolve = "localhost:" + std::to_string(port) + ":127.0.0.1";
+  const gchar *argv[] = {"curl",         "-sS",       "--max-time",    "10",        "--cacert",
+                         cacert.c_str(), "--resolve", resolve.c_str(), url.c_str(), nullptr};
+  gchar *out = nullptr;
+  gint status = 0;
+  fail_unless(g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr,
+                           static_cast<GSpawnFlags>(G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL), nullptr, nullptr,
+                           &out, nullptr, &status, nullptr));
+  std::string o = out ? out : "";
+  g_free(out);
+  return o;
 }
 
 }  // namespace
@@ -107,6 +139,7 @@ GST_START_TEST(test_viewers_bytes_and_refusals) {
   p.play();
   auto before = scrape(p.port);
   fail_unless_equals_int(value(before, "ssesink_viewers{path=\"/stream\"}"), 0);
+  fail_unless(before.count("ssesink_tls_handshake_failures_total") == 0); /* plain HTTP: not listed */
 
   SseClient c(p.port);
   fail_unless_equals_int(c.status(), 200);
@@ -238,6 +271,39 @@ GST_START_TEST(test_publisher_figures) {
 }
 GST_END_TEST;
 
+/* HTTPS: a plain-HTTP request and a client that leaves mid-handshake are
+ * failed handshakes; a good one is not. */
+GST_START_TEST(test_tls_handshake_failures) {
+  gchar *dir = g_dir_make_tmp("ssesink-metrics-tls-XXXXXX", nullptr);
+  const std::string d = dir;
+  fail_unless(make_cert(d), "openssl could not make a certificate");
+  Pipe p = Pipe::video(
+      30, "port=0 address=127.0.0.1 tls-certificate-file=" + d + "/cert.pem tls-key-file=" + d + "/key.pem");
+  p.play();
+  auto failures = [&] {
+    return parse(curl_https(p.port, "/metrics", d + "/cert.pem"))["ssesink_tls_handshake_failures_total"];
+  };
+  fail_unless_equals_int(failures(), 0);
+  /* Plain HTTP on the TLS port. */
+  GSocket *plain = raw_client(p.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  char buf[256];
+  g_socket_set_timeout(plain, 5);
+  while (g_socket_receive(plain, buf, sizeof buf, nullptr, nullptr) > 0) {
+  }
+  g_object_unref(plain);
+  fail_unless(poll([&] { return failures() == 1; }, 10), "plain HTTP not counted: %f", failures());
+  /* A TCP connection closed before any handshake. */
+  GSocket *quiet = raw_client(p.port, "");
+  g_socket_close(quiet, nullptr);
+  g_object_unref(quiet);
+  fail_unless(poll([&] { return failures() == 2; }, 10), "closed connection not counted: %f", failures());
+  p.release();
+  gchar *argv[] = {const_cast<gchar *>("rm"), const_cast<gchar *>("-rf"), dir, nullptr};
+  g_spawn_sync(nullptr, argv, nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  g_free(dir);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_promtool_check_metrics) {
   if (!prometheus_tools("promtool"))
     return;
@@ -331,6 +397,7 @@ static Suite *metrics_suite(void) {
   tcase_add_test(tc, test_path_settings);
   tcase_add_test(tc, test_one_page_per_port);
   tcase_add_test(tc, test_publisher_figures);
+  tcase_add_test(tc, test_tls_handshake_failures);
   tcase_add_test(tc, test_promtool_check_metrics);
   tcase_add_test(tc, test_prometheus_scrapes);
   return s;
@@ -338,8 +405,10 @@ static Suite *metrics_suite(void) {
 
 int main(int argc, char **argv) {
   gst_check_init(&argc, &argv);
-  /* No fork: the skip flag must reach main(). */
-  g_setenv("CK_FORK", "no", TRUE);
+  /* The tests run in child processes: what they skip is known here. */
+  g_prometheus_missing = !have("promtool") || !have("prometheus");
+  if (g_prometheus_missing)
+    g_print("SKIP: the promtool and prometheus tests need Debian's prometheus package\n");
   const int failed = gst_check_run_suite(metrics_suite(), "ssesink-metrics", __FILE__);
   if (failed)
     return 1;

@@ -158,6 +158,14 @@ GST_START_TEST(test_exposition) {
   /* No streams: the server families only, still valid. */
   const std::string none = render_metrics(server, {});
   fail_unless(none.find("ssesink_request_timeouts_total 3\n") != std::string::npos);
+  /* TLS failures only for an HTTPS server. */
+  fail_unless(none.find("ssesink_tls_handshake_failures_total") == std::string::npos);
+  server.tls = true;
+  server.tls_handshake_failures = 2;
+  const std::string tls = render_metrics(server, {});
+  fail_unless(
+      tls.find("# TYPE ssesink_tls_handshake_failures_total counter\nssesink_tls_handshake_failures_total 2\n") !=
+      std::string::npos);
 }
 GST_END_TEST;
 
