@@ -35,11 +35,15 @@ SEED_PYTHON = "/usr/bin/python3"  # Debian's, with python3-flask
 # ssesink10 (not run by default): ssesink with clients asking HTTP/1.0, so the
 # body is close-delimited instead of chunked: what the chunk framing costs;
 # see "Optimisations" in docs/performance.md.
-SERVERS = ["ssesink", "tcp", "tcp188", "seed", "ssesink10"]
-DEFAULT_SERVERS = SERVERS[:4]
-LABEL = {"ssesink": "ssesink", "tcp": "tcpserversink", "tcp188": "tcpserversink/188", "seed": "seed (Flask)",
-         "ssesink10": "ssesink HTTP/1.0"}
-COLOR = {"ssesink": "#1f77b4", "tcp": "#2ca02c", "tcp188": "#98df8a", "seed": "#d62728", "ssesink10": "#9467bd"}
+# ssesink-gzip: the same ssesink, its clients asking Accept-Encoding: gzip
+# (what browsers do), so they get the shared per-event deflate (compression,
+# docs/protocol.md); sse-load inflates it.
+SERVERS = ["ssesink", "ssesink-gzip", "tcp", "tcp188", "seed", "ssesink10"]
+DEFAULT_SERVERS = SERVERS[:5]
+LABEL = {"ssesink": "ssesink", "ssesink-gzip": "ssesink gzip", "tcp": "tcpserversink", "tcp188": "tcpserversink/188",
+         "seed": "seed (Flask)", "ssesink10": "ssesink HTTP/1.0"}
+COLOR = {"ssesink": "#1f77b4", "ssesink-gzip": "#17becf", "tcp": "#2ca02c", "tcp188": "#98df8a", "seed": "#d62728",
+         "ssesink10": "#9467bd"}
 MAX_CLIENT_BYTES = 8 * 1024 * 1024  # ssesink's default; tcpserversink gets the same bound
 
 
@@ -213,6 +217,8 @@ def measure(kind, clip, rate, n, duration, connect_rate, args, env, logdir, what
             cmd += ["--path", path]
         if kind == "ssesink10":
             cmd += ["--http1.0"]
+        if kind == "ssesink-gzip":
+            cmd += ["--gzip"]
         for p in procs:
             cmd += ["--pid", str(p.p.pid)]
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -298,17 +304,21 @@ def render(head, rows, left=(1,)):
 
 
 def sweep_table(results, idle):
-    head = ("N", "server", "ok", "CPU s/s", "MB/s out", "deliv min", "lost", "lat p50", "p99", "max",
+    head = ("N", "server", "ok", "CPU s/s", "MB/s out", "wire/TS", "kB/s/client", "deliv min", "lost", "lat p50", "p99",
+            "max",
             "join p50", "p99", "RSS MiB", "KiB/client", "load")
     rows = []
     for kind in SERVERS:
         if kind in idle:
-            rows.append(("0", LABEL[kind], "-", fmt(idle[kind], "%.3f")) + ("-",) * 11)
+            rows.append(("0", LABEL[kind], "-", fmt(idle[kind], "%.3f")) + ("-",) * 13)
     for r in sorted(results, key=lambda r: (r["n"], SERVERS.index(r["server"]))):
         lat = r["latency_ms"]
         rows.append((
             str(r["n"]), LABEL[r["server"]], "%d/%d" % (r["ok"], r["clients"]),
             fmt(r["cpu_per_s"], "%.3f"), fmt(r.get("wire_mb_s"), "%.1f"),
+            # Bytes on the wire per byte of TS, and per client per second of video.
+            fmt(r["bytes_wire"] / r["bytes_payload"] if r.get("bytes_payload") else None, "%.3f"),
+            fmt(r["wire_mb_s"] * 1000 / r["n"] if r.get("wire_mb_s") is not None and r["n"] else None, "%.0f"),
             fmt(get(r, "delivered_ratio", "min"), "%.3f"),
             str(r["events_lost"]) if r["server"].startswith("ssesink") else "-",
             fmt(lat["p50"], "%.2f"), fmt(lat["p99"], "%.2f"), fmt(lat["max"], "%.1f"),
@@ -460,7 +470,8 @@ def main():
     ratio_cols = [("ssesink/tcpserversink", "ssesink", "tcp", "%.2f"),
                   ("ssesink/tcpserversink/188", "ssesink", "tcp188", "%.2f"),
                   ("seed/ssesink", "seed", "ssesink", "%.1f"),
-                  ("ssesink HTTP/1.0 / ssesink", "ssesink10", "ssesink", "%.2f")]
+                  ("ssesink HTTP/1.0 / ssesink", "ssesink10", "ssesink", "%.2f"),
+                  ("ssesink gzip / ssesink", "ssesink-gzip", "ssesink", "%.2f")]
     ratio_cols = [c for c in ratio_cols if c[1] in servers and c[2] in servers]
     ratio_rows = [(str(n),) + tuple(fmt(ratio(n, a, b), f) for _, a, b, f in ratio_cols) for n in clients]
     rtext, rmd = render(("N",) + tuple(c[0] for c in ratio_cols), ratio_rows, left=())
@@ -485,6 +496,21 @@ def main():
     for n in (100, 1000):
         v = ratio(n, "ssesink", "tcp")
         target("CPU ssesink <= 1.5x tcpserversink at %d" % n, None if v is None else v <= 1.5, fmt(v, "%.2fx"))
+    def wire_ratio(k, n):
+        r = by.get((k, n))
+        return r["bytes_wire"] / r["bytes_payload"] if r and r.get("bytes_payload") else None
+
+    for n in (100, 1000):
+        g, t = wire_ratio("ssesink-gzip", n), wire_ratio("tcp", n)
+        v = g / t if g and t else None
+        target("wire bytes ssesink gzip <= 1.00x tcpserversink at %d" % n, None if v is None else v <= 1.0,
+               fmt(v, "%.3fx"))
+        v = ratio(n, "ssesink-gzip", "ssesink")
+        target("CPU ssesink gzip <= ssesink at %d" % n, None if v is None else v <= 1.0, fmt(v, "%.2fx"))
+        a = get(by.get(("ssesink-gzip", n)), "latency_ms", "p99")
+        b = get(by.get(("ssesink", n)), "latency_ms", "p99")
+        target("latency p99 ssesink gzip <= ssesink at %d" % n, None if a is None or b is None else a <= b,
+               "%s vs %s" % (fmt(a, "%.2f ms"), fmt(b, "%.2f ms")))
     v = ratio(100, "seed", "ssesink")
     target("seed >= 15x ssesink CPU at 100", None if v is None else v >= 15, fmt(v, "%.1fx"))
     for n, lim in ((100, 5), (1000, 25)):

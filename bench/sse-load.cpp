@@ -5,6 +5,9 @@
  *               checks ids are consecutive, measures join time (connect ->
  *               first key media event) and latency (receipt - `ts`). Through
  *               nchan, whose ids are its own, the JSON `seq` is checked.
+ *   --gzip      (sse) ask for Accept-Encoding: gzip and inflate a gzip body
+ *               (zlib, one stream per client) before parsing it; the wire
+ *               bytes are then the compressed ones.
  *   --mode tcp  raw bytes (tcpserversink): join time is connect -> first TS
  *               packet with the random-access indicator.
  *
@@ -21,8 +24,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
@@ -32,6 +37,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -72,6 +78,7 @@ struct Options {
   std::string clients_csv; /* per-client figures, one line each */
   std::string events_csv;  /* every media event of the first client */
   bool http10 = false;     /* ask for HTTP/1.0: a close-delimited body */
+  bool gzip = false;       /* ask for gzip and inflate it */
   /* Ignore media events before the first key one (nchan's replay). */
   bool skip_to_key = false;
 };
@@ -82,7 +89,7 @@ struct Options {
                "                [--clients N] [--connect-rate R] [--duration S] [--json]\n"
                "                [--wait S] [--check] [--expect-rate BYTES_PER_S]\n"
                "                [--pid PID]... [--warmup S] [--label L] [--clients-csv FILE]\n"
-               "                [--events-csv FILE] [--http1.0] [--skip-to-key]\n");
+               "                [--events-csv FILE] [--http1.0] [--gzip] [--skip-to-key]\n");
   std::exit(status);
 }
 
@@ -134,6 +141,8 @@ Options parse_args(int argc, char **argv) {
       o.events_csv = val();
     else if (a == "--http1.0")
       o.http10 = true;
+    else if (a == "--gzip")
+      o.gzip = true;
     else if (a == "--skip-to-key")
       o.skip_to_key = true;
     else if (a == "-h" || a == "--help")
@@ -257,6 +266,14 @@ struct Client {
   bool first_media_seen = false;
   bool first_media_key = false;
   bool key_field = false; /* the stream marks key events */
+  /* Content-Encoding: gzip: the body is inflated here first. */
+  struct Inflater {
+    z_stream z{};
+    Inflater() { inflateInit2(&z, 16 + 15); }
+    ~Inflater() { inflateEnd(&z); }
+  };
+  std::unique_ptr<Inflater> gz;
+  bool gz_done = false; /* the gzip trailer was read and checked */
 };
 
 struct Totals {
@@ -277,7 +294,8 @@ class Runner {
     for (int port : o.ports) {
       requests_.push_back("GET " + o.path + (o.http10 ? " HTTP/1.0" : " HTTP/1.1") + "\r\nHost: " + o.host + ":" +
                           std::to_string(port) +
-                          "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: sse-load\r\n\r\n");
+                          "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: sse-load\r\n" +
+                          (o.gzip ? "Accept-Encoding: gzip\r\n" : "") + "\r\n");
       sockaddr_in addr;
       std::memset(&addr, 0, sizeof addr);
       addr.sin_family = AF_INET;
@@ -483,6 +501,13 @@ class Runner {
       }
       c.status = h.status;
       c.chunked = h.chunked;
+      if (o_.gzip) {
+        std::string lower(c.head, 0, e);
+        for (auto &ch : lower)
+          ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (lower.find("\r\ncontent-encoding: gzip") != std::string::npos)
+          c.gz = std::make_unique<Client::Inflater>();
+      }
       if (h.status != 200) {
         finish(c, h.status == 503 ? Fail::kHttp503 : Fail::kHttpOther);
         return;
@@ -513,7 +538,30 @@ class Runner {
       on_media(c, ev, now, now_real);
     };
     auto on_comment = [&] { c.comments++; };
-    auto to_sse = [&](const char *d, size_t len) { c.sse.feed(d, len, on_event, on_comment); };
+    auto to_sse = [&](const char *d, size_t len) {
+      if (!c.gz) {
+        c.sse.feed(d, len, on_event, on_comment);
+        return;
+      }
+      char out[65536];
+      z_stream &z = c.gz->z;
+      z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(d));
+      z.avail_in = static_cast<uInt>(len);
+      while (z.avail_in > 0 && !c.gz_done) {
+        z.next_out = reinterpret_cast<Bytef *>(out);
+        z.avail_out = sizeof out;
+        const int r = inflate(&z, Z_NO_FLUSH);
+        c.sse.feed(out, sizeof out - z.avail_out, on_event, on_comment);
+        if (r == Z_STREAM_END)
+          c.gz_done = true;
+        else if (r != Z_OK && r != Z_BUF_ERROR) {
+          finish(c, Fail::kProtocol);
+          return;
+        }
+        if (r == Z_BUF_ERROR && z.avail_out != 0)
+          break;
+      }
+    };
     if (c.chunked) {
       if (!c.dechunk.feed(p, n, to_sse)) {
         finish(c, Fail::kProtocol);
