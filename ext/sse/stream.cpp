@@ -348,8 +348,8 @@ void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query) {
   const char *last_id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Last-Event-ID");
   if ((!last_id || !*last_id) && query)
     last_id = static_cast<const char *>(g_hash_table_lookup(query, "lastEventId"));
-  GST_INFO_OBJECT(log, "client %u (%s) connected to %s%s%.40s", c->id(), c->remote().c_str(), cfg.path.c_str(),
-                  last_id ? ", Last-Event-ID " : "", last_id ? last_id : "");
+  GST_INFO_OBJECT(log, "client %u (%s) connected to %s%s%s%.40s", c->id(), c->remote().c_str(), cfg.path.c_str(),
+                  c->gzip() ? " (gzip)" : "", last_id ? ", Last-Event-ID " : "", last_id ? last_id : "");
   join(c, last_id);
   c->pump(c->connected_us());
 
