@@ -62,8 +62,9 @@ export const DEFAULTS = Object.freeze({
   leadMs: 20, // ahead of the speaker for a frame that arrives as late as the latest seen
   leadStepMs: 10, // added to the lead at each underrun
   maxLeadMs: 100,
-  leadDecayMs: 3000,
+  leadDecayMs: 5000,
   arrivalWindowMs: 2000, // how far back the latest arrival is looked for
+  skewWindowMs: 2000, // how far back the most currentTime led the wall clock is looked for
   burstMs: 150, // arrivals later than the earliest by more are a burst, not jitter
   burstGapMs: 3, // frames decoded this close together ...
   burstRun: 3, // ... more than this many in a row: a burst
@@ -94,11 +95,12 @@ export class AvClock {
     this.minAhead = Infinity; // the least a frame was ahead since the anchor (ms)
     this.underruns = 0;
     this.stalls = 0; // late frames after a pause in arrivals (see schedule())
+    this.lastStallAt = -Infinity; // wall time of the last frame of a stall
     this.catchingUp = false; // frames after such a pause still come late
     this.catchUpLimit = null; // until one comes no later than this (wall − pts, ms), arrivals are not noted
     this.leadMs = this.opt.leadMs; // grows at underruns, shrinks back without
     this.leadChangedAt = 0; // wall time of the last underrun or shrink
-    this.clockSkew = new RollingWindow(this.opt.arrivalWindowMs); // currentTime − wall time (ms) at each frame
+    this.clockSkew = new RollingWindow(this.opt.skewWindowMs); // currentTime − wall time (ms) at each frame
     this.clockStalls = 0; // times the context's clock stopped for more than clockStallMs
     this.clockStalled = false; // ... since the last frame scheduled
     this.reanchors = 0;
@@ -198,6 +200,7 @@ export class AvClock {
         // Nothing came for a while (a stalled page, a decoder or sender
         // that paused): what should have played meanwhile is skipped, the
         // timeline and the lead stay, and its catch-up is not jitter.
+        this.lastStallAt = wallNow;
         if (!this.catchingUp) {
           this.stalls++;
           underrun = true; // the sound stopped: once a stall

@@ -4,8 +4,8 @@
 // soon as the decoder outputs it; there is no buffer to build up latency in.
 // While sound plays, its clock is the master (av-sync.js): a frame is held
 // until the audio heard reaches its PTS, one already late is drawn at once
-// (or dropped, over 40 ms late, while a newer one is in the decoder or a
-// picture was drawn less than 150 ms ago).
+// (or, in the second after an audio stall, dropped if over 40 ms late while
+// a newer one is in the decoder or a picture was drawn less than 150 ms ago).
 
 import { TsDemuxer } from './tsdemux.js';
 import * as h264 from './h264.js';
@@ -32,6 +32,7 @@ const MAX_HOLD_MS = 500;
 // drawn less than LATE_KEEP_MS ago: dropped.
 const LATE_DROP_MS = 40;
 const LATE_KEEP_MS = 150;
+const STALL_DROP_MS = 1000;
 
 export class WebCodecsPath {
   static id = 'webcodecs';
@@ -285,15 +286,17 @@ export class WebCodecsPath {
     this.#draw(frame, info);
   }
 
-  // A frame later than its sound by more than the lip-sync bound (after a
-  // stall of the page: the audio clock went on) is dropped if a newer one
+  // A frame later than its sound by more than the lip-sync bound within
+  // STALL_DROP_MS of a stall (the page or the decoders stopped for a while:
+  // the audio clock went on; at other times a late picture is drawn, and
+  // the clock follows video that stays late) is dropped if a newer one
   // is already in the decoder or a picture was drawn less than
   // LATE_KEEP_MS ago, so that the picture catches up with the sound
   // instead of playing the stall's frames out of sync (the next frame from
   // the sender is in time again). The picture never stops for the clock:
   // after LATE_KEEP_MS without one, a late frame is drawn.
   #tooLate(frame) {
-    if (!this.audio?.clocked) return false;
+    if (!this.audio?.clocked || performance.now() - this.audio.clock.lastStallAt > STALL_DROP_MS) return false;
     const newer = this.frameInfo.size > 0 || this.decoder?.decodeQueueSize > 0;
     if (!newer && performance.now() - this.lastDrawAt >= LATE_KEEP_MS) return false;
     const heard = this.audio.clock.heardPts(this.audio.heardCtx());
