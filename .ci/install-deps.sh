@@ -33,9 +33,11 @@ packages=(
   # the scale-out example and its tests: nginx + nchan nodes sharing Redis
   # (examples/scale-out/cluster.sh runs its own on loopback ports)
   nginx libnginx-mod-nchan redis-server
+  # /metrics: promtool checks the exposition, a prometheus server scrapes it
+  prometheus
 )
-# Installing these starts system services on ports 80 and 6379 by default.
-daemons=(nginx redis-server)
+# Installing these starts system services on ports 80, 6379 and 9090 by default.
+daemons=(nginx redis-server prometheus)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()

@@ -14,6 +14,7 @@ bash .ci/build.sh --werror
 # install-deps.sh installed nginx, nchan and Redis: the scale-out tests must
 # run, not skip.
 export SSE_REQUIRE_NCHAN=1
+export SSE_REQUIRE_PROMETHEUS=1
 
 echo "== formatting (clang-format)"
 clang-format --dry-run --Werror ext/sse/*.cpp ext/sse/*.h tests/check/*/*.cpp tests/check/*/*.h
