@@ -108,46 +108,6 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(ssesink, "ssesink", GST_RANK_NONE, GST_TYP
                                       GST_DEBUG_CATEGORY_INIT(gst_sse_sink_debug, "ssesink", 0,
                                                               "Server-Sent Events sink"));
 
-GType gst_sse_sink_client_remove_reason_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_SSE_SINK_REMOVE_CLOSED, "The client closed the connection", "closed"},
-      {GST_SSE_SINK_REMOVE_SLOW, "The client fell too far behind", "slow"},
-      {GST_SSE_SINK_REMOVE_ERROR, "An error on the connection", "error"},
-      {GST_SSE_SINK_REMOVE_SHUTDOWN, "The element stopped", "shutdown"},
-      {GST_SSE_SINK_REMOVE_EOS, "The stream ended", "eos"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstSseSinkClientRemoveReason", values));
-  return type;
-}
-
-GType gst_sse_sink_recover_policy_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_SSE_SINK_RECOVER_NONE, "Do nothing at the soft limit; the hard limit disconnects", "none"},
-      {GST_SSE_SINK_RECOVER_KEYFRAME, "Skip the client ahead to a key chunk", "keyframe"},
-      {GST_SSE_SINK_RECOVER_LATEST, "Drop the client's queue and continue with the next chunk", "latest"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstSseSinkRecoverPolicy", values));
-  return type;
-}
-
-GType gst_sse_sink_compression_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_SSE_SINK_COMPRESSION_AUTO, "gzip when the client accepts it", "auto"},
-      {GST_SSE_SINK_COMPRESSION_NONE, "Never compress", "none"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstSseSinkCompression", values));
-  return type;
-}
-
 static std::shared_ptr<gstsse::ChunkPump> pump_of(GstSseSinkPrivate *priv) {
   std::lock_guard<std::mutex> lock(priv->state_mutex);
   return priv->pump;
@@ -475,12 +435,7 @@ static GstStructure *gst_sse_sink_get_stats(GstSseSink *sink, guint id) {
   gstsse::ClientStats st;
   if (!stream || !stream->client_stats(id, &st))
     return nullptr;
-  const gint64 now = g_get_monotonic_time();
-  return gst_structure_new("ssesink-client-stats", "id", G_TYPE_UINT, st.id, "remote-address", G_TYPE_STRING,
-                           st.remote_address.c_str(), "bytes-sent", G_TYPE_UINT64, st.bytes_sent, "events-sent",
-                           G_TYPE_UINT64, st.events_sent, "events-dropped", G_TYPE_UINT64, st.events_dropped,
-                           "queue-bytes", G_TYPE_UINT64, st.queued_bytes, "connected-time", G_TYPE_UINT64,
-                           static_cast<guint64>(now - st.connected_us) * 1000, nullptr);
+  return gst_sse_sink_client_stats_structure(st, g_get_monotonic_time());
 }
 
 static GValueArray *gst_sse_sink_get_client_ids(GstSseSink *sink) {
@@ -514,13 +469,8 @@ static GstStructure *publish_stats(GstSseSinkPrivate *priv) {
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     publisher = priv->publisher;
   }
-  const gstsse::PublisherStats st = publisher ? publisher->stats() : gstsse::PublisherStats{};
-  return gst_structure_new("ssesink-publish-stats", "active", G_TYPE_BOOLEAN, publisher != nullptr, "connected",
-                           G_TYPE_BOOLEAN, st.connected, "messages-published", G_TYPE_UINT64, st.published,
-                           "bytes-published", G_TYPE_UINT64, st.bytes, "messages-dropped", G_TYPE_UINT64, st.dropped,
-                           "failures", G_TYPE_UINT64, st.failures, "outages", G_TYPE_UINT64, st.outages, "failovers",
-                           G_TYPE_UINT64, st.failovers, "queue-bytes", G_TYPE_UINT64, st.queued_bytes, "url",
-                           G_TYPE_STRING, st.url.c_str(), "last-error", G_TYPE_STRING, st.last_error.c_str(), nullptr);
+  return gst_sse_sink_publish_stats_structure(publisher ? publisher->stats() : gstsse::PublisherStats{},
+                                              publisher != nullptr);
 }
 
 /* The stream-info property: NULL until something is known. */
@@ -530,40 +480,7 @@ static GstStructure *stream_info_structure(GstSseSinkPrivate *priv) {
     std::lock_guard<std::mutex> lock(priv->info_mutex);
     info = priv->info;
   }
-  if (info.empty())
-    return nullptr;
-  GstStructure *st = gst_structure_new_empty("stream-info");
-  const std::string codecs = info.codecs();
-  if (!codecs.empty())
-    gst_structure_set(st, "codecs", G_TYPE_STRING, codecs.c_str(), nullptr);
-  const gstsse::VideoInfo &v = info.video;
-  if (!v.codec.empty())
-    gst_structure_set(st, "video-codec", G_TYPE_STRING, v.codec.c_str(), nullptr);
-  if (v.have_sps) {
-    gst_structure_set(st, "profile", G_TYPE_STRING, v.sps.profile.c_str(), "level", G_TYPE_STRING, v.sps.level.c_str(),
-                      "chroma-format", G_TYPE_STRING, v.chroma_format(), "bit-depth", G_TYPE_INT,
-                      static_cast<gint>(v.bit_depth()), "width", G_TYPE_INT, static_cast<gint>(v.sps.width), "height",
-                      G_TYPE_INT, static_cast<gint>(v.sps.height), "interlaced", G_TYPE_BOOLEAN, v.sps.interlaced,
-                      nullptr);
-    if (v.sps.fps_d && v.sps.fps_n <= G_MAXINT && v.sps.fps_d <= G_MAXINT)
-      gst_structure_set(st, "framerate", GST_TYPE_FRACTION, static_cast<gint>(v.sps.fps_n),
-                        static_cast<gint>(v.sps.fps_d), nullptr);
-  }
-  if (v.have_sps || (!v.codec.empty() && v.codec != "h264" && v.codec != "h265"))
-    gst_structure_set(st, "browser-safe", G_TYPE_BOOLEAN, v.browser_safe(), nullptr);
-  if (v.missing_parameter_sets)
-    gst_structure_set(st, "missing-parameter-sets", G_TYPE_STRING, v.missing_parameter_set_names().c_str(), nullptr);
-  const gstsse::AudioInfo &a = info.audio;
-  if (!a.codec.empty())
-    gst_structure_set(st, "audio-codec", G_TYPE_STRING, a.codec.c_str(), nullptr);
-  if (!a.codecs.empty())
-    gst_structure_set(st, "audio-codecs", G_TYPE_STRING, a.codecs.c_str(), nullptr);
-  if (a.sample_rate)
-    gst_structure_set(st, "rate", G_TYPE_INT, static_cast<gint>(a.sample_rate), nullptr);
-  if (a.channels)
-    gst_structure_set(st, "channels", G_TYPE_INT, static_cast<gint>(a.channels), nullptr);
-  gst_structure_set(st, "description", G_TYPE_STRING, info.description().c_str(), nullptr);
-  return st;
+  return gst_sse_sink_stream_info_structure(info);
 }
 
 static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {

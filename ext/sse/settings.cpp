@@ -1,10 +1,52 @@
-/* The property table of ssesink and the Settings it fills; see settings.h.
- * Application threads, under the element's settings lock. */
+/* The property table of ssesink, its enum types and the Settings it fills;
+ * see settings.h. Application threads, under the element's settings lock. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include "settings.h"
+
+/* The element's enum types, for the properties, signals and messages that
+ * use them; gstsse's own enums mirror them (checked below). */
+GType gst_sse_sink_client_remove_reason_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_SSE_SINK_REMOVE_CLOSED, "The client closed the connection", "closed"},
+      {GST_SSE_SINK_REMOVE_SLOW, "The client fell too far behind", "slow"},
+      {GST_SSE_SINK_REMOVE_ERROR, "An error on the connection", "error"},
+      {GST_SSE_SINK_REMOVE_SHUTDOWN, "The element stopped", "shutdown"},
+      {GST_SSE_SINK_REMOVE_EOS, "The stream ended", "eos"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstSseSinkClientRemoveReason", values));
+  return type;
+}
+
+GType gst_sse_sink_recover_policy_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_SSE_SINK_RECOVER_NONE, "Do nothing at the soft limit; the hard limit disconnects", "none"},
+      {GST_SSE_SINK_RECOVER_KEYFRAME, "Skip the client ahead to a key chunk", "keyframe"},
+      {GST_SSE_SINK_RECOVER_LATEST, "Drop the client's queue and continue with the next chunk", "latest"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstSseSinkRecoverPolicy", values));
+  return type;
+}
+
+GType gst_sse_sink_compression_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_SSE_SINK_COMPRESSION_AUTO, "gzip when the client accepts it", "auto"},
+      {GST_SSE_SINK_COMPRESSION_NONE, "Never compress", "none"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstSseSinkCompression", values));
+  return type;
+}
 
 namespace gstsse {
 
