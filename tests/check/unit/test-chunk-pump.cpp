@@ -147,7 +147,10 @@ GST_START_TEST(test_idle_flush_on_loop_thread) {
   auto rec = std::make_shared<Recorder>();
   ChunkPump::Config cfg;
   cfg.context = loop.context();
-  cfg.timeout_ms = 5;
+  /* Long enough that this thread, preempted on a loaded machine between
+   * two pushes, does not see a frame flushed half-way (which would send
+   * one more event, and not the last one from the loop thread). */
+  cfg.timeout_ms = 500;
   ChunkPump pump(cfg, {rec}, nullptr);
   push_all(pump, packets);
   fail_unless(rec->wait_for(all), "idle flush: %zu of %zu events", rec->count(), all);
