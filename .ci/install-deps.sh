@@ -8,7 +8,7 @@ packages=(
   build-essential meson ninja-build pkg-config clang-format
   # the Debian package and its install test (debian/, tests/install/)
   dpkg-dev debhelper fakeroot lintian
-  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libsoup-3.0-dev libjson-glib-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libsoup-3.0-dev libjson-glib-dev zlib1g-dev
   # runtime plugins used by the demo and the tests
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
