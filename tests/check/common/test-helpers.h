@@ -18,6 +18,15 @@
 
 inline namespace test_helpers {
 
+/* fail_unless_equals_string() for a std::string result: the macro reads its
+ * arguments after the statement that made them, so a temporary's c_str()
+ * would be gone by then (ASan: stack-use-after-scope). */
+#define expect_string(got, want)                     \
+  do {                                               \
+    const std::string got_ = (got);                  \
+    fail_unless_equals_string(got_.c_str(), (want)); \
+  } while (0)
+
 /* A noisy picture keeps x264 at its full 2 Mbit/s, so socket buffers fill
  * in seconds; @sink_props are appended to ssesink's. The test pipelines
  * send 4:2:0 8-bit H.264, as browsers need (without format=I420, x264enc

@@ -62,9 +62,9 @@ static std::string string_field(const GstStructure *s, const char *field) {
 
 static void check_removed(const GstStructure *s, guint id, const char *reason, int code) {
   fail_unless_equals_int(uint_field(s, "id"), id);
-  fail_unless_equals_string(string_field(s, "address").c_str(), "127.0.0.1");
-  fail_unless_equals_string(string_field(s, "path").c_str(), "/live/a");
-  fail_unless_equals_string(string_field(s, "reason").c_str(), reason);
+  expect_string(string_field(s, "address"), "127.0.0.1");
+  expect_string(string_field(s, "path"), "/live/a");
+  expect_string(string_field(s, "reason"), reason);
   gint got = -1;
   fail_unless(gst_structure_get_enum(s, "reason-code", g_type_from_name("GstSseSinkClientRemoveReason"), &got));
   fail_unless_equals_int(got, code);
@@ -81,8 +81,8 @@ GST_START_TEST(test_client_messages_and_ids) {
   GstStructure *added = pop_element(bus, "ssesink-client-added");
   fail_unless(added != nullptr, "no ssesink-client-added");
   const guint id_a = uint_field(added, "id");
-  fail_unless_equals_string(string_field(added, "address").c_str(), "127.0.0.1");
-  fail_unless_equals_string(string_field(added, "path").c_str(), "/live/a");
+  expect_string(string_field(added, "address"), "127.0.0.1");
+  expect_string(string_field(added, "path"), "/live/a");
   gst_structure_free(added);
 
   SseClient b(p.port, "/live/a");
@@ -173,7 +173,7 @@ GST_START_TEST(test_bad_web_root_fails_start) {
   ok.play();
   std::string body;
   fail_unless_equals_int(http_get(ok.port, "/index.html", &body), 200);
-  fail_unless_equals_string(body.c_str(), "<p>hi</p>");
+  expect_string(body, "<p>hi</p>");
   ok.release();
 
   g_unlink(file.c_str());

@@ -236,7 +236,7 @@ GST_START_TEST(test_gzip_clients_get_the_plain_events) {
   fail_unless(header_of(slurp(d + "/plain.h"), "vary").find("Accept-Encoding") != std::string::npos);
 
   /* curl --compressed, Node's fetch: the same bytes, decoded. */
-  fail_unless_equals_string(header_of(slurp(d + "/gz.h"), "content-encoding").c_str(), "gzip");
+  expect_string(header_of(slurp(d + "/gz.h"), "content-encoding"), "gzip");
   fail_unless(slurp(d + "/gz") == body, "curl --compressed got other bytes");
   fail_unless(slurp(d + "/node.h").find("content-encoding: gzip") != std::string::npos, "%s",
               slurp(d + "/node.h").c_str());
@@ -246,7 +246,7 @@ GST_START_TEST(test_gzip_clients_get_the_plain_events) {
    * gzip member each, its trailer right, fewer bytes than the plain body. */
   for (const char *name : {"raw", "raw10"}) {
     const std::string gz = slurp(d + "/" + name);
-    fail_unless_equals_string(header_of(slurp(d + "/" + name + ".h"), "content-encoding").c_str(), "gzip");
+    expect_string(header_of(slurp(d + "/" + name + ".h"), "content-encoding"), "gzip");
     std::string out;
     fail_unless(gunzip(gz, &out), "%s: not one valid gzip member (%zu bytes)", name, gz.size());
     fail_unless(out == body, "%s: inflates to other bytes", name);
@@ -300,7 +300,7 @@ GST_START_TEST(test_gzip_over_https) {
   fail_unless_equals_int(raw.wait(), 0);
   const std::string body = slurp(d + "/plain");
   fail_unless(body.find(kEos) != std::string::npos, "%zu bytes", body.size());
-  fail_unless_equals_string(header_of(slurp(d + "/raw.h"), "content-encoding").c_str(), "gzip");
+  expect_string(header_of(slurp(d + "/raw.h"), "content-encoding"), "gzip");
   std::string out;
   fail_unless(gunzip(slurp(d + "/raw"), &out), "not one valid gzip member");
   fail_unless(out == body, "inflates to other bytes");
