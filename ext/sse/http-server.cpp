@@ -6,6 +6,7 @@
 
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "access.h"
 #include "metrics.h"
@@ -345,45 +346,88 @@ GList *resolve(const std::string &address, GError **error) {
   return addrs;
 }
 
+/* A listening socket on @ia port @port (0: a free one), or nullptr and @e. */
+GSocket *listen_on(GInetAddress *ia, int port, GError **e) {
+  GSocket *sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, e);
+  if (!sock)
+    return nullptr;
+  g_socket_set_listen_backlog(sock, 4096);
+  GSocketAddress *sa = g_inet_socket_address_new(ia, static_cast<guint16>(port));
+  const bool ok = g_socket_bind(sock, sa, TRUE, e) && g_socket_listen(sock, e);
+  g_object_unref(sa);
+  if (!ok)
+    g_clear_object(&sock);
+  return sock;
+}
+
+int local_port(GSocket *sock) {
+  int port = -1;
+  if (GSocketAddress *local = g_socket_get_local_address(sock, nullptr)) {
+    port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+    g_object_unref(local);
+  }
+  return port;
+}
+
+/* Tries of listen_all() for port 0 before it settles for fewer addresses. */
+constexpr int kFreePortTries = 16;
+
 /* Listens on every address in @addrs, on @port (0: a free one, then the
  * same for every address). Our own sockets: a deep listen backlog for join
  * storms, and errors that name the address we tried. Returns the port, or
- * -1 and sets @error when it listens on none. */
+ * -1 and sets @error when it listens on none.
+ *
+ * Port 0: the port the first address got may be taken on another address
+ * (`localhost` is ::1 and 127.0.0.1, whose free ports are separate): then
+ * every socket is closed and the whole set tried again with a new port, so
+ * that a client of localhost:port never reaches some other server that has
+ * that port on 127.0.0.1. An address that cannot be used at all (no IPv6)
+ * is left out with a warning, as for a fixed port. */
 int listen_all(SoupServer *soup, GList *addrs, const std::string &address, int port, SoupServerListenOptions opts,
                GError **error) {
+  std::vector<GSocket *> socks;
   int bound_port = port;
-  int listening = 0;
   GError *err = nullptr;
-  for (GList *l = addrs; l && !err; l = l->next) {
-    auto *ia = G_INET_ADDRESS(l->data);
-    gchar *ia_str = g_inet_address_to_string(ia);
-    GError *e = nullptr;
-    GSocketAddress *sa = g_inet_socket_address_new(ia, static_cast<guint16>(bound_port));
-    GSocket *sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &e);
-    if (sock) {
-      g_socket_set_listen_backlog(sock, 4096);
-      if (g_socket_bind(sock, sa, TRUE, &e) && g_socket_listen(sock, &e) &&
-          soup_server_listen_socket(soup, sock, opts, &e)) {
-        if (GSocketAddress *local = g_socket_get_local_address(sock, nullptr)) {
-          bound_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-          g_object_unref(local);
-        }
-        listening++;
+  for (int attempt = 1; attempt <= kFreePortTries; attempt++) {
+    bool retry = false;
+    bound_port = port;
+    for (GList *l = addrs; l && !err && !retry; l = l->next) {
+      auto *ia = G_INET_ADDRESS(l->data);
+      GError *e = nullptr;
+      if (GSocket *sock = listen_on(ia, bound_port, &e)) {
+        bound_port = local_port(sock);
+        socks.push_back(sock);
+        continue;
       }
-      g_object_unref(sock);
-    }
-    g_object_unref(sa);
-    if (e) {
-      if (listening == 0 && !l->next)
+      gchar *ia_str = g_inet_address_to_string(ia);
+      if (port == 0 && !socks.empty() && attempt < kFreePortTries &&
+          g_error_matches(e, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
+        GST_DEBUG("server: port %d is taken on %s; trying another port", bound_port, ia_str);
+        retry = true;
+        g_error_free(e);
+      } else if (socks.empty() && !l->next) {
         g_propagate_prefixed_error(&err, e, "Could not listen on %s port %d: ", ia_str, port);
-      else {
+      } else {
         GST_WARNING("server: could not listen on %s port %d: %s", ia_str, bound_port, e->message);
         g_error_free(e);
       }
+      g_free(ia_str);
     }
-    g_free(ia_str);
+    if (!retry)
+      break;
+    for (GSocket *sock : socks) {
+      g_socket_close(sock, nullptr);
+      g_object_unref(sock);
+    }
+    socks.clear();
   }
-  if (!err && listening == 0)
+  for (GSocket *sock : socks) {
+    GError *e = nullptr;
+    if (!err && !soup_server_listen_socket(soup, sock, opts, &e))
+      g_propagate_prefixed_error(&err, e, "Could not listen on %s port %d: ", address.c_str(), bound_port);
+    g_object_unref(sock);
+  }
+  if (!err && socks.empty())
     g_set_error(&err, G_IO_ERROR, G_IO_ERROR_FAILED, "No address to listen on for \"%s\"", address.c_str());
   if (err) {
     g_propagate_error(error, err);

@@ -1,10 +1,14 @@
 /* ssesink settings that are spelled two ways: keepalive-interval (seconds)
  * and keepalive-interval-ms set one value, the last one set wins, and the
- * comment goes out at the millisecond interval on a real connection. */
+ * comment goes out at the millisecond interval on a real connection; and
+ * port 0 on an address that names several (localhost: ::1 and 127.0.0.1)
+ * is one port that is the element's on every one of them. */
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
+#include <sys/resource.h>
 
 #include <string>
+#include <vector>
 
 #include "test-helpers.h"
 
@@ -80,12 +84,87 @@ GST_START_TEST(test_keepalive_ms_on_the_wire) {
 }
 GST_END_TEST;
 
+/* Sockets bound (not listening) on @ip port 0: they hold @n of its free
+ * ports, as other programs' sockets do. */
+static std::vector<GSocket *> hold_ports(const char *ip, int n) {
+  std::vector<GSocket *> held;
+  GInetAddress *ia = g_inet_address_new_from_string(ip);
+  for (int i = 0; i < n; i++) {
+    GSocket *sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+    GSocketAddress *sa = g_inet_socket_address_new(ia, 0);
+    if (sock && g_socket_bind(sock, sa, FALSE, nullptr))
+      held.push_back(sock);
+    else if (sock)
+      g_object_unref(sock);
+    g_object_unref(sa);
+  }
+  g_object_unref(ia);
+  return held;
+}
+
+static bool accepts(const char *ip, int port) {
+  GSocketClient *client = g_socket_client_new();
+  g_socket_client_set_timeout(client, 30); /* a bound for a broken server, not a timing check */
+  GSocketConnection *conn = g_socket_client_connect_to_host(client, ip, static_cast<guint16>(port), nullptr, nullptr);
+  if (conn)
+    g_object_unref(conn);
+  g_object_unref(client);
+  return conn != nullptr;
+}
+
+/* port=0 on localhost: the port the first address got may be taken on the
+ * other (each has its own free ports); ssesink then takes another port
+ * rather than serve on one address only, where a client of the other one
+ * reaches some other program's server (or none). Here the test's own bound
+ * sockets hold a fifth of the free ports on each address, so that most
+ * runs of 30 starts would meet a taken port at least once. */
+GST_START_TEST(test_port_0_is_the_same_on_every_address) {
+  GResolver *resolver = g_resolver_get_default();
+  GList *addrs = g_resolver_lookup_by_name(resolver, "localhost", nullptr, nullptr);
+  g_object_unref(resolver);
+  bool v4 = false, v6 = false;
+  for (GList *l = addrs; l; l = l->next) {
+    v4 = v4 || g_inet_address_get_family(G_INET_ADDRESS(l->data)) == G_SOCKET_FAMILY_IPV4;
+    v6 = v6 || g_inet_address_get_family(G_INET_ADDRESS(l->data)) == G_SOCKET_FAMILY_IPV6;
+  }
+  g_resolver_free_addresses(addrs);
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 8192 && rl.rlim_max > rl.rlim_cur) {
+    rl.rlim_cur = rl.rlim_max < 8192 ? rl.rlim_max : 8192;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  std::vector<GSocket *> held = hold_ports("127.0.0.1", 3000);
+  if (v6) {
+    std::vector<GSocket *> held6 = hold_ports("::1", 3000);
+    held.insert(held.end(), held6.begin(), held6.end());
+  }
+  fail_unless(held.size() > 1000, "could only hold %zu ports", held.size());
+  for (int i = 0; i < 30; i++) {
+    GstElement *sink = gst_element_factory_make("ssesink", nullptr);
+    g_object_set(sink, "port", 0, nullptr); /* address: localhost, the default */
+    fail_unless(gst_element_set_state(sink, GST_STATE_PAUSED) != GST_STATE_CHANGE_FAILURE);
+    int port = 0;
+    g_object_get(sink, "current-port", &port, nullptr);
+    fail_unless(port > 0);
+    if (v4)
+      fail_unless(accepts("127.0.0.1", port), "start %d: nothing listens on 127.0.0.1 port %d", i, port);
+    if (v6)
+      fail_unless(accepts("::1", port), "start %d: nothing listens on ::1 port %d", i, port);
+    gst_element_set_state(sink, GST_STATE_NULL);
+    gst_object_unref(sink);
+  }
+  for (GSocket *sock : held)
+    g_object_unref(sock);
+}
+GST_END_TEST;
+
 static Suite *ssesink_settings_suite() {
   Suite *s = suite_create("ssesink-settings");
   TCase *tc = tcase_create("general");
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_keepalive_spellings);
   tcase_add_test(tc, test_keepalive_ms_on_the_wire);
+  tcase_add_test(tc, test_port_0_is_the_same_on_every_address);
   return s;
 }
 
