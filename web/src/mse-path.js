@@ -167,6 +167,9 @@ export class MsePath {
   }
 
   async start() {
+    // The player starts muted on every path (Unmute is the user's gesture),
+    // also where the engine would allow autoplay with sound.
+    this.video.muted = true;
     try {
       this.mpegts = await loadMpegts();
     } catch (e) {
