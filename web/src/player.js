@@ -157,10 +157,13 @@ export class SsePlayer {
     if (this.pathId === 'webcodecs') {
       this.path.toggleMute();
     } else {
+      // From the player's own state, not video.muted read back (WebKitGTK
+      // can read it as false while the player has it muted).
       const video = this.el.video;
-      video.muted = !video.muted;
-      if (!video.muted) video.play().catch(() => {});
-      this.statsData.audioState = video.muted ? 'muted' : 'playing';
+      const unmute = this.statsData.audioState !== 'playing';
+      video.muted = !unmute;
+      if (unmute) video.play().catch(() => {});
+      this.statsData.audioState = unmute ? 'playing' : 'muted';
     }
     this.#render();
   }
@@ -291,7 +294,7 @@ export class SsePlayer {
       waitForKeyframe: () => this.#resync(false),
     };
     if (audio) {
-      const muted = id === 'webcodecs' || this.el.video.muted;
+      const muted = id === 'webcodecs' || this.el.video.muted || this.el.video.hasAttribute('muted');
       stats.setAudio({ path: id, state: muted ? 'muted' : 'playing', message: muted ? 'Muted: click Unmute for sound.' : '' });
     } else if (noAudio) { // choosePath says why when the stream has audio (the program may be read again now)
       stats.setAudio({ state: 'unavailable', message: `No sound: ${noAudio}.` });
