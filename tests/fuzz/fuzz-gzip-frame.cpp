@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "body-frame.h"
+#include "gunzip.h"
 #include "gzip-frame.h"
 
 namespace {
@@ -41,25 +42,6 @@ struct Reader {
     return *p++;
   }
 };
-
-bool gunzip(const std::string &in, std::string *out) {
-  z_stream z{};
-  if (inflateInit2(&z, 16 + 15) != Z_OK)
-    return false;
-  z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  char buf[4096];
-  int r;
-  do {
-    z.next_out = reinterpret_cast<Bytef *>(buf);
-    z.avail_out = sizeof buf;
-    r = inflate(&z, Z_NO_FLUSH);
-    out->append(buf, sizeof buf - z.avail_out);
-  } while (r == Z_OK);
-  const bool ok = r == Z_STREAM_END && z.avail_in == 0;
-  inflateEnd(&z);
-  return ok;
-}
 
 /* The body of a chunked message; aborts on a malformed one. */
 std::string dechunk(const std::string &wire) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "gunzip.h"
 #include "test-helpers.h"
 
 namespace {
@@ -20,28 +21,6 @@ std::string slurp(const std::string &path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
-}
-
-/* Inflates a whole gzip member; false when zlib finds it invalid (blocks,
- * CRC-32 or ISIZE), incomplete, or followed by anything. */
-bool gunzip(const std::string &in, std::string *out) {
-  z_stream z{};
-  if (inflateInit2(&z, 16 + 15) != Z_OK)
-    return false;
-  z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  out->clear();
-  char buf[65536];
-  int r;
-  do {
-    z.next_out = reinterpret_cast<Bytef *>(buf);
-    z.avail_out = sizeof buf;
-    r = inflate(&z, Z_NO_FLUSH);
-    out->append(buf, sizeof buf - z.avail_out);
-  } while (r == Z_OK);
-  const bool ok = r == Z_STREAM_END && z.avail_in == 0;
-  inflateEnd(&z);
-  return ok;
 }
 
 /* A child process (curl, node) writing into the test's directory. */

@@ -10,33 +10,12 @@
 #include <vector>
 
 #include "event-encoder.h"
+#include "gunzip.h"
 #include "gzip-frame.h"
 
 using namespace gstsse;
 
 namespace {
-
-/* Inflates a whole gzip member; false when zlib finds it invalid (bad
- * blocks, CRC or ISIZE) or incomplete. */
-bool gunzip(const std::string &in, std::string *out) {
-  z_stream z{};
-  if (inflateInit2(&z, 16 + 15) != Z_OK)
-    return false;
-  z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  out->clear();
-  char buf[16384];
-  int r;
-  do {
-    z.next_out = reinterpret_cast<Bytef *>(buf);
-    z.avail_out = sizeof buf;
-    r = inflate(&z, Z_NO_FLUSH);
-    out->append(buf, sizeof buf - z.avail_out);
-  } while (r == Z_OK);
-  const bool ok = r == Z_STREAM_END && z.avail_in == 0;
-  inflateEnd(&z);
-  return ok;
-}
 
 /* Media events as the element makes them: TS-like bytes (sync bytes,
  * stuffing, noise) in the JSON of encode_media_event(). */
