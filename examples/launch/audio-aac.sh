@@ -12,8 +12,9 @@
 # the picture). The AAC encoder is the first of fdkaacenc, avenc_aac
 # (gstreamer1.0-libav) and voaacenc (gstreamer1.0-plugins-bad) installed.
 #
-# The player plays streams with audio through its MSE path (mpegts.js): the
-# page starts muted and shows an Unmute button.
+# The player plays the AAC on its WebCodecs path, the sound's clock leading
+# the picture (MSE where WebCodecs cannot): the page starts muted and shows
+# an Unmute button.
 # See common.sh for the other variables.
 source "$(dirname "$0")/common.sh"
 WIDTH="${WIDTH:-640}" HEIGHT="${HEIGHT:-480}" FRAMERATE="${FRAMERATE:-30}"

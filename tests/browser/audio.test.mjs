@@ -25,8 +25,8 @@ const AV_PIPELINE = 'videotestsrc is-live=true ! video/x-raw,width=640,height=48
   '! voaacenc ! aacparse ! mux.';
 
 const SECONDS = 10;
-// The element sends audio with the next video chunk (0, 1, 0, 2 AAC frames a
-// chunk at 30 fps): up to 67 ms between two decoded audio frames by itself.
+// The element sends audio in events of its own or with the next video
+// frame (docs/design.md): up to 67 ms between two decoded audio frames by itself.
 // A longer wait is the page or the browser's decoder stalled.
 const STALL_WAIT_MS = 75;
 // The issue's goal is no underrun in 10 s, and on a quiet machine the
