@@ -37,6 +37,23 @@ inline std::string noisy_pipeline(int key_int, const std::string &sink_props) {
          std::to_string(key_int) + " ! mpegtsmux ! ssesink name=sink port=0 " + sink_props;
 }
 
+/* A self-signed certificate for localhost and 127.0.0.1 in @dir (cert.pem,
+ * key.pem), made with openssl; false when it could not. */
+inline bool make_cert(const std::string &dir) {
+  const std::string key = dir + "/key.pem", cert = dir + "/cert.pem";
+  const gchar *argv[] = {"openssl",  "req",           "-x509",   "-newkey",
+                         "rsa:2048", "-nodes",        "-keyout", key.c_str(),
+                         "-out",     cert.c_str(),    "-days",   "2",
+                         "-subj",    "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                         nullptr};
+  gint status = -1;
+  return g_spawn_sync(
+             nullptr, const_cast<gchar **>(argv), nullptr,
+             static_cast<GSpawnFlags>(G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL),
+             nullptr, nullptr, nullptr, nullptr, &status, nullptr) &&
+         status == 0;
+}
+
 inline const char *kVideo =
     "videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%d ! mpegtsmux ! ssesink name=sink %s";

@@ -100,22 +100,6 @@ bool poll(Pred pred, int seconds) {
   return pred();
 }
 
-/* A self-signed certificate for localhost in @dir, made with openssl. */
-bool make_cert(const std::string &dir) {
-  const std::string key = dir + "/key.pem", cert = dir + "/cert.pem";
-  const gchar *argv[] = {"openssl",  "req",           "-x509",   "-newkey",
-                         "rsa:2048", "-nodes",        "-keyout", key.c_str(),
-                         "-out",     cert.c_str(),    "-days",   "2",
-                         "-subj",    "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                         nullptr};
-  gint status = -1;
-  return g_spawn_sync(
-             nullptr, const_cast<gchar **>(argv), nullptr,
-             static_cast<GSpawnFlags>(G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL),
-             nullptr, nullptr, nullptr, nullptr, &status, nullptr) &&
-         status == 0;
-}
-
 /* curl -s @url with the CA @cacert, localhost resolved to 127.0.0.1. */
 std::string curl_https(int port, const std::string &path, const std::string &cacert) {
   const std::string url = "https://localhost:" + std::to_string(port) + path;

@@ -39,22 +39,6 @@ std::string status_line(const std::string &response) {
   return response.substr(0, response.find("\r\n"));
 }
 
-/* A self-signed certificate for localhost, made with openssl. */
-bool make_cert(const std::string &dir) {
-  const std::string key = dir + "/key.pem", cert = dir + "/cert.pem";
-  const gchar *argv[] = {"openssl",  "req",           "-x509",   "-newkey",
-                         "rsa:2048", "-nodes",        "-keyout", key.c_str(),
-                         "-out",     cert.c_str(),    "-days",   "2",
-                         "-subj",    "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                         nullptr};
-  gint status = -1;
-  return g_spawn_sync(
-             nullptr, const_cast<gchar **>(argv), nullptr,
-             static_cast<GSpawnFlags>(G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL),
-             nullptr, nullptr, nullptr, nullptr, &status, nullptr) &&
-         status == 0;
-}
-
 }  // namespace
 
 GST_START_TEST(test_token_access) {
