@@ -69,7 +69,10 @@ struct Stream::Impl final : ClientOwner {
 
   void announce();
   QueueLimits limits() const;
-  void open(SoupServerMessage *msg, GHashTable *query);
+  /* Whether @msg's body is gzip, with Vary (and, for HEAD, the
+   * Content-Encoding a GET would get) set on its 200. */
+  bool negotiate_encoding(SoupServerMessage *msg, bool head);
+  void open(SoupServerMessage *msg, GHashTable *query, bool gzip);
   void join(const ClientPtr &c, const char *last_event_id);
   void dispatch();
   void deliver(const ClientPtr &c, const EventPtr &ev, int64_t now);
@@ -307,12 +310,32 @@ void Stream::handle(SoupServerMessage *msg, GHashTable *query) {
   soup_server_message_set_status(msg, a.status, a.reason_phrase);
   if (!a.refusal.empty())
     GST_INFO_OBJECT(si->log, "%s", a.refusal.c_str());
+  if (a.status != SOUP_STATUS_OK)
+    return;
+  const bool gzip = si->negotiate_encoding(msg, !a.open_stream);
   if (a.open_stream)
-    si->open(msg, query);
+    si->open(msg, query, gzip);
+}
+
+bool Stream::Impl::negotiate_encoding(SoupServerMessage *msg, bool head) {
+  if (self->config_.compression == Compression::kNone)
+    return false;
+  SoupMessageHeaders *req = soup_server_message_get_request_headers(msg);
+  const bool gzip = accepts_gzip(soup_message_headers_get_one(req, "Accept-Encoding"));
+  /* The body depends on Accept-Encoding: caches must know. One Vary header
+   * (with Origin's, when CORS set it): clients read one. */
+  SoupMessageHeaders *resp = soup_server_message_get_response_headers(msg);
+  const char *vary = soup_message_headers_get_list(resp, "Vary");
+  const std::string v = vary ? std::string(vary) + ", Accept-Encoding" : "Accept-Encoding";
+  soup_message_headers_replace(resp, "Vary", v.c_str());
+  /* A GET's client sets its own (client-conn.cpp). */
+  if (head && gzip)
+    soup_message_headers_replace(resp, "Content-Encoding", "gzip");
+  return gzip;
 }
 
 /* A GET admitted: the client joins, and its body is written from here on. */
-void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query) {
+void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query, bool gzip) {
   const StreamConfig &cfg = self->config_;
   ClientConn::Setup setup;
   setup.owner = this;
@@ -321,16 +344,7 @@ void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query) {
   setup.limits = limits();
   setup.tls = tls;
   setup.served = &self->bytes_served_;
-  if (cfg.compression != Compression::kNone) {
-    /* The body depends on Accept-Encoding: caches must know. */
-    SoupMessageHeaders *req = soup_server_message_get_request_headers(msg);
-    setup.gzip = accepts_gzip(soup_message_headers_get_one(req, "Accept-Encoding"));
-    /* One Vary header (with Origin's, when CORS set it): clients read one. */
-    SoupMessageHeaders *resp = soup_server_message_get_response_headers(msg);
-    const char *vary = soup_message_headers_get_list(resp, "Vary");
-    const std::string v = vary ? std::string(vary) + ", Accept-Encoding" : "Accept-Encoding";
-    soup_message_headers_replace(resp, "Vary", v.c_str());
-  }
+  setup.gzip = gzip;
   ClientPtr c;
   {
     std::lock_guard<std::mutex> lock(mutex);

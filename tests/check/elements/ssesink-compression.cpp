@@ -178,9 +178,19 @@ GST_START_TEST(test_gzip_clients_get_the_plain_events) {
   Child raw(with({"-H", "Accept-Encoding: gzip", "-o", d + "/raw", "-D", d + "/raw.h"}));
   Child raw10(with({"-0", "-H", "Accept-Encoding: deflate, gzip;q=0.5", "-o", d + "/raw10", "-D", d + "/raw10.h"}));
   Child node({"node", SSE_NODE_CLIENT, url, d + "/node"});
+  Child es({"node", SSE_EVENTSOURCE_CLIENT, url, d + "/es"});
   SseClient soup(p.port); /* libsoup's session: Accept-Encoding and decoding by default */
   fail_unless_equals_int(soup.status(), 200);
-  wait_clients(p, 6);
+  wait_clients(p, 7);
+  /* HEAD: the headers a GET would get, Vary and Content-Encoding included. */
+  Child head_gz(with({"-I", "-H", "Accept-Encoding: gzip", "-o", d + "/head_gz.h"}));
+  Child head_plain(with({"-I", "-o", d + "/head_plain.h"}));
+  fail_unless_equals_int(head_gz.wait(), 0);
+  fail_unless_equals_int(head_plain.wait(), 0);
+  expect_string(header_of(slurp(d + "/head_gz.h"), "content-encoding"), "gzip");
+  fail_unless(header_of(slurp(d + "/head_gz.h"), "vary").find("Accept-Encoding") != std::string::npos);
+  fail_unless(header_of(slurp(d + "/head_plain.h"), "content-encoding").empty());
+  fail_unless(header_of(slurp(d + "/head_plain.h"), "vary").find("Accept-Encoding") != std::string::npos);
   p.play();
 
   /* Mid-stream, a gzip client resumes after the 20th media event. */
@@ -204,6 +214,7 @@ GST_START_TEST(test_gzip_clients_get_the_plain_events) {
   fail_unless_equals_int(raw.wait(), 0);
   fail_unless_equals_int(raw10.wait(), 0);
   fail_unless_equals_int(node.wait(), 0);
+  fail_unless_equals_int(es.wait(), 0);
   fail_unless_equals_int(resumed->wait(), 0);
   delete resumed;
 
@@ -240,6 +251,28 @@ GST_START_TEST(test_gzip_clients_get_the_plain_events) {
     fail_unless(soup_events[i].event == expect[i].event && soup_events[i].id == expect[i].id &&
                     soup_events[i].data == expect[i].data,
                 "event %zu differs", i);
+
+  /* The eventsource npm client (gzip through Node's fetch): the same
+   * events, as EventSource hands them to a page. */
+  {
+    std::istringstream in(slurp(d + "/es"));
+    std::string line;
+    size_t i = 0;
+    for (; std::getline(in, line); i++) {
+      fail_unless(i < expect.size(), "eventsource: more events than the plain body has");
+      const size_t t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
+      fail_unless(t1 != std::string::npos && t2 != std::string::npos, "eventsource line: %.80s", line.c_str());
+      expect_string(line.substr(0, t1), expect[i].event.empty() ? "message" : expect[i].event.c_str());
+      /* Events with an id carry it. (The package gives "" to events
+       * without one, where browsers repeat the last id.) */
+      const std::string id = line.substr(t1 + 1, t2 - t1 - 1);
+      if (!expect[i].id.empty())
+        fail_unless(id == expect[i].id, "eventsource: event %zu has lastEventId \"%s\", not %s", i, id.c_str(),
+                    expect[i].id.c_str());
+      fail_unless(line.substr(t2 + 1) == expect[i].data, "eventsource: event %zu differs", i);
+    }
+    fail_unless_equals_int(i, expect.size());
+  }
 
   /* The resumed client: its prelude, then exactly the plain body after the
    * id it gave. */
