@@ -39,8 +39,8 @@ import run as suite  # noqa: E402  (bench/run.py: the clip, the processes, the t
 from run import fmt, get, log, render  # noqa: E402
 
 NCHAN_MODULE = os.environ.get("NCHAN_MODULE", "/usr/lib/nginx/modules/ngx_nchan_module.so")
-SETUPS = ("a", "b")
-LABEL = {"a": "ssesink", "b": "ssesink -> 2 nchan nodes"}
+SETUPS = ("a", "b", "g")
+LABEL = {"a": "ssesink", "b": "ssesink -> 2 nchan nodes", "g": "b, via nginx gzip proxy"}
 
 
 def missing_tools():
@@ -192,12 +192,14 @@ def start_gst(args, env, clip, logdir, tag, serve=True, publish=None):
     return gst, int(port)
 
 
-def load_cmd(args, ports, path, n, rate, duration, label, pids=(), skip_to_key=False, events_csv=None):
+def load_cmd(args, ports, path, n, rate, duration, label, pids=(), skip_to_key=False, events_csv=None, gzip=False):
     cmd = suite.prefix(args, args.client_cpu) + [
         args.sse_load, "--port", ",".join(str(p) for p in ports), "--path", path, "--clients", str(n),
         "--connect-rate", "%g" % rate, "--duration", "%g" % duration, "--wait", "20", "--json", "--label", label]
     if skip_to_key:
         cmd.append("--skip-to-key")
+    if gzip:
+        cmd.append("--gzip")
     if events_csv:
         cmd += ["--events-csv", events_csv]
     for p in pids:
@@ -237,13 +239,13 @@ def measure(setup, n, args, env, clip, work, logdir):
     rate = max(1.0, min(float(n), args.connect_rate))
     timeout = args.duration + n / rate + 120
     channel = "bench-" + tag
-    cluster = Cluster(args, os.path.join(work, "cluster", tag), env) if setup in ("b", "c") else None
+    cluster = Cluster(args, os.path.join(work, "cluster", tag), env) if setup in "bcg" else None
     gst = sampler = None
     crashes = None
     try:
         if setup == "a":
             gst, port = start_gst(args, env, clip, logdir, tag)
-        elif setup == "b":
+        elif setup in ("b", "g"):
             gst, port = start_gst(args, env, clip, logdir, tag, serve=False, publish=cluster.publish_url(channel))
         else:
             gst, port = start_gst(args, env, clip, logdir, tag, publish=cluster.publish_url(channel))
@@ -252,11 +254,12 @@ def measure(setup, n, args, env, clip, work, logdir):
             comps.update(cluster.components())
         pids = [p for ps in comps.values() for p in ps]
         sampler = Sampler(comps)
-        sub = "/sub/" + channel
+        sub = ("/gzsub/" if setup == "g" else "/sub/") + channel
         if setup == "a":
             cmds = [(tag, load_cmd(args, [port], "/stream", n, rate, args.duration, tag, pids))]
-        elif setup == "b":
-            cmds = [(tag, load_cmd(args, cluster.ports, sub, n, rate, args.duration, tag, pids, skip_to_key=True))]
+        elif setup in ("b", "g"):
+            cmds = [(tag, load_cmd(args, cluster.ports, sub, n, rate, args.duration, tag, pids, skip_to_key=True,
+                                   gzip=setup == "g"))]
         else:  # half on ssesink, half on the nodes, each half at half the rate
             nd, nn = n - n // 2, n // 2
             csv = [os.path.join(logdir, "%s-%s-events.csv" % (tag, k)) for k in ("direct", "nchan")]
@@ -316,7 +319,7 @@ def paired_hop(direct_csv, nchan_csv):
 def idle_cpu(setup, args, env, clip, work, logdir, seconds):
     """The server side with no client: the pipeline, and in b its publishing."""
     tag = "%s-idle" % setup
-    cluster = Cluster(args, os.path.join(work, "cluster", tag), env) if setup == "b" else None
+    cluster = Cluster(args, os.path.join(work, "cluster", tag), env) if setup != "a" else None
     gst = None
     try:
         if setup == "a":
@@ -343,6 +346,11 @@ def idle_cpu(setup, args, env, clip, work, logdir, seconds):
 # ---- report --------------------------------------------------------------
 
 
+def wire_per_ts(load):
+    """Bytes on the wire (HTTP framing and gzip included) per TS byte received."""
+    return load["bytes_wire"] / load["bytes_payload"] if load.get("bytes_payload") else None
+
+
 def viewers_per_cpu(r):
     cpu = get(r, "load", "cpu_per_s")
     return r["n"] / cpu if cpu else None
@@ -350,14 +358,14 @@ def viewers_per_cpu(r):
 
 def main_table(results, idle):
     head = ("N", "setup", "ok", "CPU s/s", "gst", "nginx", "redis", "viewers/CPU-s", "b/a", "lost", "lat p50 ms",
-            "p99", "max", "join p99 ms", "RSS MiB", "load")
+            "p99", "max", "join p99 ms", "wire/TS", "RSS MiB", "load")
     rows = []
     for s in SETUPS:
         i = idle.get(s)
         if i:
             sp = i["cpu_split"]
             rows.append(("0", LABEL[s], "-", fmt(i["cpu_per_s"], "%.3f"), fmt(sp.get("gst"), "%.3f"),
-                         fmt(sp.get("nginx"), "%.3f"), fmt(sp.get("redis"), "%.3f")) + ("-",) * 9)
+                         fmt(sp.get("nginx"), "%.3f"), fmt(sp.get("redis"), "%.3f")) + ("-",) * 10)
     by = {(r["setup"], r["n"]): r for r in results}
     for n in sorted({r["n"] for r in results}):
         for s in SETUPS:
@@ -366,7 +374,7 @@ def main_table(results, idle):
                 continue
             L, sp = r["load"], r["cpu_split"]
             ratio = None
-            if s == "b" and by.get(("a", n)):
+            if s in ("b", "g") and by.get(("a", n)):
                 va, vb = viewers_per_cpu(by[("a", n)]), viewers_per_cpu(r)
                 ratio = vb / va if va and vb else None
             rows.append((str(n), LABEL[s], "%d/%d" % (L["ok"], L["clients"]), fmt(L["cpu_per_s"], "%.3f"),
@@ -375,7 +383,7 @@ def main_table(results, idle):
                          "%d" % (L["events_lost"] + L["out_of_order"]),
                          fmt(L["latency_ms"]["p50"], "%.2f"), fmt(L["latency_ms"]["p99"], "%.2f"),
                          fmt(L["latency_ms"]["max"], "%.1f"), fmt(L["join_ms"]["p99"], "%.1f"),
-                         fmt(L["rss_kib"] / 1024 if L["rss_kib"] is not None else None, "%.1f"),
+                         fmt(wire_per_ts(L), "%.3f"), fmt(L["rss_kib"] / 1024 if L["rss_kib"] is not None else None, "%.1f"),
                          fmt(r["loadavg"], "%.1f")))
     return render(head, rows)
 
@@ -409,7 +417,8 @@ def main():
     ap.add_argument("--duration", type=float, help="seconds per run after the ramp (default 20; quick 3)")
     ap.add_argument("--connect-rate", type=float, default=100, help="clients per second (default 100)")
     ap.add_argument("--hop-clients", help="comma-separated N for c (default 20 and the --clients; quick 10)")
-    ap.add_argument("--setups", default="a,b,c", help="of a (ssesink), b (via nchan), c (the hop side by side)")
+    ap.add_argument("--setups", default="a,b,c", help="of a (ssesink), b (via nchan), c (the hop side by side), "
+                    "g (b through the nodes' /gzsub/ gzip proxy location, gzip clients)")
     ap.add_argument("--workers", type=int, default=1, help="nginx worker processes per node (default 1)")
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--fps", type=int, default=30)
