@@ -61,6 +61,7 @@
 #include "http-server.h"
 #include "nchan-publisher.h"
 #include "settings.h"
+#include "snapshot.h"
 #include "stream-info.h"
 
 GST_DEBUG_CATEGORY(gst_sse_sink_debug);
@@ -79,6 +80,7 @@ struct GstSseSinkPrivate {
   std::shared_ptr<gstsse::Stream> stream;            /* nullptr with publish-only */
   std::shared_ptr<gstsse::NchanPublisher> publisher; /* nullptr without publish-url */
   std::shared_ptr<gstsse::ChunkPump> pump;           /* feeds stream and publisher */
+  std::shared_ptr<gstsse::Snapshotter> snapshotter;  /* <path>/snapshot.jpg; with the stream */
   int current_port = 0;
   uint64_t last_bytes_served = 0; /* the last run's, kept by stop() until the next start() */
 
@@ -315,6 +317,7 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
   GError *err = nullptr;
   std::shared_ptr<gstsse::Server> server;
   std::shared_ptr<gstsse::Stream> stream;
+  std::shared_ptr<gstsse::Snapshotter> snapshotter;
   if (!s.publish_only) {
     server = gstsse::Server::acquire(s.address, s.port, s.server_config(), &err);
     if (!server) {
@@ -324,6 +327,12 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
       return FALSE;
     }
     stream = make_stream(sink, s, first_seq);
+    snapshotter =
+        std::make_shared<gstsse::Snapshotter>(s.snapshot, stream->config(), server->context(), GST_ELEMENT(sink));
+    stream->snapshot_handler = [snapshotter](SoupServerMessage *msg, GHashTable *query, const gstsse::EventPtr &key) {
+      snapshotter->serve(msg, query, key);
+    };
+    stream->on_key_chunk = [snapshotter](const gstsse::EventPtr &key) { snapshotter->key_chunk(key); };
     if (publisher) { /* /metrics shows publish-stats; the stream goes before the publisher */
       std::weak_ptr<gstsse::NchanPublisher> weak = publisher;
       stream->publisher_metrics = [weak](gstsse::PublisherSample *out) {
@@ -352,6 +361,7 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
     priv->stream = stream;
     priv->publisher = publisher;
     priv->pump = pump;
+    priv->snapshotter = snapshotter;
     priv->last_bytes_served = 0;
   }
   if (server && !server->add_stream(stream, &err)) {
@@ -360,6 +370,7 @@ static gboolean gst_sse_sink_start(GstBaseSink *bsink) {
       priv->stream.reset();
       priv->publisher.reset();
       priv->pump.reset();
+      priv->snapshotter.reset();
     }
     pump->stop();
     GST_ELEMENT_ERROR(sink, RESOURCE, SETTINGS, ("Could not serve path %s", s.stream.path.c_str()),
@@ -393,9 +404,11 @@ static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
   std::shared_ptr<gstsse::Stream> stream;
   std::shared_ptr<gstsse::NchanPublisher> publisher;
   std::shared_ptr<gstsse::ChunkPump> pump;
+  std::shared_ptr<gstsse::Snapshotter> snapshotter;
   {
     std::lock_guard<std::mutex> lock(priv->state_mutex);
     server = std::move(priv->server);
+    snapshotter = std::move(priv->snapshotter);
     if (priv->stream) /* read while the last clients finish, then again below */
       priv->last_bytes_served = priv->stream->bytes_served();
     stream = std::move(priv->stream);
@@ -407,6 +420,8 @@ static gboolean gst_sse_sink_stop(GstBaseSink *bsink) {
    * thread: an idle flush in progress has returned. */
   if (pump)
     pump->stop();
+  if (server && snapshotter) /* its waiters answered, its decoder gone */
+    gstsse::run_on(server->context(), [&snapshotter] { snapshotter->stop(); });
   if (server && stream)
     server->remove_stream(stream);
   if (stream) {
@@ -492,6 +507,12 @@ static void gst_sse_sink_get_property(GObject *object, guint prop_id, GValue *va
   }
   if (prop_id == PROP_STREAM_INFO) {
     g_value_take_boxed(value, stream_info_structure(priv));
+    return;
+  }
+  if (prop_id == PROP_SNAPSHOT_STATS) {
+    std::lock_guard<std::mutex> lock(priv->state_mutex);
+    g_value_take_boxed(
+        value, priv->snapshotter ? priv->snapshotter->stats_structure() : gstsse::snapshot_stats_structure_empty());
     return;
   }
   if (prop_id == PROP_CURRENT_PORT || prop_id == PROP_NUM_CLIENTS || prop_id == PROP_BYTES_SERVED) {

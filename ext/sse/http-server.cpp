@@ -10,6 +10,7 @@
 
 #include "access.h"
 #include "metrics.h"
+#include "snapshot-book.h"
 #include "web-files.h"
 
 GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
@@ -534,6 +535,10 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
         impl_->soup, path.c_str(),
         [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *query, gpointer data) {
           auto *s = static_cast<Stream *>(data);
+          if (snapshot_path(s->config().path) == req_path) {
+            s->handle_snapshot(msg, query);
+            return;
+          }
           if (s->config().path != req_path) {
             soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
             return;

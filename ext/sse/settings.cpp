@@ -396,11 +396,43 @@ static void install_publish_properties(GObjectClass *gobject_class) {
                          GST_TYPE_STRUCTURE, ro));
 }
 
+/* GET <path>/snapshot.jpg (snapshot.h, docs/operations.md). */
+static void install_snapshot_properties(GObjectClass *gobject_class) {
+  g_object_class_install_property(
+      gobject_class, PROP_SNAPSHOT_DECODER,
+      g_param_spec_string("snapshot-decoder", "Snapshot decoder",
+                          "Decoder element for GET <path>/snapshot.jpg, e.g. avdec_h264 or openh264dec (NULL = the "
+                          "highest-ranked installed decoder for the stream's codec). Not installed: the snapshot "
+                          "answers 503 and the element posts one warning",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_SNAPSHOT_KEEP_WARM,
+      g_param_spec_boolean("snapshot-keep-warm", "Snapshot keep warm",
+                           "Decode every key frame for <path>/snapshot.jpg whether or not anyone asks, so even the "
+                           "first request is answered from the cache (FALSE = decode only while snapshots are asked "
+                           "for, and nothing at all when nobody asks)",
+                           FALSE, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_SNAPSHOT_IDLE_TIMEOUT,
+      g_param_spec_uint("snapshot-idle-timeout", "Snapshot idle timeout",
+                        "Milliseconds after the last request for <path>/snapshot.jpg during which each new key frame "
+                        "is decoded as it comes; then the decoder and its cache are torn down",
+                        100, 3600 * 1000, SnapshotConfig{}.idle_ms, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_SNAPSHOT_STATS,
+      g_param_spec_boxed("snapshot-stats", "Snapshot statistics",
+                         "Snapshots this run: requests, from-cache (answered at once), waited (for a decode or an "
+                         "encode), decodes (key frames decoded), encodes (JPEGs made), unavailable (503), decoder "
+                         "(the element used)",
+                         GST_TYPE_STRUCTURE, ro));
+}
+
 void gst_sse_sink_install_properties(GObjectClass *gobject_class) {
   install_serving_properties(gobject_class);
   install_client_properties(gobject_class);
   install_access_properties(gobject_class);
   install_publish_properties(gobject_class);
+  install_snapshot_properties(gobject_class);
 }
 
 static std::string string_of(const GValue *value) {
@@ -469,6 +501,9 @@ bool gst_sse_sink_settings_set(Settings &s, guint prop_id, const GValue *value) 
     case PROP_PUBLISH_ONLY: s.publish_only = g_value_get_boolean(value); break;
     case PROP_PUBLISH_BUFFER_BYTES: s.publisher.buffer_bytes = g_value_get_uint64(value); break;
     case PROP_PUBLISH_BUFFER_TIME: s.publisher.buffer_time_ms = g_value_get_uint(value); break;
+    case PROP_SNAPSHOT_DECODER: s.snapshot.decoder = string_of(value); break;
+    case PROP_SNAPSHOT_KEEP_WARM: s.snapshot.keep_warm = g_value_get_boolean(value); break;
+    case PROP_SNAPSHOT_IDLE_TIMEOUT: s.snapshot.idle_ms = g_value_get_uint(value); break;
     default: return false;
   }
   return true;
@@ -514,6 +549,9 @@ bool gst_sse_sink_settings_get(const Settings &s, guint prop_id, GValue *value) 
     case PROP_PUBLISH_ONLY: g_value_set_boolean(value, s.publish_only); break;
     case PROP_PUBLISH_BUFFER_BYTES: g_value_set_uint64(value, s.publisher.buffer_bytes); break;
     case PROP_PUBLISH_BUFFER_TIME: g_value_set_uint(value, s.publisher.buffer_time_ms); break;
+    case PROP_SNAPSHOT_DECODER: set_string_or_null(value, s.snapshot.decoder); break;
+    case PROP_SNAPSHOT_KEEP_WARM: g_value_set_boolean(value, s.snapshot.keep_warm); break;
+    case PROP_SNAPSHOT_IDLE_TIMEOUT: g_value_set_uint(value, s.snapshot.idle_ms); break;
     default: return false;
   }
   return true;

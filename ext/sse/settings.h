@@ -18,6 +18,7 @@
 #include "gstssesink.h"
 #include "http-server.h"
 #include "nchan-publisher.h"
+#include "snapshot-book.h"
 
 namespace gstsse {
 
@@ -39,6 +40,7 @@ struct Settings {
   PublisherConfig publisher; /* url empty: do not publish */
   unsigned chunk_timeout_ms = defaults::kChunkTimeoutMs;
   bool publish_only = defaults::kPublishOnly;
+  SnapshotConfig snapshot;                          /* GET <path>/snapshot.jpg (snapshot.h) */
   std::shared_ptr<GTlsCertificate> tls_certificate; /* unrefs the object with the last copy */
 
   /* What start() hands down besides stream. */
@@ -96,6 +98,10 @@ enum {
   PROP_PUBLISH_BUFFER_TIME,
   PROP_PUBLISH_STATS,
   PROP_STREAM_INFO,
+  PROP_SNAPSHOT_DECODER,
+  PROP_SNAPSHOT_KEEP_WARM,
+  PROP_SNAPSHOT_IDLE_TIMEOUT,
+  PROP_SNAPSHOT_STATS,
 };
 
 /* Installs every property of ssesink on @klass, the read-only ones too

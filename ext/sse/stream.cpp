@@ -334,6 +334,16 @@ bool Stream::Impl::negotiate_encoding(SoupServerMessage *msg, bool head) {
   return gzip;
 }
 
+void Stream::handle_snapshot(SoupServerMessage *msg, GHashTable *query) {
+  if (!snapshot_handler) {
+    soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    return;
+  }
+  const Backlog<EventPtr> &b = impl_->backlog;
+  const uint64_t key = b.latest_key_seq();
+  snapshot_handler(msg, query, key && b.holds(key) ? b[b.index_of(key)] : nullptr);
+}
+
 /* A GET admitted: the client joins, and its body is written from here on. */
 void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query, bool gzip) {
   const StreamConfig &cfg = self->config_;
@@ -465,6 +475,8 @@ void Stream::Impl::dispatch() {
       if (ev->key) {
         counters.key_chunks.add();
         counters.key_chunk(ev->made_us);
+        if (self->on_key_chunk)
+          self->on_key_chunk(ev);
       }
     } else if (ev->kind == Event::Kind::kEos) {
       eos_event = ev;

@@ -88,6 +88,11 @@ class Stream : public EventSink {
   RemovedFn on_client_removed;
   /* A client joined and request_keyframe is set (rate-limited). */
   KeyframeFn on_keyframe_wanted;
+  /* Snapshots (snapshot.h), set before add_stream, server thread: a
+   * request for <path>/snapshot.jpg with the latest key chunk held (null:
+   * none), and each key chunk as it is dispatched. Unset: 404. */
+  std::function<void(SoupServerMessage *, GHashTable *, const EventPtr &latest_key)> snapshot_handler;
+  std::function<void(const EventPtr &)> on_key_chunk;
 
   /* EventSink. Events keep the order of these calls. set_caps() and
    * set_stream_info() queue a `stream` event when what it says changes. */
@@ -117,6 +122,7 @@ class Stream : public EventSink {
    * shutdown); the stream can be dropped after it. */
   void attach(GMainContext *ctx, bool tls);
   void handle(SoupServerMessage *msg, GHashTable *query);
+  void handle_snapshot(SoupServerMessage *msg, GHashTable *query);
   void detach();
 
   /* Not on the server thread: after eos, waits up to @timeout_ms while

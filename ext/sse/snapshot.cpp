@@ -1,0 +1,612 @@
+/* Snapshots of a stream: requests, cache and the decoder; see snapshot.h. */
+#include "snapshot.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "admission.h"
+#include "loop-thread.h"
+
+GST_DEBUG_CATEGORY_EXTERN(gst_sse_sink_debug);
+#define GST_CAT_DEFAULT gst_sse_sink_debug
+
+namespace gstsse {
+namespace {
+
+/* How long one decode may take before it counts as failed. */
+constexpr GstClockTime kDecodeTimeout = 5 * GST_SECOND;
+
+struct GBytesPtr {
+  GBytes *b = nullptr;
+  GBytesPtr() = default;
+  explicit GBytesPtr(GBytes *bytes) : b(bytes) {}
+  GBytesPtr(const GBytesPtr &o) : b(o.b ? g_bytes_ref(o.b) : nullptr) {}
+  GBytesPtr &operator=(const GBytesPtr &o) {
+    GBytesPtr tmp(o);
+    std::swap(b, tmp.b);
+    return *this;
+  }
+  ~GBytesPtr() {
+    if (b)
+      g_bytes_unref(b);
+  }
+};
+
+/* What a job made, handed from the worker to the server thread. */
+struct JobResult {
+  bool ok = false, missing = false;
+  std::string reason;
+  unsigned src_w = 0, src_h = 0;
+  std::vector<std::pair<unsigned, GBytesPtr>> jpegs; /* width as cached (0: full) */
+  std::string decoder;                               /* the factory used */
+  bool decoded = false;                              /* a new picture: the old JPEGs go */
+};
+
+/* The decode pipeline and the last picture; the worker thread's alone. */
+class Decoder {
+ public:
+  Decoder(GstElement *element, std::string wanted) : element_(element), wanted_(std::move(wanted)) {}
+  ~Decoder() { teardown(); }
+
+  void run(const SnapshotJob &job, const EventPtr &chunk, JobResult *r) {
+    if (job.decode && !decode(chunk, r))
+      return;
+    r->decoded = job.decode;
+    if (!raw_) {
+      r->reason = "no decoded picture";
+      return;
+    }
+    GstVideoInfo info;
+    gst_video_info_from_caps(&info, gst_sample_get_caps(raw_));
+    r->src_w = static_cast<unsigned>(GST_VIDEO_INFO_WIDTH(&info));
+    r->src_h = static_cast<unsigned>(GST_VIDEO_INFO_HEIGHT(&info));
+    for (unsigned w : job.widths) {
+      const unsigned cw = w >= r->src_w ? 0 : w;
+      if (std::any_of(r->jpegs.begin(), r->jpegs.end(), [cw](const auto &j) { return j.first == cw; }))
+        continue;
+      GBytesPtr jpeg = encode(cw ? cw : r->src_w, scaled_height(r->src_w, r->src_h, cw), r);
+      if (!jpeg.b)
+        return;
+      r->jpegs.emplace_back(cw, jpeg);
+    }
+    r->ok = true;
+    r->decoder = factory_;
+  }
+
+  void teardown() {
+    if (raw_)
+      gst_sample_unref(raw_);
+    raw_ = nullptr;
+    if (pipe_) {
+      gst_element_set_state(pipe_, GST_STATE_NULL);
+      gst_object_unref(pipe_);
+      GST_INFO_OBJECT(element_, "snapshot: decoder %s torn down", factory_.c_str());
+    }
+    pipe_ = src_ = sink_ = parser_ = nullptr;
+  }
+
+ private:
+  GstElementFactory *pick(SnapshotCodec codec) {
+    GList *all = gst_element_factory_list_get_elements(
+        GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO, GST_RANK_MARGINAL);
+    GstCaps *caps = gst_caps_from_string(codec_caps(codec));
+    GList *fit = gst_element_factory_list_filter(all, caps, GST_PAD_SINK, FALSE);
+    fit = g_list_sort(fit, gst_plugin_feature_rank_compare_func);
+    GstElementFactory *f = fit ? GST_ELEMENT_FACTORY(gst_object_ref(fit->data)) : nullptr;
+    gst_plugin_feature_list_free(fit);
+    gst_plugin_feature_list_free(all);
+    gst_caps_unref(caps);
+    return f;
+  }
+
+  /* The pipeline for @codec; false with @r->reason (and missing) when an
+   * element is not installed. */
+  bool build(SnapshotCodec codec, JobResult *r) {
+    if (pipe_ && codec == codec_)
+      return true;
+    teardown();
+    codec_ = codec;
+    if (codec == SnapshotCodec::kNone) {
+      r->reason = "the stream has no video this element can snapshot (H.264, H.265, MPEG-2, MPEG-4 Part 2)";
+      r->missing = true;
+      return false;
+    }
+    GstElement *dec = nullptr;
+    if (!wanted_.empty()) {
+      dec = gst_element_factory_make(wanted_.c_str(), nullptr);
+      if (!dec)
+        r->reason = "snapshot-decoder \"" + wanted_ + "\" is not an installed element";
+    } else if (GstElementFactory *f = pick(codec)) {
+      dec = gst_element_factory_create(f, nullptr);
+      gst_object_unref(f);
+    }
+    if (!dec && r->reason.empty())
+      r->reason = std::string("no ") + codec_name(codec) +
+                  " decoder is installed (avdec_h264/avdec_h265 from gstreamer1.0-libav, or openh264dec)";
+    GstElement *parser = gst_element_factory_make(codec_parser(codec), nullptr);
+    GstElement *demux = gst_element_factory_make("tsdemux", nullptr);
+    if (dec && (!parser || !demux))
+      r->reason = std::string("element ") + (parser ? "tsdemux" : codec_parser(codec)) + " is not installed";
+    if (!dec || !parser || !demux) {
+      for (GstElement *e : {dec, parser, demux})
+        if (e)
+          gst_object_unref(e);
+      r->missing = true;
+      return false;
+    }
+    GstElementFactory *df = gst_element_get_factory(dec);
+    factory_ = df ? GST_OBJECT_NAME(df) : "?";
+    pipe_ = gst_pipeline_new("ssesink-snapshot");
+    src_ = gst_element_factory_make("appsrc", nullptr);
+    sink_ = gst_element_factory_make("appsink", nullptr);
+    parser_ = parser;
+    GstCaps *ts = gst_caps_from_string("video/mpegts, systemstream=(boolean)true, packetsize=(int)188");
+    g_object_set(src_, "caps", ts, "format", GST_FORMAT_BYTES, nullptr);
+    gst_caps_unref(ts);
+    g_object_set(sink_, "sync", FALSE, nullptr);
+    gst_bin_add_many(GST_BIN(pipe_), src_, demux, parser, dec, sink_, nullptr);
+    gst_element_link(src_, demux);
+    gst_element_link_many(parser, dec, sink_, nullptr);
+    g_signal_connect(demux, "pad-added", G_CALLBACK(+[](GstElement *, GstPad *pad, gpointer p) {
+                       GstPad *sinkpad = gst_element_get_static_pad(GST_ELEMENT(p), "sink");
+                       GstCaps *caps = gst_pad_get_current_caps(pad);
+                       if (!caps)
+                         caps = gst_pad_query_caps(pad, nullptr);
+                       const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+                       if (g_str_has_prefix(name, "video/") && !gst_pad_is_linked(sinkpad))
+                         gst_pad_link(pad, sinkpad);
+                       gst_caps_unref(caps);
+                       gst_object_unref(sinkpad);
+                     }),
+                     parser);
+    GST_INFO_OBJECT(element_, "snapshot: decoder built: tsdemux ! %s ! %s", codec_parser(codec), factory_.c_str());
+    return true;
+  }
+
+  /* Decodes the key chunk into raw_. */
+  bool decode(const EventPtr &chunk, JobResult *r) {
+    size_t off = 0, len = 0;
+    if (!chunk || !find_media_base64(chunk->wire(), &off, &len)) {
+      r->reason = "the key chunk has no TS bytes";
+      return false;
+    }
+    std::string b64(chunk->wire().substr(off, len));
+    gsize size = 0;
+    g_base64_decode_inplace(b64.data(), &size);
+    const auto *ts = reinterpret_cast<const uint8_t *>(b64.data());
+    if (!build(snapshot_codec(ts, size), r))
+      return false;
+    if (raw_)
+      gst_sample_unref(raw_);
+    raw_ = nullptr;
+    if (gst_element_set_state(pipe_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      r->reason = "decoder " + factory_ + " could not start";
+      teardown();
+      return false;
+    }
+    gst_app_src_push_buffer(GST_APP_SRC(src_), gst_buffer_new_memdup(ts, size));
+    gst_app_src_end_of_stream(GST_APP_SRC(src_));
+    /* The last picture before the appsink's EOS, or the first error. */
+    GstBus *bus = gst_element_get_bus(pipe_);
+    const gint64 deadline = g_get_monotonic_time() + kDecodeTimeout / GST_USECOND;
+    GstMessage *m = nullptr;
+    while (!m && g_get_monotonic_time() < deadline) {
+      if (GstSample *s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink_), 10 * GST_MSECOND)) {
+        if (raw_)
+          gst_sample_unref(raw_);
+        raw_ = s;
+      } else if (gst_app_sink_is_eos(GST_APP_SINK(sink_))) {
+        break;
+      }
+      m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    }
+    if (m) {
+      GError *err = nullptr;
+      gst_message_parse_error(m, &err, nullptr);
+      r->reason = std::string("decoding failed in ") + GST_OBJECT_NAME(GST_MESSAGE_SRC(m)) + ": " + err->message;
+      g_error_free(err);
+      gst_message_unref(m);
+    } else if (!gst_app_sink_is_eos(GST_APP_SINK(sink_))) {
+      r->reason = "decoder " + factory_ + " did not finish within 5 s";
+    }
+    gst_bus_set_flushing(bus, TRUE); /* drop what else this run posted */
+    gst_bus_set_flushing(bus, FALSE);
+    gst_object_unref(bus);
+    /* NULL, not READY: appsink forgets its EOS only when stopped. */
+    gst_element_set_state(pipe_, GST_STATE_NULL);
+    if (!raw_ && r->reason.empty())
+      r->reason = "decoder " + factory_ + " made no picture from the key chunk";
+    return raw_ != nullptr;
+  }
+
+  GBytesPtr encode(unsigned w, unsigned h, JobResult *r) {
+    GstCaps *caps = gst_caps_new_simple("image/jpeg", "width", G_TYPE_INT, static_cast<int>(w), "height", G_TYPE_INT,
+                                        static_cast<int>(h), nullptr);
+    GError *err = nullptr;
+    GstSample *jpeg = gst_video_convert_sample(raw_, caps, kDecodeTimeout, &err);
+    gst_caps_unref(caps);
+    if (!jpeg) {
+      r->reason = std::string("JPEG encoding failed: ") + (err ? err->message : "?");
+      g_clear_error(&err);
+      return GBytesPtr();
+    }
+    GstMapInfo map;
+    GstBuffer *buf = gst_sample_get_buffer(jpeg);
+    GBytesPtr out;
+    if (buf && gst_buffer_map(buf, &map, GST_MAP_READ)) {
+      out = GBytesPtr(g_bytes_new(map.data, map.size));
+      gst_buffer_unmap(buf, &map);
+    }
+    gst_sample_unref(jpeg);
+    return out;
+  }
+
+  GstElement *element_;
+  const std::string wanted_;
+  SnapshotCodec codec_ = SnapshotCodec::kNone;
+  std::string factory_;
+  GstElement *pipe_ = nullptr, *src_ = nullptr, *sink_ = nullptr, *parser_ = nullptr;
+  GstSample *raw_ = nullptr;
+};
+
+}  // namespace
+
+struct Snapshotter::Impl {
+  SnapshotConfig config;
+  GstElement *element;
+  GMainContext *ctx;
+  AdmissionConfig admission;
+  unsigned retry_s;
+  std::string path; /* where the snapshot is served */
+
+  /* Server thread only. */
+  SnapshotBook book;
+  EventPtr latest;                     /* the key chunk to decode, while active */
+  std::map<unsigned, GBytesPtr> jpegs; /* of book.cached_seq(), by width as cached */
+  struct Waiter {
+    SoupServerMessage *msg; /* a reference, paused */
+    gulong finished_id;
+  };
+  std::map<uint64_t, Waiter> waiters;
+  uint64_t next_id = 1;
+  bool stopped = false;
+  bool warned = false;
+  LoopSource result_wake, idle_timer;
+
+  /* Worker thread and its hand-off. */
+  std::mutex m;
+  std::condition_variable cv;
+  std::thread worker;
+  bool have_job = false, quit = false;
+  SnapshotJob job;
+  EventPtr job_chunk;
+  bool have_result = false;
+  JobResult result;
+  mutable std::mutex stats_mutex;
+  SnapshotCounters stats;
+  std::string decoder_name;
+
+  Impl(const SnapshotConfig &c, const StreamConfig &s, GMainContext *context, GstElement *e)
+      : config(c),
+        element(e),
+        ctx(context),
+        retry_s(std::max(1u, s.retry_ms / 1000)),
+        path(snapshot_path(s.path)),
+        book(int64_t{c.idle_ms} * 1000, c.keep_warm) {
+    admission.max_request_header_bytes = s.max_request_header_bytes;
+    admission.retry_ms = s.retry_ms;
+    admission.access = s.access;
+    admission.cors = parse_cors_origins(s.cors_origin);
+    result_wake = LoopSource::wake_source(ctx, [this] { on_result(); });
+    idle_timer = LoopSource::wake_source(ctx, [this] { on_idle(); });
+  }
+
+  void work() {
+    Decoder decoder(element, config.decoder);
+    std::unique_lock<std::mutex> lock(m);
+    while (true) {
+      cv.wait(lock, [this] { return have_job || quit; });
+      if (quit)
+        break;
+      const SnapshotJob j = job;
+      EventPtr chunk = std::move(job_chunk);
+      have_job = false;
+      lock.unlock();
+      JobResult r;
+      decoder.run(j, chunk, &r);
+      chunk.reset();
+      lock.lock();
+      result = std::move(r);
+      have_result = true;
+      result_wake.wake();
+    }
+    lock.unlock();
+    decoder.teardown();
+  }
+
+  void stop_worker() {
+    if (!worker.joinable())
+      return;
+    {
+      std::lock_guard<std::mutex> lock(m);
+      quit = true;
+    }
+    cv.notify_all();
+    worker.join();
+    quit = false;
+  }
+
+  void sync_stats() {
+    std::lock_guard<std::mutex> lock(stats_mutex);
+    stats = book.counters();
+  }
+
+  /* Starts the job the book wants now, if any. */
+  void schedule() {
+    SnapshotJob j;
+    const int64_t now = g_get_monotonic_time();
+    if (!stopped && book.next_job(now, &j)) {
+      if (!worker.joinable())
+        worker = std::thread([this] { work(); });
+      std::lock_guard<std::mutex> lock(m);
+      job = j;
+      job_chunk = j.decode ? latest : nullptr;
+      have_job = true;
+      cv.notify_all();
+      GST_LOG_OBJECT(element, "snapshot: job for key chunk %" G_GUINT64_FORMAT "%s, %zu width(s)", j.seq,
+                     j.decode ? " (decode)" : "", j.widths.size());
+    }
+    const int64_t at = book.idle_at();
+    idle_timer.wake_at(worker.joinable() && at >= 0 ? at : -1);
+    sync_stats();
+  }
+
+  void on_idle() {
+    if (stopped || !book.idle(g_get_monotonic_time())) {
+      schedule(); /* re-arms */
+      return;
+    }
+    GST_DEBUG_OBJECT(element, "snapshot: no request for %u ms: decoder and cache go", config.idle_ms);
+    stop_worker();
+    book.reset_cache();
+    jpegs.clear();
+    latest.reset();
+  }
+
+  void on_result() {
+    JobResult r;
+    {
+      std::lock_guard<std::mutex> lock(m);
+      if (!have_result)
+        return;
+      r = std::move(result);
+      have_result = false;
+    }
+    std::vector<unsigned> widths;
+    for (const auto &j : r.jpegs)
+      widths.push_back(j.first);
+    const bool was_unavailable = book.unavailable();
+    const std::vector<SnapshotBook::Done> done = book.done(r.ok, r.missing, r.reason, r.src_w, r.src_h, widths);
+    if (r.ok) {
+      /* A new key frame replaces every width; else only those made. */
+      if (r.decoded)
+        jpegs.clear();
+      for (auto &j : r.jpegs)
+        jpegs[j.first] = j.second;
+      for (unsigned w : book.take_evicted())
+        jpegs.erase(w);
+      std::lock_guard<std::mutex> lock(stats_mutex);
+      decoder_name = r.decoder;
+    } else if (r.missing && !was_unavailable && !warned) {
+      warned = true;
+      GST_ELEMENT_WARNING(element, STREAM, CODEC_NOT_FOUND, ("Snapshots are not available: %s", r.reason.c_str()),
+                          ("GET %s answers 503 for this run", path.c_str()));
+    } else {
+      GST_WARNING_OBJECT(element, "snapshot: %s", r.reason.c_str());
+    }
+    for (const auto &d : done) {
+      auto it = waiters.find(d.id);
+      if (it == waiters.end())
+        continue; /* the client left */
+      Waiter w = it->second;
+      waiters.erase(it);
+      g_signal_handler_disconnect(w.msg, w.finished_id);
+      if (d.ok)
+        answer_jpeg(w.msg, book.cached_seq(), d.width);
+      else
+        answer_503(w.msg, book.reason(), false);
+      soup_server_message_unpause(w.msg);
+      g_object_unref(w.msg);
+    }
+    schedule();
+  }
+
+  void answer_text(SoupServerMessage *msg, unsigned status, const std::string &text) {
+    const std::string body = text + "\n";
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
+    soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, body.data(), body.size());
+    soup_server_message_set_status(msg, status, nullptr);
+  }
+
+  void answer_503(SoupServerMessage *msg, const std::string &why, bool retry) {
+    if (retry)
+      soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                   std::to_string(retry_s).c_str());
+    answer_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "No snapshot: " + why);
+  }
+
+  void answer_jpeg(SoupServerMessage *msg, uint64_t seq, unsigned width) {
+    auto it = jpegs.find(width);
+    if (it == jpegs.end()) {
+      answer_503(msg, "the picture is being replaced; try again", true);
+      return;
+    }
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(h, "Cache-Control", "no-cache");
+    soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+    soup_message_headers_replace(h, "X-Snapshot-Seq", std::to_string(seq).c_str());
+    soup_message_headers_set_content_type(h, "image/jpeg", nullptr);
+    soup_message_body_append_bytes(soup_server_message_get_response_body(msg), it->second.b);
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+  }
+
+  /* Admission as for the stream: credentials, CORS, the header limit (not
+   * the client limits: a snapshot holds no connection). True: go on. */
+  bool admit(SoupServerMessage *msg, GHashTable *query) {
+    SoupMessageHeaders *req_headers = soup_server_message_get_request_headers(msg);
+    AdmissionRequest req;
+    req.method = soup_server_message_get_method(msg);
+    soup_message_headers_foreach(
+        req_headers,
+        [](const char *name, const char *value, gpointer data) {
+          *static_cast<size_t *>(data) += strlen(name) + strlen(value) + 4;
+        },
+        &req.header_bytes);
+    req.origin = soup_message_headers_get_one(req_headers, "Origin");
+    req.remote = soup_server_message_get_remote_host(msg);
+    req.credentials.authorization = soup_message_headers_get_one(req_headers, "Authorization");
+    req.credentials.cookie = soup_message_headers_get_one(req_headers, "Cookie");
+    req.credentials.query_token = query ? static_cast<const char *>(g_hash_table_lookup(query, "token")) : nullptr;
+    const Admission a = decide_admission(admission, req);
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    for (const auto &h : a.headers) {
+      /* A 200's event-stream headers are not this answer's. */
+      if (a.status == 200 && h.name != "Vary" && h.name.rfind("Access-Control-", 0) != 0)
+        continue;
+      if (h.append)
+        soup_message_headers_append(headers, h.name.c_str(), h.value.c_str());
+      else
+        soup_message_headers_replace(headers, h.name.c_str(), h.value.c_str());
+    }
+    if (a.status == 200)
+      return true;
+    soup_server_message_set_status(msg, a.status, a.reason_phrase);
+    if (!a.refusal.empty())
+      GST_INFO_OBJECT(element, "snapshot: %s", a.refusal.c_str());
+    return false;
+  }
+};
+
+Snapshotter::Snapshotter(const SnapshotConfig &config, const StreamConfig &stream, GMainContext *ctx,
+                         GstElement *element)
+    : impl_(std::make_unique<Impl>(config, stream, ctx, element)) {
+  if (config.keep_warm)
+    GST_INFO_OBJECT(element, "snapshot: keep-warm: every key frame is decoded");
+}
+
+Snapshotter::~Snapshotter() {
+  impl_->stop_worker();
+}
+
+void Snapshotter::serve(SoupServerMessage *msg, GHashTable *query, const EventPtr &latest_key) {
+  Impl *si = impl_.get();
+  if (!si->admit(msg, query))
+    return;
+  unsigned width = 0;
+  std::string error;
+  if (!parse_snapshot_width(query ? static_cast<const char *>(g_hash_table_lookup(query, "width")) : nullptr, &width,
+                            &error)) {
+    si->answer_text(msg, SOUP_STATUS_BAD_REQUEST, error);
+    return;
+  }
+  if (si->stopped) {
+    si->answer_503(msg, "the stream is stopping", true);
+    return;
+  }
+  if (latest_key)
+    si->latest = latest_key;
+  const uint64_t id = si->next_id++;
+  const SnapshotBook::Answer a = si->book.request(id, width, latest_key ? latest_key->seq : 0, g_get_monotonic_time());
+  switch (a.reply) {
+    case SnapshotBook::Reply::kReady: si->answer_jpeg(msg, a.seq, a.width); break;
+    case SnapshotBook::Reply::kNoKeyFrame:
+      si->answer_503(msg, "no key frame has arrived yet; the first one makes the picture", true);
+      break;
+    case SnapshotBook::Reply::kUnavailable: si->answer_503(msg, si->book.reason(), false); break;
+    case SnapshotBook::Reply::kFailed:
+      si->answer_503(msg, "the latest key frame did not decode (" + si->book.reason() + "); the next one may", true);
+      break;
+    case SnapshotBook::Reply::kWait: {
+      soup_server_message_pause(msg);
+      struct Gone {
+        Impl *si;
+        uint64_t id;
+      };
+      const gulong handler = g_signal_connect_data(
+          msg, "finished", G_CALLBACK(+[](SoupServerMessage *, gpointer d) {
+            auto *g = static_cast<Gone *>(d);
+            auto it = g->si->waiters.find(g->id);
+            if (it == g->si->waiters.end())
+              return;
+            SoupServerMessage *m = it->second.msg;
+            g->si->waiters.erase(it);
+            g_object_unref(m);
+          }),
+          new Gone{si, id}, [](gpointer d, GClosure *) { delete static_cast<Gone *>(d); },
+          static_cast<GConnectFlags>(0));
+      si->waiters[id] = Impl::Waiter{SOUP_SERVER_MESSAGE(g_object_ref(msg)), handler};
+      break;
+    }
+  }
+  si->schedule();
+}
+
+void Snapshotter::key_chunk(const EventPtr &ev) {
+  Impl *si = impl_.get();
+  const int64_t now = g_get_monotonic_time();
+  si->book.key_chunk(ev->seq, now);
+  if (si->stopped || !si->book.active(now)) {
+    si->latest.reset(); /* the backlog holds it; nobody asks */
+    return;
+  }
+  si->latest = ev;
+  si->schedule();
+}
+
+void Snapshotter::stop() {
+  Impl *si = impl_.get();
+  si->stopped = true;
+  si->stop_worker();
+  si->result_wake.destroy();
+  si->idle_timer.destroy();
+  for (uint64_t id : si->book.take_waiters()) {
+    auto it = si->waiters.find(id);
+    if (it == si->waiters.end())
+      continue;
+    Impl::Waiter w = it->second;
+    si->waiters.erase(it);
+    g_signal_handler_disconnect(w.msg, w.finished_id);
+    si->answer_503(w.msg, "the stream stopped", true);
+    soup_server_message_unpause(w.msg);
+    g_object_unref(w.msg);
+  }
+  si->jpegs.clear();
+  si->latest.reset();
+  si->sync_stats();
+}
+
+static GstStructure *stats_structure_of(const SnapshotCounters &c, const std::string &decoder) {
+  return gst_structure_new("ssesink-snapshot-stats", "requests", G_TYPE_UINT64, c.requests, "from-cache", G_TYPE_UINT64,
+                           c.from_cache, "waited", G_TYPE_UINT64, c.waited, "decodes", G_TYPE_UINT64, c.decodes,
+                           "encodes", G_TYPE_UINT64, c.encodes, "unavailable", G_TYPE_UINT64, c.unavailable, "decoder",
+                           G_TYPE_STRING, decoder.c_str(), nullptr);
+}
+
+GstStructure *Snapshotter::stats_structure() const {
+  std::lock_guard<std::mutex> lock(impl_->stats_mutex);
+  return stats_structure_of(impl_->stats, impl_->decoder_name);
+}
+
+GstStructure *snapshot_stats_structure_empty() {
+  return stats_structure_of(SnapshotCounters{}, "");
+}
+
+}  // namespace gstsse
