@@ -18,7 +18,8 @@ before(async () => ({ web, browser } = await openPlayer()));
 after(() => closePlayer({ web, browser }));
 
 test('live stream: WebCodecs decodes every frame and shows a moving picture', async (t) => {
-  const pipeline = await startPipeline(videoPipeline({ keyInt: 30 }));
+  // ssesink's INFO lines say which clients get a gzip body (compression=auto).
+  const pipeline = await startPipeline(videoPipeline({ keyInt: 30 }), { debug: 'ssesink:4' });
   t.after(() => pipeline.stop());
   await browser.goto(playerUrl(web.url, pipeline.port));
 
@@ -30,6 +31,9 @@ test('live stream: WebCodecs decodes every frame and shows a moving picture', as
   assert.ok(s.framesDecoded >= 0.9 * s.eventsAfterFirstKey,
     `${s.framesDecoded} frames decoded for ${s.eventsAfterFirstKey} media events after the first key`);
   assert.equal(s.framesDropped, 0);
+  // The engine's EventSource asked for gzip by itself, so that is what it decoded.
+  assert.match(pipeline.output(), /client \d+ \([^)]*\) connected to \/stream \(gzip\)/,
+    'the browser\'s client got no gzip body');
 
   const samples = await screenSamples(browser, 4, 400);
   assert.ok(samples.every(isPicture), `blank screen: ${JSON.stringify(samples)}`);

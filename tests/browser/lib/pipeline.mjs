@@ -28,16 +28,17 @@ export function videoPipeline({
 
 /**
  * Starts a pipeline (its ssesink gets port=0 unless `port` is given; -e with
- * `eos` so that SIGINT ends the stream with EOS) and
- * resolves once the server listens: {port, stop(signal), exited}.
+ * `eos` so that SIGINT ends the stream with EOS; `debug`: GST_DEBUG, its log
+ * in output()) and resolves once the server listens: {port, stop(signal),
+ * exited, output()}.
  */
-export async function startPipeline(description, { port = 0, eos = false } = {}) {
+export async function startPipeline(description, { port = 0, eos = false, debug = '' } = {}) {
   if (!fs.existsSync(path.join(PLUGIN_DIR, 'libgstsse.so'))) {
     throw new Error(`no ssesink in ${PLUGIN_DIR}: build it with 'meson setup build && ninja -C build'`);
   }
   const args = ['-v', ...(eos ? ['-e'] : []), ...splitLaunchLine(description.replace(/\bssesink\b/, `ssesink port=${port}`))];
   const child = spawn('gst-launch-1.0', args, {
-    env: { ...process.env, GST_PLUGIN_PATH: PLUGIN_DIR },
+    env: { ...process.env, GST_PLUGIN_PATH: PLUGIN_DIR, ...(debug ? { GST_DEBUG: debug, GST_DEBUG_NO_COLOR: '1' } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
