@@ -9,6 +9,8 @@ packages=(
   # the Debian package and its install test (debian/, tests/install/)
   dpkg-dev debhelper fakeroot lintian
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libsoup-3.0-dev libjson-glib-dev zlib1g-dev
+  # signed access tokens: libjwt verifies them, OpenSSL reads their public keys
+  libjwt-dev libssl-dev
   # runtime plugins used by the demo and the tests
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
@@ -20,8 +22,9 @@ packages=(
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   # the benchmark suite: the seed's Flask rebuild, Google Benchmark, plots
   python3-flask libbenchmark-dev gnuplot-nox
-  # test clients and checks; clang and its runtime for the fuzz targets
-  curl ffmpeg chromium clang libclang-rt-14-dev
+  # test clients and checks; clang and its runtime for the fuzz targets;
+  # PyJWT mints the JWT tests' tokens (and is docs/security.md's example)
+  curl ffmpeg chromium clang libclang-rt-14-dev python3-jwt
   # the browser tests' other engines: Firefox ESR (decodes H.264 with the
   # libavcodec that ffmpeg brings), WebKitGTK's WebDriver + MiniBrowser
   # (media through GStreamer: plugins-good/bad, libav above) on an X server

@@ -124,25 +124,43 @@ bool parse_bearer(std::string_view authorization, std::string *token) {
   return true;
 }
 
-AccessResult check_access(const AccessConfig &cfg, const AccessRequest &req) {
-  if (cfg.token.empty() && cfg.basic_auth.empty())
+AccessResult check_access(const AccessConfig &cfg, const AccessRequest &req, AccessGrant *grant) {
+  const bool jwt = cfg.jwt && cfg.jwt->configured();
+  if (cfg.token.empty() && cfg.basic_auth.empty() && !jwt)
     return AccessResult::kAllowed;
   bool offered = false;
   bool ok = false;
+  bool expired = false;
+  std::string why;
+  const std::string_view path = req.path ? req.path : "";
+  auto try_token = [&](std::string_view t) {
+    offered = true;
+    if (!cfg.token.empty() && constant_time_equals(t, cfg.token)) {
+      ok = true;
+      if (grant)
+        grant->expires_at_s = 0;
+      return;
+    }
+    if (!jwt || ok)
+      return;
+    const TokenCheck c = cfg.jwt->check(t, path);
+    if (c.result == TokenCheck::Result::kValid) {
+      ok = true;
+      if (grant)
+        grant->expires_at_s = c.expires_at_s;
+      return;
+    }
+    expired |= c.result == TokenCheck::Result::kExpired;
+    why = c.why;
+  };
   std::string v;
-  if (!cfg.token.empty()) {
-    if (req.query_token) {
-      offered = true;
-      ok |= constant_time_equals(req.query_token, cfg.token);
-    }
-    if (req.cookie && find_cookie(req.cookie, "sse_token", &v)) {
-      offered = true;
-      ok |= constant_time_equals(v, cfg.token);
-    }
-    if (req.authorization && parse_bearer(req.authorization, &v)) {
-      offered = true;
-      ok |= constant_time_equals(v, cfg.token);
-    }
+  if (!cfg.token.empty() || jwt) {
+    if (req.query_token)
+      try_token(req.query_token);
+    if (req.cookie && find_cookie(req.cookie, "sse_token", &v))
+      try_token(v);
+    if (req.authorization && parse_bearer(req.authorization, &v))
+      try_token(v);
   }
   if (!cfg.basic_auth.empty() && req.authorization && parse_basic_auth(req.authorization, &v)) {
     offered = true;
@@ -150,6 +168,10 @@ AccessResult check_access(const AccessConfig &cfg, const AccessRequest &req) {
   }
   if (ok)
     return AccessResult::kAllowed;
+  if (grant)
+    grant->why = why.empty() ? (offered ? "wrong credentials" : "no credentials") : why;
+  if (expired)
+    return AccessResult::kExpired;
   return offered ? AccessResult::kDenied : AccessResult::kMissing;
 }
 

@@ -17,16 +17,27 @@ std::string retry_after(unsigned retry_ms) {
 /* Credentials and limits; false when refused (@a says how). */
 bool admit(const AdmissionConfig &cfg, const AdmissionRequest &req, Admission &a) {
   const std::string remote = req.remote ? req.remote : "";
-  switch (check_access(cfg.access, req.credentials)) {
-    case AccessResult::kAllowed: break;
+  AccessRequest creds = req.credentials;
+  if (!cfg.path.empty())
+    creds.path = cfg.path.c_str();
+  AccessGrant grant;
+  switch (check_access(cfg.access, creds, &grant)) {
+    case AccessResult::kAllowed: a.expires_at_s = grant.expires_at_s; break;
     case AccessResult::kMissing:
       a.refusal = "refusing " + remote + ": no credentials";
       set(a, "WWW-Authenticate",
           cfg.access.basic_auth.empty() ? "Bearer realm=\"ssesink\"" : "Basic realm=\"ssesink\", charset=\"UTF-8\"");
       a.status = 401;
       return false;
+    case AccessResult::kExpired:
+      /* RFC 6750: a token that has expired (or is not valid yet): get a new one. */
+      a.refusal = "refusing " + remote + ": " + grant.why;
+      set(a, "WWW-Authenticate",
+          "Bearer realm=\"ssesink\", error=\"invalid_token\", error_description=\"" + grant.why + "\"");
+      a.status = 401;
+      return false;
     case AccessResult::kDenied:
-      a.refusal = "refusing " + remote + ": wrong credentials";
+      a.refusal = "refusing " + remote + ": " + grant.why;
       a.status = 403;
       return false;
   }

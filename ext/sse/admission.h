@@ -16,6 +16,11 @@
 namespace gstsse {
 
 struct AdmissionConfig {
+  /* The stream's path: the one a signed token must grant. Set from the
+   * stream, never from the request, so that every caller (the stream's own
+   * path, the multiplexed endpoint for each stream it asks) checks the
+   * path of the stream whose config this is. */
+  std::string path;
   unsigned max_clients = 0;              /* 0: unlimited */
   unsigned max_clients_per_address = 0;  /* 0: unlimited */
   unsigned max_request_header_bytes = 0; /* 0: unlimited */
@@ -48,6 +53,9 @@ struct Admission {
   bool open_stream = false;
   /* Why it was refused, for the log; empty when not worth logging. */
   std::string refusal;
+  /* Admitted by a signed token: when it expires (seconds since the epoch;
+   * the client is then sent `event: expired` and closed); 0: never. */
+  int64_t expires_at_s = 0;
 };
 
 Admission decide_admission(const AdmissionConfig &cfg, const AdmissionRequest &req);

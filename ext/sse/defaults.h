@@ -26,6 +26,8 @@ constexpr unsigned kKeepaliveIntervalMs = 15000; /* 0: never */
 constexpr unsigned kKeepaliveIntervalMaxMs = 3600 * 1000;
 constexpr unsigned kRetryMs = 2000;
 constexpr const char *kMetricsPath = "/metrics"; /* empty: no metrics */
+constexpr unsigned kJwtLeewayS = 30;             /* clock difference allowed for exp/nbf */
+constexpr bool kJwtRequireExp = true;
 
 /* Slow clients. */
 constexpr uint64_t kMaxClientBytes = 8 * 1024 * 1024; /* hard; 0: none */

@@ -465,10 +465,15 @@ static GValueArray *gst_sse_sink_get_client_ids(GstSseSink *sink) {
 static void gst_sse_sink_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
   auto *sink = GST_SSE_SINK(object);
   bool known;
+  std::string jwt_error;
   {
     std::lock_guard<std::mutex> lock(sink->priv->settings_mutex);
     known = gst_sse_sink_settings_set(sink->priv->settings, prop_id, value);
+    if (prop_id == PROP_JWT_KEY)
+      jwt_error = sink->priv->settings.jwt->error();
   }
+  if (!jwt_error.empty()) /* names the key by position or file, never a secret */
+    GST_WARNING_OBJECT(sink, "jwt-key: %s; tokens only that key would verify are refused", jwt_error.c_str());
   if (!known)
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   /* Two spellings of one setting: the other one changed too. */

@@ -213,12 +213,13 @@ void Server::Impl::serve_metrics(SoupServerMessage *msg, const char *path, GHash
   req.authorization = soup_message_headers_get_one(req_headers, "Authorization");
   req.cookie = soup_message_headers_get_one(req_headers, "Cookie");
   req.query_token = query ? static_cast<const char *>(g_hash_table_lookup(query, "token")) : nullptr;
+  req.path = path; /* a signed token must grant the metrics path */
   bool missing = false, denied = false, basic = false;
   for (const auto &kv : streams) {
     const StreamConfig &cfg = kv.second->config();
     const AccessConfig access = cfg.metrics_token.empty() ? cfg.access : AccessConfig{cfg.metrics_token, ""};
     const AccessResult r = check_access(access, req);
-    missing |= r == AccessResult::kMissing;
+    missing |= r == AccessResult::kMissing || r == AccessResult::kExpired;
     denied |= r == AccessResult::kDenied;
     basic |= !access.basic_auth.empty();
   }

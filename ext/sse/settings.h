@@ -17,6 +17,7 @@
 #include "defaults.h"
 #include "gstssesink.h"
 #include "http-server.h"
+#include "jwt-verify.h"
 #include "nchan-publisher.h"
 #include "snapshot-book.h"
 
@@ -31,6 +32,7 @@ GstSseSinkCompression to_gst(Compression c);
 GstSseSinkClientRemoveReason to_gst(RemoveReason r);
 
 struct Settings {
+  Settings() { stream.access.jwt = jwt; }
   std::string address = defaults::kAddress;
   int port = defaults::kPort;
   StreamConfig stream;       /* for the Stream, whole; its path also names the published stream, and
@@ -42,6 +44,10 @@ struct Settings {
   bool publish_only = defaults::kPublishOnly;
   SnapshotConfig snapshot;                          /* GET <path>/snapshot.jpg (snapshot.h) */
   std::shared_ptr<GTlsCertificate> tls_certificate; /* unrefs the object with the last copy */
+  /* The jwt-* properties: one object per element, shared by every copy of
+   * its Settings and by the running stream (stream.access.jwt), so that
+   * setting them while PLAYING changes the keys of the next request. */
+  std::shared_ptr<JwtAccess> jwt = std::make_shared<JwtAccess>();
 
   /* What start() hands down besides stream. */
   ServerConfig server_config() const; /* cert valid while this Settings lives */
@@ -102,6 +108,11 @@ enum {
   PROP_SNAPSHOT_KEEP_WARM,
   PROP_SNAPSHOT_IDLE_TIMEOUT,
   PROP_SNAPSHOT_STATS,
+  PROP_JWT_KEY,
+  PROP_JWT_AUDIENCE,
+  PROP_JWT_ISSUER,
+  PROP_JWT_LEEWAY,
+  PROP_JWT_REQUIRE_EXP,
 };
 
 /* Installs every property of ssesink on @klass, the read-only ones too

@@ -97,6 +97,7 @@ Stream::Impl::Impl(Stream *s)
   admission.max_request_header_bytes = cfg.max_request_header_bytes;
   admission.retry_ms = cfg.retry_ms;
   admission.access = cfg.access;
+  admission.path = cfg.path;
   admission.cors = parse_cors_origins(cfg.cors_origin);
 }
 

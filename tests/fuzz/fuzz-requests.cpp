@@ -1,13 +1,63 @@
 /* libFuzzer target: everything ssesink parses from a request: the
  * Last-Event-ID decision, cookies, Authorization, CORS lists and origins,
- * and the admission that puts them together. */
+ * signed tokens (the input as a token, and the input as the payload of a
+ * token signed here, so that libjwt's and our claims parsing see it), and
+ * the admission that puts them together. */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "access.h"
 #include "admission.h"
+#include "jwt-rules.h"
+#include "jwt-verify.h"
 #include "resume.h"
+
+namespace {
+
+const std::string kJwtSecret = "fuzz-secret-of-at-least-32-bytes-long";
+
+std::string b64url(const std::string &in) {
+  static const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(t[(acc >> bits) & 63]);
+    }
+  }
+  if (bits)
+    out.push_back(t[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+/* @payload signed with kJwtSecret (HS256). */
+std::string signed_token(const std::string &payload) {
+  const std::string part = b64url("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64url(payload);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), kJwtSecret.data(), static_cast<int>(kJwtSecret.size()),
+       reinterpret_cast<const unsigned char *>(part.data()), part.size(), mac, &len);
+  return part + "." + b64url(std::string(reinterpret_cast<char *>(mac), len));
+}
+
+std::shared_ptr<gstsse::JwtAccess> make_jwt() {
+  auto j = std::make_shared<gstsse::JwtAccess>();
+  gstsse::JwtSettings s;
+  s.keys = kJwtSecret;
+  s.audience = "a";
+  j->update(s, nullptr);
+  return j;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const std::string in(reinterpret_cast<const char *>(data), size);
@@ -23,6 +73,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (gstsse::parse_event_id(in, &id) && std::to_string(id).size() > in.size())
     abort();
 
+  /* Signed tokens: the input never carries a valid signature of ours. */
+  static const std::shared_ptr<gstsse::JwtAccess> jwt = make_jwt();
+  const std::string nul0 = in.substr(0, in.find('\0'));
+  if (jwt->check_at(nul0, "/stream", 1000).result == gstsse::TokenCheck::Result::kValid)
+    abort();
+  const gstsse::TokenCheck signed_check = jwt->check_at(signed_token(in), "/stream", 1000);
+  if (signed_check.result == gstsse::TokenCheck::Result::kValid && signed_check.expires_at_s < 1000)
+    abort(); /* admitted after its exp + leeway */
+  std::vector<gstsse::KeyEntry> keys;
+  std::string key_error;
+  gstsse::parse_key_list(in, &keys, &key_error);
+  std::string_view jh, jp, js;
+  gstsse::split_compact_jws(in, &jh, &jp, &js);
+  std::string decoded;
+  gstsse::base64url_decode(in, &decoded);
+  if (gstsse::path_granted({in}, "/stream") && in != "/stream" && (in.empty() || in.back() != '*'))
+    abort();
+
   std::string v;
   gstsse::find_cookie(in, "sse_token", &v);
   gstsse::parse_basic_auth(in, &v);
@@ -31,6 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   gstsse::AccessConfig cfg;
   cfg.token = "secret";
   cfg.basic_auth = "u:p";
+  cfg.jwt = jwt;
   gstsse::AccessRequest req;
   req.authorization = nul.c_str();
   req.cookie = nul.c_str();
