@@ -38,12 +38,14 @@ SEED_PYTHON = "/usr/bin/python3"  # Debian's, with python3-flask
 # ssesink-gzip: the same ssesink, its clients asking Accept-Encoding: gzip
 # (what browsers do), so they get the shared per-event deflate (compression,
 # docs/protocol.md); sse-load inflates it.
-SERVERS = ["ssesink", "ssesink-gzip", "tcp", "tcp188", "seed", "ssesink10"]
+# ssesink-scraped (not run by default): ssesink with a Prometheus-style
+# scraper reading its /metrics every second: what counting costs.
+SERVERS = ["ssesink", "ssesink-gzip", "tcp", "tcp188", "seed", "ssesink10", "ssesink-scraped"]
 DEFAULT_SERVERS = SERVERS[:5]
 LABEL = {"ssesink": "ssesink", "ssesink-gzip": "ssesink gzip", "tcp": "tcpserversink", "tcp188": "tcpserversink/188",
-         "seed": "seed (Flask)", "ssesink10": "ssesink HTTP/1.0"}
+         "seed": "seed (Flask)", "ssesink10": "ssesink HTTP/1.0", "ssesink-scraped": "ssesink, /metrics 1/s"}
 COLOR = {"ssesink": "#1f77b4", "ssesink-gzip": "#17becf", "tcp": "#2ca02c", "tcp188": "#98df8a", "seed": "#d62728",
-         "ssesink10": "#9467bd"}
+         "ssesink10": "#9467bd", "ssesink-scraped": "#aec7e8"}
 MAX_CLIENT_BYTES = 8 * 1024 * 1024  # ssesink's default; tcpserversink gets the same bound
 
 
@@ -206,9 +208,35 @@ def have_flask():
 # ---- one measurement -----------------------------------------------------
 
 
+class Scraper:
+    """GET /metrics once a second, as a Prometheus server would, until stopped."""
+
+    def __init__(self, port):
+        self.url = "http://127.0.0.1:%d/metrics" % port
+        self.scrapes, self.failures = 0, 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        import urllib.request
+        while not self.done.wait(1.0):
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as r:
+                    r.read()
+                self.scrapes += 1
+            except OSError:
+                self.failures += 1
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+
 def measure(kind, clip, rate, n, duration, connect_rate, args, env, logdir, what="sweep"):
     tag = "%s-%s-n%d-%s" % (what, kind, n, os.path.basename(clip)[:-3])
     port, path, mode, procs = start_server(kind, clip, args, env, logdir, tag)
+    scraper = Scraper(port) if kind == "ssesink-scraped" else None
     try:
         cmd = prefix(args, args.client_cpu) + [args.sse_load, "--mode", mode, "--port", str(port), "--clients", str(n),
                      "--connect-rate", str(connect_rate), "--duration", str(duration), "--wait", "20",
@@ -231,8 +259,13 @@ def measure(kind, clip, rate, n, duration, connect_rate, args, env, logdir, what
         res["server"], res["n"], res["rate"], res["connect_rate"] = kind, n, rate, connect_rate
         res["alive"] = all(p.p.poll() is None for p in procs)
         res["loadavg"] = os.getloadavg()[0]  # other work on the machine skews figures
+        if scraper:
+            scraper.stop()
+            res["scrapes"], res["scrape_failures"] = scraper.scrapes, scraper.failures
         return res
     finally:
+        if scraper:
+            scraper.stop()
         stop_all(procs)
 
 
@@ -471,7 +504,8 @@ def main():
                   ("ssesink/tcpserversink/188", "ssesink", "tcp188", "%.2f"),
                   ("seed/ssesink", "seed", "ssesink", "%.1f"),
                   ("ssesink HTTP/1.0 / ssesink", "ssesink10", "ssesink", "%.2f"),
-                  ("ssesink gzip / ssesink", "ssesink-gzip", "ssesink", "%.2f")]
+                  ("ssesink gzip / ssesink", "ssesink-gzip", "ssesink", "%.2f"),
+                  ("scraped / ssesink", "ssesink-scraped", "ssesink", "%.2f")]
     ratio_cols = [c for c in ratio_cols if c[1] in servers and c[2] in servers]
     ratio_rows = [(str(n),) + tuple(fmt(ratio(n, a, b), f) for _, a, b, f in ratio_cols) for n in clients]
     rtext, rmd = render(("N",) + tuple(c[0] for c in ratio_cols), ratio_rows, left=())
