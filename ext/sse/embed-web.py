@@ -3,7 +3,7 @@
 
 Usage: embed-web.py WEB_DIR OUTPUT.cpp
 
-Takes web/index.html, web/*.css and web/src/*.js, and, when `npm ci` has been
+Takes web/*.html (the player, the wall), web/*.css and web/src/*.js, and, when `npm ci` has been
 run in web/, mpegts.js (served as vendor/mpegts.js for the player's fallback
 path). Runs at every build; rewrites OUTPUT only when its content changes.
 """
@@ -20,7 +20,7 @@ TYPES = {
 def assets(web):
     found = []
     for name in sorted(os.listdir(web)):
-        if name == 'index.html' or name.endswith('.css'):
+        if name.endswith('.html') or name.endswith('.css'):
             found.append((name, os.path.join(web, name)))
     src = os.path.join(web, 'src')
     if os.path.isdir(src):

@@ -162,7 +162,15 @@ void Server::Impl::serve_web(SoupServerMessage *msg, const char *raw_path, GHash
 
   WebFile file;
   const bool want_src = query && g_hash_table_contains(query, "src");
-  if (path == "/" && streams.size() > 1 && !want_src) {
+  if (path == "/" && streams.size() > 1 && !want_src && web_lookup(root, "/wall.html", &file)) {
+    /* The wall (web/wall.html): every stream, in tiles, over the multiplexed endpoint. */
+    std::string list;
+    for (const auto &kv : streams)
+      list += (list.empty() ? "" : ",") + kv.first;
+    const std::string meta = "<meta name=\"sse-streams\" content=\"" + html_escape(list) + "\">\n";
+    const size_t at = file.body.find("</head>");
+    file.body.insert(at == std::string::npos ? 0 : at, meta);
+  } else if (path == "/" && streams.size() > 1 && !want_src) {
     std::string html =
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

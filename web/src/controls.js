@@ -3,8 +3,8 @@
 
 import { PATH_LABELS } from './codec-support.js';
 
-/** Wires the buttons and keys of `player.root` to the player's methods. */
-export function bindControls(player) {
+/** Wires the buttons and keys (unless `keys` is false) of `player.root` to the player's methods. */
+export function bindControls(player, { keys = true } = {}) {
   const { el, root } = player;
   el.pause.addEventListener('click', () => player.togglePause());
   el.mute.addEventListener('click', () => player.toggleMute());
@@ -13,6 +13,7 @@ export function bindControls(player) {
   root.addEventListener('dblclick', (e) => {
     if (!e.target.closest('.controls')) player.toggleFullscreen();
   });
+  if (!keys) return;
   document.addEventListener('keydown', (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.('input, textarea, select')) return;
     const actions = {

@@ -20,10 +20,13 @@ const UI_INTERVAL_MS = 250;
 export class SsePlayer {
   /**
    * @param {HTMLElement} root the element holding the player markup (index.html)
-   * @param {{src:string, sources?:string[], mode:string, showStats?:boolean}} options
-   *   `sources`: several URLs of the same stream, for failover (default [src])
+   * @param {{src:string, sources?:string[], mode:string, showStats?:boolean,
+   *          createSource?:Function, keys?:boolean}} options
+   *   `sources`: several URLs of the same stream, for failover (default [src]);
+   *   `createSource(sources, handlers)`: another source with SseSource's
+   *   interface (the wall's tiles: mux-source.js); `keys`: bind the keyboard
    */
-  constructor(root, { src, sources = [src], mode, showStats = false }) {
+  constructor(root, { src, sources = [src], mode, showStats = false, createSource = null, keys = true }) {
     this.root = root;
     this.mode = mode;
     this.el = {
@@ -68,7 +71,7 @@ export class SsePlayer {
       onAudioCodecs: (codecs) => (this.audioCodecs ??= codecs),
       onError: (message) => this.statsData.error(message),
     });
-    this.source = new SseSource(sources, {
+    const handlers = {
       onStream: (info, epochChanged) => this.#onStream(info, epochChanged),
       onMedia: (chunk) => this.#onMedia(chunk),
       onReset: () => {
@@ -81,10 +84,12 @@ export class SsePlayer {
       },
       onEos: () => this.path?.endOfStream(),
       onState: () => this.#render(),
-    });
+      onRejoin: () => this.#resync(false), // the source withheld media: start again at its key chunk
+    };
+    this.source = createSource ? createSource(sources, handlers) : new SseSource(sources, handlers);
     this.statsData.source = this.source.counters;
     this.el.overlay.hidden = !showStats;
-    bindControls(this);
+    bindControls(this, { keys });
   }
 
   /** Statistics as a plain object (see README for the fields). */
@@ -117,6 +122,14 @@ export class SsePlayer {
     this.source.open();
     this.uiTimer = setInterval(() => this.#render(), UI_INTERVAL_MS);
     this.#render();
+  }
+
+  /** Stops for good: connection, decoder, timers (a wall tile replaced by another). */
+  destroy() {
+    clearInterval(this.uiTimer);
+    this.fatal ??= 'destroyed';
+    this.source.close();
+    this.#destroyPath();
   }
 
   pause() {

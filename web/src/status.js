@@ -13,7 +13,7 @@ const ERROR_RECENT_MS = 30000; // an error this recent is named as the likely ca
 
 /**
  * @typedef {{now:number, unsupported:string|null, paused:boolean,
- *   source:'closed'|'connecting'|'open'|'retrying'|'failed'|'ended',
+ *   source:'closed'|'connecting'|'open'|'retrying'|'failed'|'ended'|'missing',
  *   src:string, framesDrawn:number, lastFrameAt:number|null,
  *   joinedAt:number|null, lastMediaAt:number|null, eventsPerSecond:number,
  *   waitingForKey:boolean, eventsSkipped:number, checking:string|null,
@@ -32,6 +32,7 @@ export function playerStatus(f) {
   if (f.unsupported) return say('unsupported', f.unsupported, 'error');
   if (f.paused) return say('paused', 'Paused. Play returns to the live picture.');
   switch (f.source) {
+    case 'missing': return say('missing', `The server has no stream ${f.src}. Waiting for it to appear…`, 'warning');
     case 'ended': return say('ended', 'The stream has ended. Waiting for it to start again…');
     case 'failed': return say('failed', `The server refused ${f.src}. Retrying…`, 'warning');
     case 'retrying':
