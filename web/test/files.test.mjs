@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 const WEB = fileURLToPath(new URL('..', import.meta.url));
 const read = (file) => fs.readFileSync(path.join(WEB, file), 'utf8');
 
-/** Files index.html loads, following static imports of the modules. */
-function loadedFiles() {
-  const html = read('index.html');
-  const files = new Set();
+/** Files index.html (or another page) loads, following static imports of the modules. */
+function loadedFiles(page = 'index.html') {
+  const html = read(page);
+  const files = new Set(page === 'index.html' ? [] : [page]); // index.html: the row of `/`
   const queue = [];
   for (const m of html.matchAll(/<(?:script|link)\b[^>]*?(?:src|href)="([^":]+)"/g)) {
     files.add(m[1]);
@@ -40,10 +40,12 @@ function embeddedFiles() {
   return rows;
 }
 
-test('README lists every file the page loads, at its own path', () => {
+test('README lists every file the pages load, at its own path', () => {
   const embedded = embeddedFiles();
-  for (const file of loadedFiles()) {
-    assert.equal(embedded.get(`/${file}`), file, `${file} missing from the README table`);
+  for (const page of ['index.html', 'wall.html']) {
+    for (const file of loadedFiles(page)) {
+      assert.equal(embedded.get(`/${file}`), file, `${file} (${page}) missing from the README table`);
+    }
   }
 });
 
