@@ -167,7 +167,9 @@ void Server::Impl::serve_web(SoupServerMessage *msg, const char *raw_path, GHash
     std::string list;
     for (const auto &kv : streams)
       list += (list.empty() ? "" : ",") + kv.first;
-    const std::string meta = "<meta name=\"sse-streams\" content=\"" + html_escape(list) + "\">\n";
+    /* No multiplexed endpoint yet: sse-mux empty, one EventSource per tile. */
+    const std::string meta =
+        "<meta name=\"sse-streams\" content=\"" + html_escape(list) + "\">\n<meta name=\"sse-mux\" content=\"\">\n";
     const size_t at = file.body.find("</head>");
     file.body.insert(at == std::string::npos ? 0 : at, meta);
   } else if (path == "/" && streams.size() > 1 && !want_src) {
