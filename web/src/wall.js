@@ -35,6 +35,8 @@ class Tile {
     this.inView = true; // until the IntersectionObserver says otherwise
     this.current = this.#layer(pair.path);
     this.incoming = null; // {player, layer, path} being switched to
+    this.switchStart = null;
+    this.lastSwitch = null; // {from, to, oldEvents, newEvents} of the last switch done
     this.el.addEventListener('click', (e) => {
       if (e.target.closest('.controls')) return;
       if (e.target.closest('.close')) wall.shrink();
@@ -74,6 +76,7 @@ class Tile {
     if (this.incoming?.path === path) return;
     this.#dropIncoming();
     if (path === this.current.path) return;
+    this.switchStart = { from: this.current.path, events: this.current.player.source.counters.mediaEvents };
     this.incoming = this.#layer(path);
     // After the layer shown: on top, transparent until its first frame.
     this.el.insertBefore(this.incoming.layer, this.current.layer.nextSibling);
@@ -94,6 +97,13 @@ class Tile {
     if (!this.incoming) return;
     if (this.incoming.player.statsData.framesDrawn > 0) {
       const old = this.current;
+      // How long the switch took, in the old stream's events (one a frame),
+      // and how many of the new one's came before its first frame.
+      this.lastSwitch = {
+        from: old.path, to: this.incoming.path,
+        oldEvents: old.player.source.counters.mediaEvents - this.switchStart.events,
+        newEvents: this.incoming.player.source.counters.mediaEvents,
+      };
       this.current = this.incoming;
       this.incoming = null;
       this.current.layer.classList.remove('incoming');
@@ -152,6 +162,7 @@ class Tile {
       framesSkipped: gate.framesSkipped,
       eventsWithheld: gate.eventsSkipped,
       switchingTo: this.incoming?.path ?? null,
+      lastSwitch: this.lastSwitch,
       message: this.current.layer.querySelector('.message').textContent,
     };
   }

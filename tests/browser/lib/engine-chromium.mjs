@@ -33,7 +33,7 @@ export async function launchChromium({ ignoreHTTPSErrors = false, hosts = [] } =
     await context.close().catch(() => {});
     sink.stop();
     fs.rmSync(profile, { recursive: true, force: true });
-  });
+  }, () => context.newPage());
   browser.noSoundServer = sink.reason;
   browser.soundStreams = sink.streams;
   return browser;

@@ -42,9 +42,11 @@ export function engineHooks(engine, impl) {
 
 /**
  * The driver of a Playwright (Chromium) or Puppeteer (Firefox) `page`: the
- * two libraries spell these calls alike. `close` ends the browser.
+ * two libraries spell these calls alike. `close` ends the browser;
+ * `newPage` opens another tab (hidePage() puts one in front of the page,
+ * as a user hides a tab; showPage() closes it and brings the page back).
  */
-export function pageDriver(engine, page, close) {
+export function pageDriver(engine, page, close, newPage = null) {
   const logs = [];
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
@@ -55,6 +57,16 @@ export function pageDriver(engine, page, close) {
     press: (key) => page.keyboard.press(key),
     screenshot: (file) => page.screenshot({ path: file }),
     logs: async () => logs.slice(),
+    async hidePage() {
+      if (!newPage) throw new Error(`${engine}: no second tab to hide the page behind`);
+      this.cover = await newPage();
+      await this.cover.bringToFront();
+    },
+    async showPage() {
+      await this.cover?.close();
+      this.cover = null;
+      await page.bringToFront();
+    },
     close,
   });
 }

@@ -38,7 +38,7 @@ export async function launchFirefox({ ignoreHTTPSErrors = false, hosts = [] } = 
   const driver = pageDriver('firefox', page, async () => {
     await browser.close().catch(() => {});
     sink.stop();
-  });
+  }, () => browser.newPage());
   driver.noSoundServer = sink.reason;
   driver.soundStreams = sink.streams;
   return driver;

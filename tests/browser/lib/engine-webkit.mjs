@@ -98,6 +98,16 @@ export async function launchWebKit({ ignoreHTTPSErrors = false, hosts = [] } = {
         });
         await wd('DELETE', '/actions').catch(() => {});
       },
+      // The page hidden as a user hides it: its window minimized
+      // (WebDriver's Minimize Window; WebKitGTK then reports the page
+      // hidden, also under Xvfb without a window manager); showPage()
+      // restores it (Set Window Rect restores a minimized window).
+      async hidePage() {
+        await wd('POST', '/window/minimize', {});
+      },
+      async showPage() {
+        await wd('POST', '/window/rect', { width: 960, height: 600 });
+      },
       async screenshot(file) {
         fs.writeFileSync(file, Buffer.from(await wd('GET', '/screenshot'), 'base64'));
       },
@@ -133,7 +143,7 @@ async function command(base, method, path, body) {
 }
 
 /** Xvfb on the first free display (-displayfd prints its number). */
-function startXvfb(children) {
+export function startXvfb(children) {
   const xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'],
     { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   children.push(xvfb);
