@@ -13,6 +13,7 @@ import {
 } from './codec-support.js';
 import { playerStatus } from './status.js';
 import { bindControls, overlayText } from './controls.js';
+import { Poster } from './poster.js';
 
 const MAX_PENDING_CHUNKS = 300; // held while a path is starting
 const UI_INTERVAL_MS = 250;
@@ -99,6 +100,8 @@ export class SsePlayer {
     s.src = this.src;
     s.sources = [...this.source.urls];
     s.lastEventId = this.source.lastEventId;
+    s.poster = this.poster?.state ?? null; // the snapshot shown while joining (poster.js)
+    s.posterMs = this.poster?.shownAt == null ? null : Math.round(this.poster.shownAt);
     return s;
   }
 
@@ -120,6 +123,7 @@ export class SsePlayer {
       return;
     }
     this.source.open();
+    this.poster = new Poster(this.root, this.src);
     this.uiTimer = setInterval(() => this.#render(), UI_INTERVAL_MS);
     this.#render();
   }
@@ -432,6 +436,8 @@ export class SsePlayer {
     el.message.classList.toggle('error', level === 'error');
     el.message.classList.toggle('warning', level === 'warning');
     this.root.dataset.state = state;
+    const screen = { webcodecs: el.canvas, mse: el.video }[this.pathId] ?? null;
+    this.poster?.update(this.statsData.framesDrawn, screen);
     el.pause.textContent = this.paused ? 'Play' : 'Pause';
     el.pause.setAttribute('aria-label', this.paused ? 'Play (live)' : 'Pause');
     el.pathBadge.textContent = this.pathId ? PATH_LABELS[this.pathId] : '';
