@@ -164,8 +164,7 @@ void SnapshotBook::keep(unsigned width) {
 SnapshotBook::Answer SnapshotBook::request(uint64_t id, unsigned width, uint64_t latest_key, int64_t now) {
   last_request_us_ = now;
   counters_.requests++;
-  if (latest_key)
-    latest_key_ = latest_key;
+  latest_key_ = latest_key;
   if (unavailable_ || latest_key_ == 0 || latest_key_ == failed_seq_) {
     counters_.unavailable++;
     return {unavailable_ ? Reply::kUnavailable : latest_key_ == 0 ? Reply::kNoKeyFrame : Reply::kFailed};

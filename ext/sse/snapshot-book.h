@@ -97,7 +97,7 @@ class SnapshotBook {
     unsigned width = 0; /* kReady: the width as cached (0: full) */
   };
   /* A request of waiter @id for @width (0: full) at @now, the stream's
-   * latest key chunk being @latest_key (0: none). */
+   * latest key chunk being @latest_key (0: none held, kNoKeyFrame). */
   Answer request(uint64_t id, unsigned width, uint64_t latest_key, int64_t now);
 
   /* A key chunk @seq was dispatched: while the decoder is wanted

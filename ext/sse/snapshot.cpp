@@ -12,6 +12,8 @@
 #include <mutex>
 #include <thread>
 
+#include <pthread.h>
+
 #include "admission.h"
 #include "loop-thread.h"
 
@@ -310,6 +312,7 @@ struct Snapshotter::Impl {
   }
 
   void work() {
+    pthread_setname_np(pthread_self(), "sse-snapshot");
     Decoder decoder(element, config.decoder);
     std::unique_lock<std::mutex> lock(m);
     while (true) {
@@ -521,14 +524,17 @@ void Snapshotter::serve(SoupServerMessage *msg, GHashTable *query, const EventPt
     si->answer_503(msg, "the stream is stopping", true);
     return;
   }
+  /* The latest key chunk: the backlog's, else the one kept while active
+   * (a backlog too small to keep one), else the picture cached. */
   if (latest_key)
     si->latest = latest_key;
+  const uint64_t latest = si->latest ? si->latest->seq : si->book.cached_seq();
   const uint64_t id = si->next_id++;
-  const SnapshotBook::Answer a = si->book.request(id, width, latest_key ? latest_key->seq : 0, g_get_monotonic_time());
+  const SnapshotBook::Answer a = si->book.request(id, width, latest, g_get_monotonic_time());
   switch (a.reply) {
     case SnapshotBook::Reply::kReady: si->answer_jpeg(msg, a.seq, a.width); break;
     case SnapshotBook::Reply::kNoKeyFrame:
-      si->answer_503(msg, "no key frame has arrived yet; the first one makes the picture", true);
+      si->answer_503(msg, "no key frame yet (or none kept: see backlog-bytes); the next one makes the picture", true);
       break;
     case SnapshotBook::Reply::kUnavailable: si->answer_503(msg, si->book.reason(), false); break;
     case SnapshotBook::Reply::kFailed:
@@ -562,11 +568,11 @@ void Snapshotter::serve(SoupServerMessage *msg, GHashTable *query, const EventPt
 void Snapshotter::key_chunk(const EventPtr &ev) {
   Impl *si = impl_.get();
   const int64_t now = g_get_monotonic_time();
-  si->book.key_chunk(ev->seq, now);
   if (si->stopped || !si->book.active(now)) {
     si->latest.reset(); /* the backlog holds it; nobody asks */
     return;
   }
+  si->book.key_chunk(ev->seq, now);
   si->latest = ev;
   si->schedule();
 }
