@@ -133,8 +133,9 @@ bool ClientConn::start_frame(int64_t now) {
     if (gzip_)
       trailer_.add(ev->crc(), ev->size());
     events++;
-    if (ev->kind == Event::Kind::kEos) {
+    if (ev->kind == Event::Kind::kEos || ev->kind == Event::Kind::kExpired) {
       last = true;
+      reason_ = ev->kind == Event::Kind::kEos ? RemoveReason::kEos : RemoveReason::kExpired;
       break;
     }
   }
@@ -142,7 +143,6 @@ bool ClientConn::start_frame(int64_t now) {
     return false;
   if (last) {
     phase_ = Phase::kEnding;
-    reason_ = RemoveReason::kEos;
     owner_->client_ending(*this);
   }
   /* The write timeout counts from when data starts to wait. */
@@ -201,7 +201,7 @@ void ClientConn::pump(int64_t now) {
     bump(*served_, payload);
     if (!frame_.active() && frame_.last()) {
       unsent_bytes.store(0, std::memory_order_relaxed);
-      finish(RemoveReason::kEos);
+      finish(reason_);
       return;
     }
   }
@@ -289,7 +289,7 @@ void ClientConn::finish(RemoveReason reason) {
   if (conn_) {
     /* Anything but a complete body: cut the connection now, whatever the
      * peer has left unread. */
-    if (reason != RemoveReason::kEos && sock_)
+    if (reason != RemoveReason::kEos && reason != RemoveReason::kExpired && sock_)
       g_socket_shutdown(sock_, TRUE, TRUE, nullptr);
     g_io_stream_close(conn_, nullptr, nullptr);
     g_clear_object(&conn_);

@@ -34,7 +34,7 @@ namespace gstsse {
 
 /* Why a client went away; mirrors GstSseSinkClientRemoveReason (the
  * values are checked there). */
-enum class RemoveReason { kClosed = 0, kSlow = 1, kError = 2, kShutdown = 3, kEos = 4 };
+enum class RemoveReason { kClosed = 0, kSlow = 1, kError = 2, kShutdown = 3, kEos = 4, kExpired = 5 };
 
 class ClientConn;
 
@@ -114,7 +114,8 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   GzipTrailer trailer_; /* gzip: CRC-32 and length of what was taken for writing */
 
  public:
-  bool started = false; /* has its first key chunk (or resumed); the stream's */
+  bool started = false;   /* has its first key chunk (or resumed); the stream's */
+  int64_t expires_us = 0; /* monotonic time its signed token runs out; 0: never; the stream's */
 
  private:
   int fd_ = -1;                  /* kOpen, kEnding, plain HTTP: written with sendmsg() */

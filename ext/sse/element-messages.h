@@ -20,7 +20,7 @@
 GstMessage *gst_sse_sink_client_added_message(GstObject *src, guint id, const char *address, const char *path);
 
 /* `ssesink-client-removed`: the same fields, and reason twice: as its nick
- * (string: closed, slow, error, shutdown, eos) and as reason-code
+ * (string: closed, slow, error, shutdown, eos, expired) and as reason-code
  * (GstSseSinkClientRemoveReason). */
 GstMessage *gst_sse_sink_client_removed_message(GstObject *src, guint id, const char *address, const char *path,
                                                 GstSseSinkClientRemoveReason reason);

@@ -192,6 +192,13 @@ std::string encode_reset_event(std::string_view reason, std::string_view last_ev
   return encode_named_event("reset", json);
 }
 
+std::string encode_expired_event(std::string_view reason) {
+  std::string json = "{\"reason\":";
+  json_append_string(json, reason);
+  json += "}";
+  return encode_named_event("expired", json);
+}
+
 std::string encode_keepalive() {
   return encode_comment("keepalive");
 }

@@ -77,6 +77,8 @@ std::string encode_gap_event(uint64_t events, uint64_t bytes, uint64_t first, ui
 /* `event: reset`: the client's Last-Event-ID @last_event_id (cut to 64
  * bytes) cannot be resumed from, for @reason; @epoch is the run's first id. */
 std::string encode_reset_event(std::string_view reason, std::string_view last_event_id, uint64_t epoch);
+/* `event: expired`, `{"reason":...}`: the client's token ran out. */
+std::string encode_expired_event(std::string_view reason);
 
 /* The keepalive comment. */
 std::string encode_keepalive();

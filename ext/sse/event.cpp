@@ -69,6 +69,11 @@ EventPtr make_reset_event(std::string_view reason, std::string_view last_event_i
   return control_event(encode_reset_event(reason, last_event_id, epoch));
 }
 
+EventPtr make_expired_event(std::string_view reason) {
+  return std::make_shared<const Event>(Event::Kind::kExpired, 0, false, encode_expired_event(reason),
+                                       Event::Pack::kStored);
+}
+
 EventPtr make_keepalive_event() {
   /* One for every client and stream: it never changes. */
   static const EventPtr keepalive = control_event(encode_keepalive());

@@ -35,8 +35,10 @@ namespace gstsse {
  * every client's write points into the same bytes. */
 struct Event {
   /* kMedia: a TS chunk; kStream: the stream description; kEos: end of
-   * stream; kControl: anything else (prelude, keepalive, gap, reset). */
-  enum class Kind { kMedia, kStream, kEos, kControl };
+   * stream; kExpired: one client's token ran out (its body ends after it,
+   * like after kEos); kControl: anything else (prelude, keepalive, gap,
+   * reset). */
+  enum class Kind { kMedia, kStream, kEos, kControl, kExpired };
   /* Its gzip piece: none, deflated, or stored blocks. */
   enum class Pack { kNone, kDeflate, kStored };
   /* made_us: the monotonic clock now (the clock of g_get_monotonic_time()). */
@@ -84,6 +86,9 @@ EventPtr make_prelude_event(unsigned retry_ms, std::string_view stream_json);
 EventPtr make_gap_event(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last);
 /* The `reset` event: a Last-Event-ID the stream cannot resume from. */
 EventPtr make_reset_event(std::string_view reason, std::string_view last_event_id, uint64_t epoch);
+/* `event: expired` with @reason: the client's signed token ran out; its
+ * body ends after it. */
+EventPtr make_expired_event(std::string_view reason);
 /* An SSE comment that keeps idle connections and proxies awake. */
 EventPtr make_keepalive_event();
 

@@ -577,7 +577,7 @@ static void gst_sse_sink_class_init(GstSseSinkClass *klass) {
    *
    * A client is gone. Emitted from the server thread (during stop() too, before the state change returns),
    * which then posts a `ssesink-client-removed` element message on the bus: `id`, `address`, `path`, `reason`
-   * (string: closed, slow, error, shutdown or eos) and `reason-code` (#GstSseSinkClientRemoveReason).
+   * (string: closed, slow, error, shutdown, eos or expired) and `reason-code` (#GstSseSinkClientRemoveReason).
    */
   signals[SIGNAL_CLIENT_REMOVED] =
       g_signal_new("client-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,

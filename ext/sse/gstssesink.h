@@ -19,6 +19,8 @@ G_DECLARE_FINAL_TYPE(GstSseSink, gst_sse_sink, GST, SSE_SINK, GstBaseSink)
  * @GST_SSE_SINK_REMOVE_ERROR: an error on the connection
  * @GST_SSE_SINK_REMOVE_SHUTDOWN: the element stopped (state change to READY or below)
  * @GST_SSE_SINK_REMOVE_EOS: the stream ended and the client received `event: eos`
+ * @GST_SSE_SINK_REMOVE_EXPIRED: the client's signed token (#GstSseSink:jwt-key) ran out and it received
+ *   `event: expired`
  *
  * Why a client was removed; passed to #GstSseSink::client-removed.
  */
@@ -28,6 +30,7 @@ typedef enum {
   GST_SSE_SINK_REMOVE_ERROR = 2,
   GST_SSE_SINK_REMOVE_SHUTDOWN = 3,
   GST_SSE_SINK_REMOVE_EOS = 4,
+  GST_SSE_SINK_REMOVE_EXPIRED = 5,
 } GstSseSinkClientRemoveReason;
 
 /**

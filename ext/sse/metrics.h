@@ -57,7 +57,7 @@ class Histogram {
 };
 
 /* How a client's connection ended; indexed like RemoveReason (client-conn.h). */
-constexpr std::array<const char *, 5> kEndReasons = {"closed", "slow", "error", "shutdown", "eos"};
+constexpr std::array<const char *, 6> kEndReasons = {"closed", "slow", "error", "shutdown", "eos", "expired"};
 
 /* A stream's own counters (server thread writes, any thread reads). */
 struct StreamCounters {

@@ -16,6 +16,7 @@ GType gst_sse_sink_client_remove_reason_get_type(void) {
       {GST_SSE_SINK_REMOVE_ERROR, "An error on the connection", "error"},
       {GST_SSE_SINK_REMOVE_SHUTDOWN, "The element stopped", "shutdown"},
       {GST_SSE_SINK_REMOVE_EOS, "The stream ended", "eos"},
+      {GST_SSE_SINK_REMOVE_EXPIRED, "The client's signed token ran out", "expired"},
       {0, nullptr, nullptr},
   };
   if (g_once_init_enter(&type))
@@ -60,6 +61,7 @@ static_assert(static_cast<int>(RemoveReason::kSlow) == GST_SSE_SINK_REMOVE_SLOW,
 static_assert(static_cast<int>(RemoveReason::kError) == GST_SSE_SINK_REMOVE_ERROR, "remove reasons mirror");
 static_assert(static_cast<int>(RemoveReason::kShutdown) == GST_SSE_SINK_REMOVE_SHUTDOWN, "remove reasons mirror");
 static_assert(static_cast<int>(RemoveReason::kEos) == GST_SSE_SINK_REMOVE_EOS, "remove reasons mirror");
+static_assert(static_cast<int>(RemoveReason::kExpired) == GST_SSE_SINK_REMOVE_EXPIRED, "remove reasons mirror");
 
 RecoverPolicy to_core(GstSseSinkRecoverPolicy p) {
   return static_cast<RecoverPolicy>(p);

@@ -306,6 +306,7 @@ struct Snapshotter::Impl {
     admission.max_request_header_bytes = s.max_request_header_bytes;
     admission.retry_ms = s.retry_ms;
     admission.access = s.access;
+    admission.path = s.path; /* a signed token must grant the stream */
     admission.cors = parse_cors_origins(s.cors_origin);
     result_wake = LoopSource::wake_source(ctx, [this] { on_result(); });
     idle_timer = LoopSource::wake_source(ctx, [this] { on_idle(); });

@@ -72,7 +72,7 @@ struct Stream::Impl final : ClientOwner {
   /* Whether @msg's body is gzip, with Vary (and, for HEAD, the
    * Content-Encoding a GET would get) set on its 200. */
   bool negotiate_encoding(SoupServerMessage *msg, bool head);
-  void open(SoupServerMessage *msg, GHashTable *query, bool gzip);
+  void open(SoupServerMessage *msg, GHashTable *query, bool gzip, int64_t expires_at_s);
   void join(const ClientPtr &c, const char *last_event_id);
   void dispatch();
   void deliver(const ClientPtr &c, const EventPtr &ev, int64_t now);
@@ -315,7 +315,7 @@ void Stream::handle(SoupServerMessage *msg, GHashTable *query) {
     return;
   const bool gzip = si->negotiate_encoding(msg, !a.open_stream);
   if (a.open_stream)
-    si->open(msg, query, gzip);
+    si->open(msg, query, gzip, a.expires_at_s);
 }
 
 bool Stream::Impl::negotiate_encoding(SoupServerMessage *msg, bool head) {
@@ -346,7 +346,7 @@ void Stream::handle_snapshot(SoupServerMessage *msg, GHashTable *query) {
 }
 
 /* A GET admitted: the client joins, and its body is written from here on. */
-void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query, bool gzip) {
+void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query, bool gzip, int64_t expires_at_s) {
   const StreamConfig &cfg = self->config_;
   ClientConn::Setup setup;
   setup.owner = this;
@@ -364,6 +364,8 @@ void Stream::Impl::open(SoupServerMessage *msg, GHashTable *query, bool gzip) {
     clients[c->id()] = c;
   }
   c->attach(msg);
+  if (expires_at_s > 0 && expires_at_s < INT64_MAX / 1000000) /* the wall clock's deadline on the ticker's clock */
+    c->expires_us = c->connected_us() + std::max<int64_t>(0, expires_at_s * 1000000 - g_get_real_time());
   live.push_back(c);
   self->num_clients_++;
   counters.connections.add();
@@ -509,6 +511,12 @@ void Stream::Impl::tick() {
   for (auto &c : snapshot()) {
     if (c->done())
       continue;
+    if (c->expires_us && now >= c->expires_us) { /* its signed token ran out: told, then closed */
+      GST_INFO_OBJECT(log, "client %u (%s): token expired; closing", c->id(), c->remote().c_str());
+      deliver(c, make_expired_event("token expired"), now);
+      c->pump(now);
+      continue;
+    }
     if (cfg.write_timeout_ms && c->writing() && now - c->last_progress_us() > int64_t{cfg.write_timeout_ms} * 1000) {
       GST_INFO_OBJECT(log, "client %u (%s): nothing written for %u ms; disconnecting", c->id(), c->remote().c_str(),
                       cfg.write_timeout_ms);

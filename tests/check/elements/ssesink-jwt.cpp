@@ -207,6 +207,38 @@ GST_START_TEST(test_jwt_rotation_while_playing) {
 }
 GST_END_TEST;
 
+/* A token that runs out mid-stream: that client gets `event: expired` and
+ * its body ends; a client with a longer token goes on. */
+GST_START_TEST(test_jwt_expiry_mid_stream) {
+  Pipe p = jwt_pipe(kSecret, "jwt-leeway=0");
+  Recorder rec;
+  rec.attach(p.sink);
+  p.play();
+  SseClient short_lived(p.port, "/cam1?token=" + mint("hs", kSecret, claims("[\"/cam1\"]", 3)));
+  SseClient long_lived(p.port, "/cam1", "GET", {{"Authorization", "Bearer " + mint("hs", kSecret, claims())}});
+  fail_unless_equals_int(short_lived.status(), 200);
+  fail_unless_equals_int(long_lived.status(), 200);
+  read_media(short_lived, 2);
+  read_media(long_lived, 2);
+  SseEvent ev;
+  bool expired = false;
+  while (!expired && short_lived.next(&ev))
+    expired = ev.event == "expired";
+  fail_unless(expired, "no expired event: %s", short_lived.error().c_str());
+  fail_unless(ev.data == "{\"reason\":\"token expired\"}", "%s", ev.data.c_str());
+  fail_if(short_lived.next(&ev), "an event after expired");
+  fail_unless(short_lived.ended_cleanly(), "the body did not end cleanly: %s", short_lived.error().c_str());
+  fail_unless(rec.wait([&] { return rec.removed.size() == 1; }));
+  fail_unless_equals_int(rec.removed.begin()->second, 5 /* GST_SSE_SINK_REMOVE_EXPIRED */);
+  /* The other client goes on. */
+  read_media(long_lived, 30);
+  guint n = 0;
+  g_object_get(p.sink, "num-clients", &n, nullptr);
+  fail_unless_equals_int(n, 1);
+  p.release();
+}
+GST_END_TEST;
+
 static Suite *jwt_suite(void) {
   Suite *s = suite_create("ssesink-jwt");
   TCase *tc = tcase_create("jwt");
@@ -215,6 +247,7 @@ static Suite *jwt_suite(void) {
   tcase_add_test(tc, test_jwt_hs256_claims);
   tcase_add_test(tc, test_jwt_public_keys_and_confusion);
   tcase_add_test(tc, test_jwt_rotation_while_playing);
+  tcase_add_test(tc, test_jwt_expiry_mid_stream);
   return s;
 }
 
