@@ -34,6 +34,14 @@
  * #GstSseSink:web-root that is not a directory, fails the start with an
  * error.
  *
+ * `GET <path>/snapshot.jpg` (`?width=` to scale) answers a JPEG of the
+ * latest key frame, decoded off the streaming and server threads by a small
+ * pipeline that exists only while snapshots are asked for (or with
+ * #GstSseSink:snapshot-keep-warm), at most once per key frame; no decoder
+ * for the codec gives 503 and one warning on the bus
+ * (#GstSseSink:snapshot-decoder, #GstSseSink:snapshot-stats,
+ * docs/operations.md).
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! video/x-raw,format=I420 ! x264enc tune=zerolatency key-int-max=30 !
