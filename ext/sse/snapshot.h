@@ -3,11 +3,10 @@
  *
  * Owns: the answer to each snapshot request (admission as for the stream,
  * ?width=, 200/400/503, requests waiting for a decode), the JPEG cache,
- * and the decoder: a small GStreamer pipeline (appsrc ! tsdemux ! parser !
- * decoder ! appsink; JPEGs by gst_video_convert_sample) on a worker thread
- * of its own, which exists only while snapshots are asked for (or with
- * keep_warm). What to decode and who waits is SnapshotBook's
- * (snapshot-book.h); this file is the glue.
+ * and the worker thread that runs the decoder (snapshot-decoder.h: appsrc
+ * ! tsdemux ! parser ! decoder ! appsink), which exists only while
+ * snapshots are asked for (or with keep_warm). What to decode and who
+ * waits is SnapshotBook's (snapshot-book.h); this file is the glue.
  *
  * Threads: the server thread calls serve(), key_chunk() and stop(), and
  * gets the worker's results back through a wake source on its context;
