@@ -38,11 +38,17 @@ size_t gzip_size(const Event &e) {
   return e.has_gzip() ? e.gzip_size() : e.size();
 }
 
+/* What an event costs on a multiplexed client's wire: from its tag on. */
+size_t mux_size(const Event &e) {
+  return e.mux_size();
+}
+
 }  // namespace
 
 ClientConn::ClientConn(Setup s)
     : gzip_(s.gzip),
-      queue(s.limits, kInFlightMax, gap_event, s.gzip ? gzip_size : nullptr),
+      mux_(s.mux),
+      queue(s.limits, kInFlightMax, gap_event, s.mux ? mux_size : s.gzip ? gzip_size : nullptr),
       owner_(s.owner),
       served_(s.served),
       log_(s.log_object),
@@ -133,7 +139,7 @@ bool ClientConn::start_frame(int64_t now) {
     if (gzip_)
       trailer_.add(ev->crc(), ev->size());
     events++;
-    if (ev->kind == Event::Kind::kEos || ev->kind == Event::Kind::kExpired) {
+    if ((ev->kind == Event::Kind::kEos && (!mux_ || ev->tag_at() == 0)) || ev->kind == Event::Kind::kExpired) {
       last = true;
       reason_ = ev->kind == Event::Kind::kEos ? RemoveReason::kEos : RemoveReason::kExpired;
       break;
@@ -177,9 +183,11 @@ void ClientConn::pump(int64_t now) {
       return;
     GOutputVector v[kMaxVectors];
     const size_t n =
-        gzip_ ? frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors,
-                              [](const EventPtr &ev) { return std::string_view(ev->gzip_data(), ev->gzip_size()); })
-              : frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors);
+        gzip_  ? frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors,
+                               [](const EventPtr &ev) { return std::string_view(ev->gzip_data(), ev->gzip_size()); })
+        : mux_ ? frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors,
+                               [](const EventPtr &ev) { return ev->wire().substr(ev->tag_at()); })
+               : frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors);
     if (n == 0) { /* the frame and the queue disagree: a bug, not the client's fault */
       GST_ERROR_OBJECT(log_, "client %u (%s): nothing to write for an unfinished frame", id_, remote_.c_str());
       finish(RemoveReason::kError);

@@ -14,6 +14,9 @@
  * first frame starts with the gzip header and its last one (eos) ends with
  * the trailer (gzip-frame.h), whose CRC-32 and length grow per event taken.
  *
+ * A multiplexed client (Setup::mux) writes each shared event from its
+ * tag_at() on (event.h): its owner queues the tag line in front of it.
+ *
  * Threads: the server thread only, apart from the counters, which
  * Stream::client_stats() reads (relaxed) from any thread. */
 #pragma once
@@ -69,6 +72,10 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
     QueueLimits limits;
     bool tls = false;                        /* written through GIO, not sendmsg() */
     bool gzip = false;                       /* Content-Encoding: gzip (events have their pieces) */
+    /* A multiplexed client (mux-client.h): events go from their tag_at()
+     * (the client queues its own tag lines in front), and only an eos
+     * event of its own (tag_at() 0) ends the body, not a stream's. */
+    bool mux = false;
     std::atomic<uint64_t> *served = nullptr; /* the stream's byte counter */
   };
 
@@ -110,6 +117,7 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   Phase phase_ = Phase::kHeaders;
   bool chunked_ = true; /* HTTP/1.1: chunked body; HTTP/1.0: close-delimited */
   bool gzip_ = false;   /* the body is gzip: pieces, header, trailer */
+  bool mux_ = false;    /* Setup::mux */
   bool gzip_header_sent_ = false;
   GzipTrailer trailer_; /* gzip: CRC-32 and length of what was taken for writing */
 

@@ -134,6 +134,29 @@ class ClientQueue {
   /* Gap events queued: one per recovery that dropped something. */
   uint64_t gaps() const { return gaps_; }
 
+  /* Drops the queued (not in flight) events for which @drop(ev, index)
+   * says so, called in queue order (index 0: the next to go out); the rest
+   * keep their order. Dropped media count in dropped_events(). For an
+   * owner with a recover policy of its own (the multiplexed client, whose
+   * queue has policy kNone). */
+  template <typename Pred>
+  void drop_queued(Pred drop) {
+    std::deque<EventPtr> kept;
+    for (size_t i = 0; i < queue_.size(); i++) {
+      EventPtr &ev = queue_[i];
+      if (!drop(*ev, i)) {
+        kept.push_back(std::move(ev));
+        continue;
+      }
+      queued_bytes_ -= sz(*ev);
+      if (ev->is_media()) {
+        dropped_events_++;
+        dropped_bytes_ += sz(*ev);
+      }
+    }
+    queue_.swap(kept);
+  }
+
   /* Age of the oldest unsent event; 0 when everything is written. */
   int64_t lag_us(int64_t now_us) const {
     const Event *oldest = !inflight_.empty() ? inflight_.front().get()

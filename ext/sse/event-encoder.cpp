@@ -177,19 +177,26 @@ std::string encode_eos_event() {
   return encode_named_event("eos", "{}");
 }
 
-std::string encode_gap_event(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last) {
-  const std::string json = "{\"dropped\":" + std::to_string(events) + ",\"bytes\":" + std::to_string(bytes) +
-                           ",\"first\":" + std::to_string(first) + ",\"last\":" + std::to_string(last) + "}";
-  return encode_named_event("gap", json);
+std::string gap_event_json(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last) {
+  return "{\"dropped\":" + std::to_string(events) + ",\"bytes\":" + std::to_string(bytes) +
+         ",\"first\":" + std::to_string(first) + ",\"last\":" + std::to_string(last) + "}";
 }
 
-std::string encode_reset_event(std::string_view reason, std::string_view last_event_id, uint64_t epoch) {
+std::string encode_gap_event(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last) {
+  return encode_named_event("gap", gap_event_json(events, bytes, first, last));
+}
+
+std::string reset_event_json(std::string_view reason, std::string_view last_event_id, uint64_t epoch) {
   std::string json = "{\"reason\":";
   json_append_string(json, reason);
   json += ",\"lastEventId\":";
   json_append_string(json, last_event_id.substr(0, 64));
   json += ",\"epoch\":" + std::to_string(epoch) + "}";
-  return encode_named_event("reset", json);
+  return json;
+}
+
+std::string encode_reset_event(std::string_view reason, std::string_view last_event_id, uint64_t epoch) {
+  return encode_named_event("reset", reset_event_json(reason, last_event_id, epoch));
 }
 
 std::string encode_expired_event(std::string_view reason) {
@@ -201,6 +208,54 @@ std::string encode_expired_event(std::string_view reason) {
 
 std::string encode_keepalive() {
   return encode_comment("keepalive");
+}
+
+}  // namespace gstsse
+
+namespace gstsse {
+
+std::string encode_mux_head(std::string_view head, std::string_view tag) {
+  std::string out;
+  out.reserve(head.size() + tag.size() + 8);
+  while (!head.empty()) {
+    const size_t nl = head.find('\n');
+    const std::string_view line = head.substr(0, nl == std::string_view::npos ? head.size() : nl + 1);
+    if (line.substr(0, 3) != "id:")
+      out += line;
+    head.remove_prefix(line.size());
+  }
+  out += "data: ";
+  out += tag;
+  out += '\n';
+  return out;
+}
+
+std::string encode_tagged_event(std::string_view name, std::string_view tag, std::string_view json) {
+  std::string out = "event: ";
+  out += name;
+  out += "\ndata: ";
+  out += tag;
+  out += "\ndata: ";
+  out += json;
+  out += "\n\n";
+  return out;
+}
+
+std::string encode_streams_event(const std::vector<std::string> &streams, const std::vector<std::string> &missing) {
+  std::string json = "{\"protocol\":1,\"streams\":[";
+  for (size_t i = 0; i < streams.size(); i++) {
+    if (i)
+      json += ',';
+    json_append_string(json, streams[i]);
+  }
+  json += "],\"missing\":[";
+  for (size_t i = 0; i < missing.size(); i++) {
+    if (i)
+      json += ',';
+    json_append_string(json, missing[i]);
+  }
+  json += "]}";
+  return encode_named_event("streams", json);
 }
 
 }  // namespace gstsse

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gstsse {
 
@@ -73,14 +74,28 @@ std::string encode_eos_event();
 /* `event: gap`: a client's queue dropped @events events of @bytes bytes,
  * ids @first to @last (docs/protocol.md). */
 std::string encode_gap_event(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last);
+/* Its JSON alone. */
+std::string gap_event_json(uint64_t events, uint64_t bytes, uint64_t first, uint64_t last);
 
 /* `event: reset`: the client's Last-Event-ID @last_event_id (cut to 64
  * bytes) cannot be resumed from, for @reason; @epoch is the run's first id. */
 std::string encode_reset_event(std::string_view reason, std::string_view last_event_id, uint64_t epoch);
 /* `event: expired`, `{"reason":...}`: the client's token ran out. */
 std::string encode_expired_event(std::string_view reason);
+/* Its JSON alone. */
+std::string reset_event_json(std::string_view reason, std::string_view last_event_id, uint64_t epoch);
 
 /* The keepalive comment. */
 std::string encode_keepalive();
+
+/* The multiplexed endpoint (mux-client.h). A tag is a stream's path as an
+ * extra first data line (no CR or LF in it). */
+/* @head (an event's text up to its first data line, Event::tag_at()) with
+ * any `id:` line left out, then the `data: <tag>` line. */
+std::string encode_mux_head(std::string_view head, std::string_view tag);
+/* `event: <name>\ndata: <tag>\ndata: <json>\n\n`. */
+std::string encode_tagged_event(std::string_view name, std::string_view tag, std::string_view json);
+/* `event: streams` of the prelude: `{"protocol":1,"streams":[...],"missing":[...]}`. */
+std::string encode_streams_event(const std::vector<std::string> &streams, const std::vector<std::string> &missing);
 
 }  // namespace gstsse

@@ -41,20 +41,31 @@ Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pa
   has_gzip_ = true;
 }
 
+void Event::find_tag_at() {
+  size_t offset = 0, length = 0;
+  if (find_data_field(wire_, &offset, &length))
+    tag_at_ = offset - 6; /* the start of its "data: " line */
+}
+
 EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size, bool deflate) {
-  return std::make_shared<const Event>(Event::Kind::kMedia, f.seq, f.key, encode_media_event(f, ts, size),
-                                       deflated(deflate));
+  auto ev =
+      std::make_shared<Event>(Event::Kind::kMedia, f.seq, f.key, encode_media_event(f, ts, size), deflated(deflate));
+  ev->find_tag_at();
+  return ev;
 }
 
 EventPtr make_stream_event(const std::string &json, bool deflate) {
   auto ev =
       std::make_shared<Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json), deflated(deflate));
   ev->note = json;
+  ev->find_tag_at();
   return ev;
 }
 
 EventPtr make_eos_event(bool deflate) {
-  return std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_eos_event(), deflated(deflate));
+  auto ev = std::make_shared<Event>(Event::Kind::kEos, 0, false, encode_eos_event(), deflated(deflate));
+  ev->find_tag_at();
+  return ev;
 }
 
 EventPtr make_prelude_event(unsigned retry_ms, std::string_view stream_json) {

@@ -37,8 +37,10 @@ struct Event {
   /* kMedia: a TS chunk; kStream: the stream description; kEos: end of
    * stream; kExpired: one client's token ran out (its body ends after it,
    * like after kEos); kControl: anything else (prelude, keepalive, gap,
-   * reset). */
-  enum class Kind { kMedia, kStream, kEos, kControl, kExpired };
+   * reset); kTag: a multiplexed client's line in front of a media event
+   * (its path tag, or a checkpoint id, mux-client.h), dropped with that
+   * event. */
+  enum class Kind { kMedia, kStream, kEos, kControl, kExpired, kTag };
   /* Its gzip piece: none, deflated, or stored blocks. */
   enum class Pack { kNone, kDeflate, kStored };
   /* made_us: the monotonic clock now (the clock of g_get_monotonic_time()). */
@@ -60,15 +62,26 @@ struct Event {
   /* Bytes held, both forms: what the backlog's memory bound counts. */
   size_t memory() const { return wire_.size() + gzip_.bytes.size(); }
 
+  /* Where a multiplexed client's tag goes (its first data line): media,
+   * stream and eos events; such a client writes its own head, the tag, and
+   * then these bytes from here (mux_size()). 0 for the others: written
+   * whole. */
+  size_t tag_at() const { return tag_at_; }
+  size_t mux_size() const { return wire_.size() - tag_at_; }
+  /* Sets tag_at() to the start of the first data line (make_*() of the
+   * shared events, before the event is shared). */
+  void find_tag_at();
+
   Kind kind;
   uint64_t seq;
   bool key;
   int64_t made_us;  /* monotonic time of creation, for lag and backlog age */
-  std::string note; /* kStream: the JSON, to skip sending a client the same twice */
+  std::string note; /* kStream: the JSON, to skip sending a client the same twice; kTag: the path */
  private:
   const std::string wire_;
   GzipPiece gzip_;
   bool has_gzip_ = false;
+  size_t tag_at_ = 0;
 };
 using EventPtr = std::shared_ptr<const Event>;
 

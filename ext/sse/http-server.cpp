@@ -10,6 +10,7 @@
 
 #include "access.h"
 #include "metrics.h"
+#include "mux-hub.h"
 #include "snapshot-book.h"
 #include "web-files.h"
 
@@ -27,6 +28,7 @@ struct Server::Impl {
   ServerCounters counters;
   std::map<std::string, unsigned> metrics_paths;
   bool tls = false; /* serves HTTPS */
+  MuxHub mux;       /* the streams' mux paths (mux-hub.h) */
 
   void serve_web(SoupServerMessage *msg, const char *path, GHashTable *query);
 
@@ -540,8 +542,15 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
       ok = false;
       return;
     }
+    const bool tls = config_.cert != nullptr || !config_.cert_file.empty();
+    if (!impl_->mux.add_stream(impl_->soup, context(), tls, stream, impl_->streams, impl_->metrics_paths, port_,
+                               error)) {
+      impl_->remove_metrics_path(stream->config().metrics_path);
+      ok = false;
+      return;
+    }
     impl_->streams[path] = stream;
-    stream->attach(context(), config_.cert != nullptr || !config_.cert_file.empty());
+    stream->attach(context(), tls);
     soup_server_add_handler(
         impl_->soup, path.c_str(),
         [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *query, gpointer data) {
@@ -573,6 +582,7 @@ void Server::remove_stream(const std::shared_ptr<Stream> &stream) {
       return;
     soup_server_remove_handler(impl_->soup, path.c_str());
     impl_->remove_metrics_path(stream->config().metrics_path);
+    impl_->mux.remove_stream(impl_->soup, stream);
     stream->detach();
     impl_->streams.erase(it);
   });

@@ -364,6 +364,13 @@ static void install_access_properties(GObjectClass *gobject_class) {
                           "Token that alone opens metrics-path (?token=, cookie sse_token or Authorization: Bearer), "
                           "instead of auth-token/basic-auth (NULL = those). Write-only",
                           nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MUX_PATH,
+      g_param_spec_string("mux-path", "Mux path",
+                          "URL path where this stream is served multiplexed with the other streams of this port "
+                          "that have the same mux-path, several over one connection (?paths=/a,/b; NULL or empty "
+                          "= not offered). See docs/protocol.md",
+                          defaults::kMuxPath, rw));
   g_object_class_install_property(gobject_class, PROP_NUM_CLIENTS,
                                   g_param_spec_uint("num-clients", "Number of clients",
                                                     "Clients connected to the event stream now", 0, G_MAXUINT, 0, ro));
@@ -539,6 +546,7 @@ bool gst_sse_sink_settings_set(Settings &s, guint prop_id, const GValue *value) 
     case PROP_MAX_REQUEST_HEADER_BYTES: st.max_request_header_bytes = g_value_get_uint(value); break;
     case PROP_METRICS_PATH: st.metrics_path = string_of(value); break;
     case PROP_METRICS_TOKEN: st.metrics_token = string_of(value); break;
+    case PROP_MUX_PATH: st.mux_path = string_of(value); break;
     case PROP_PUBLISH_URL: s.publisher.url = string_of(value); break;
     case PROP_PUBLISH_AUTHORIZATION: s.publisher.authorization = string_of(value); break;
     case PROP_PUBLISH_ONLY: s.publish_only = g_value_get_boolean(value); break;
@@ -607,6 +615,7 @@ bool gst_sse_sink_settings_get(const Settings &s, guint prop_id, GValue *value) 
     case PROP_MAX_REQUEST_HEADER_BYTES: g_value_set_uint(value, st.max_request_header_bytes); break;
     case PROP_METRICS_PATH: set_string_or_null(value, st.metrics_path); break;
     case PROP_METRICS_TOKEN: g_value_set_string(value, nullptr); break; /* write-only */
+    case PROP_MUX_PATH: set_string_or_null(value, st.mux_path); break;
     case PROP_PUBLISH_URL: set_string_or_null(value, s.publisher.url); break;
     case PROP_PUBLISH_ONLY: g_value_set_boolean(value, s.publish_only); break;
     case PROP_PUBLISH_BUFFER_BYTES: g_value_set_uint64(value, s.publisher.buffer_bytes); break;

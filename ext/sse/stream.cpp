@@ -57,6 +57,7 @@ struct Stream::Impl final : ClientOwner {
   /* Metrics: bumped here, read by metrics_sample(). */
   StreamCounters counters;
   bool tls = false; /* the server speaks HTTPS; set before the first client */
+  StreamTap *tap = nullptr; /* sees each dispatched batch (the mux endpoint) */
 
   /* Drain after eos: clients writing their last frame (kEnding); the
    * server thread counts, wait_drained() waits. */
@@ -192,7 +193,7 @@ bool Stream::client_stats(uint32_t id, ClientStats *out) const {
   if (it == impl_->clients.end())
     return false;
   const ClientConn &c = *it->second;
-  out->id = c.id();
+  out->id = it->first; /* a multiplexed client has an id in each stream it receives */
   out->remote_address = c.remote();
   out->bytes_sent = c.bytes_sent.load(std::memory_order_relaxed);
   out->events_sent = c.events_sent.load(std::memory_order_relaxed);
@@ -274,11 +275,8 @@ std::vector<ClientPtr> Stream::Impl::snapshot() {
   return live;
 }
 
-void Stream::handle(SoupServerMessage *msg, GHashTable *query) {
-  Impl *si = impl_.get();
+AdmissionRequest read_admission_request(SoupServerMessage *msg, GHashTable *query) {
   SoupMessageHeaders *req_headers = soup_server_message_get_request_headers(msg);
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-
   AdmissionRequest req;
   req.method = soup_server_message_get_method(msg);
   soup_message_headers_foreach(
@@ -292,6 +290,22 @@ void Stream::handle(SoupServerMessage *msg, GHashTable *query) {
   req.credentials.authorization = soup_message_headers_get_one(req_headers, "Authorization");
   req.credentials.cookie = soup_message_headers_get_one(req_headers, "Cookie");
   req.credentials.query_token = query ? static_cast<const char *>(g_hash_table_lookup(query, "token")) : nullptr;
+  return req;
+}
+
+void apply_admission(const Admission &a, SoupServerMessage *msg) {
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+  for (const auto &h : a.headers) {
+    if (h.append)
+      soup_message_headers_append(headers, h.name.c_str(), h.value.c_str());
+    else
+      soup_message_headers_replace(headers, h.name.c_str(), h.value.c_str());
+  }
+  soup_server_message_set_status(msg, a.status, a.reason_phrase);
+}
+
+Admission Stream::admit(AdmissionRequest req) const {
+  Impl *si = impl_.get();
   req.num_clients = num_clients_.load();
   req.clients_from = [si](const char *remote) {
     unsigned same = 0;
@@ -300,22 +314,19 @@ void Stream::handle(SoupServerMessage *msg, GHashTable *query) {
       same += kv.second->remote() == remote;
     return same;
   };
+  return decide_admission(si->admission, req);
+}
 
-  const Admission a = decide_admission(si->admission, req);
-  for (const auto &h : a.headers) {
-    if (h.append)
-      soup_message_headers_append(headers, h.name.c_str(), h.value.c_str());
-    else
-      soup_message_headers_replace(headers, h.name.c_str(), h.value.c_str());
-  }
-  soup_server_message_set_status(msg, a.status, a.reason_phrase);
+void Stream::handle(SoupServerMessage *msg, GHashTable *query) {
+  const Admission a = admit(read_admission_request(msg, query));
+  apply_admission(a, msg);
   if (!a.refusal.empty())
-    GST_INFO_OBJECT(si->log, "%s", a.refusal.c_str());
+    GST_INFO_OBJECT(impl_->log, "%s", a.refusal.c_str());
   if (a.status != SOUP_STATUS_OK)
     return;
-  const bool gzip = si->negotiate_encoding(msg, !a.open_stream);
+  const bool gzip = impl_->negotiate_encoding(msg, !a.open_stream);
   if (a.open_stream)
-    si->open(msg, query, gzip, a.expires_at_s);
+    impl_->open(msg, query, gzip, a.expires_at_s);
 }
 
 bool Stream::Impl::negotiate_encoding(SoupServerMessage *msg, bool head) {
@@ -398,41 +409,95 @@ void Stream::Impl::want_keyframe() {
   }
 }
 
+JoinPlan Stream::plan_join(std::string_view last_event_id) {
+  Impl *si = impl_.get();
+  JoinPlan plan;
+  plan.stream_json = si->current_stream_json;
+  if (si->eos_event) {
+    plan.ended = true;
+    return plan;
+  }
+  BacklogView view;
+  view.run_first_seq = first_seq_;
+  view.last_seq = si->backlog.last_seq();
+  view.backlog_first = si->backlog.first_seq();
+  const ResumeDecision d = decide_resume(last_event_id, view);
+
+  uint64_t from = si->backlog.latest_key_seq(); /* 0: wait for the next key chunk */
+  if (d.kind == ResumeDecision::Kind::kResume) {
+    from = d.next_seq;
+    plan.resumed = true;
+    si->counters.resumes.add();
+  } else if (d.kind == ResumeDecision::Kind::kReset) {
+    si->counters.resets.add();
+    plan.reset = d.reason;
+  }
+  if (from == 0 || !si->backlog.holds(from))
+    return plan;
+  for (size_t i = si->backlog.index_of(from); i < si->backlog.size(); i++)
+    plan.events.push_back(si->backlog[i]);
+  return plan;
+}
+
 void Stream::Impl::join(const ClientPtr &c, const char *last_event_id) {
   /* Until caps are known the client only gets headers; the prelude follows
    * with the first stream event. The prelude has the description as of the
    * events dispatched so far, so it matches the backlog the client gets. */
   const int64_t now = g_get_monotonic_time();
-  if (!current_stream_json.empty()) {
-    c->stream_json = current_stream_json;
+  const JoinPlan plan = self->plan_join(last_event_id ? last_event_id : "");
+  if (!plan.stream_json.empty()) {
+    c->stream_json = plan.stream_json;
     deliver(c, make_prelude_event(self->config_.retry_ms, c->stream_json), now);
   }
-  if (eos_event) {
+  if (plan.ended) {
     deliver(c, eos_event, now);
     return;
   }
-
-  BacklogView view;
-  view.run_first_seq = self->first_seq_;
-  view.last_seq = backlog.last_seq();
-  view.backlog_first = backlog.first_seq();
-  const ResumeDecision d = decide_resume(last_event_id ? last_event_id : "", view);
-
-  uint64_t from = backlog.latest_key_seq(); /* 0: wait for the next key chunk */
-  if (d.kind == ResumeDecision::Kind::kResume) {
-    from = d.next_seq;
-    c->started = true;
-    counters.resumes.add();
-  } else if (d.kind == ResumeDecision::Kind::kReset) {
-    counters.resets.add();
-    deliver(c, make_reset_event(d.reason, last_event_id, self->first_seq_), now);
+  c->started = plan.resumed;
+  if (plan.reset) {
+    deliver(c, make_reset_event(plan.reset, last_event_id, self->first_seq_), now);
     GST_INFO_OBJECT(log, "client %u: Last-Event-ID %.40s: %s, joining at the latest key chunk", c->id(), last_event_id,
-                    d.reason);
+                    plan.reset);
   }
-  if (from == 0 || !backlog.holds(from))
-    return;
-  for (size_t i = backlog.index_of(from); i < backlog.size() && !c->closing(); i++)
-    deliver(c, backlog[i], now);
+  for (size_t i = 0; i < plan.events.size() && !c->closing(); i++)
+    deliver(c, plan.events[i], now);
+}
+
+uint32_t Stream::add_viewer(const ClientPtr &conn) {
+  Impl *si = impl_.get();
+  uint32_t id;
+  {
+    std::lock_guard<std::mutex> lock(si->mutex);
+    id = si->next_id++;
+    si->clients[id] = conn;
+  }
+  num_clients_++;
+  si->counters.connections.add();
+  if (on_client_added)
+    on_client_added(id, conn->remote());
+  si->want_keyframe();
+  return id;
+}
+
+void Stream::remove_viewer(uint32_t id, RemoveReason reason) {
+  Impl *si = impl_.get();
+  std::string remote;
+  {
+    std::lock_guard<std::mutex> lock(si->mutex);
+    auto it = si->clients.find(id);
+    if (it == si->clients.end())
+      return;
+    remote = it->second->remote();
+    si->clients.erase(it);
+  }
+  num_clients_--;
+  si->counters.ended[static_cast<size_t>(reason)].add();
+  if (on_client_removed)
+    on_client_removed(id, remote, reason);
+}
+
+void Stream::set_tap(StreamTap *tap) {
+  impl_->tap = tap;
 }
 
 void Stream::Impl::deliver(const ClientPtr &c, const EventPtr &ev, int64_t now) {
@@ -503,6 +568,8 @@ void Stream::Impl::dispatch() {
     c->pump(now);
   }
   walking = false;
+  if (tap)
+    tap->tap_events(*self, batch);
 }
 
 void Stream::Impl::tick() {

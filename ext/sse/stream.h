@@ -21,9 +21,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "access.h"
+#include "admission.h"
 #include "client-conn.h"
 #include "client-queue.h"
 #include "defaults.h"
@@ -60,6 +62,9 @@ struct StreamConfig {
    * metrics_token when set, else with access. */
   std::string metrics_path = defaults::kMetricsPath;
   std::string metrics_token;
+  /* GET here: this stream multiplexed with the others of the same mux_path
+   * (mux-hub.h); empty: not offered there. */
+  std::string mux_path = defaults::kMuxPath;
 };
 
 struct ClientStats {
@@ -71,6 +76,33 @@ struct ClientStats {
   uint64_t queued_bytes = 0;
   int64_t connected_us = 0; /* monotonic time of connection */
 };
+
+class Stream;
+
+/* Sees every batch of events a stream dispatches, after its own clients
+ * had them (the multiplexed endpoint, mux-hub.h). Server thread. */
+class StreamTap {
+ public:
+  virtual void tap_events(Stream &stream, const std::vector<EventPtr> &batch) = 0;
+
+ protected:
+  ~StreamTap() = default;
+};
+
+/* Where a client starts in a stream: what Stream::plan_join() decided. */
+struct JoinPlan {
+  std::string stream_json;      /* the stream event's JSON now; empty: caps not known yet */
+  bool ended = false;           /* eos was dispatched: only eos follows */
+  const char *reset = nullptr;  /* the Last-Event-ID cannot be resumed from: why (resume.h) */
+  bool resumed = false;         /* the events continue after the id: no wait for a key chunk */
+  std::vector<EventPtr> events; /* backlog media to send now; none: wait for the next key chunk */
+};
+
+/* The fields of @msg that admission reads (pointers into @msg), with the
+ * query's token; the caller adds the stream's counts. Server thread. */
+AdmissionRequest read_admission_request(SoupServerMessage *msg, GHashTable *query);
+/* Sets @a's status and headers on @msg. */
+void apply_admission(const Admission &a, SoupServerMessage *msg);
 
 class Stream : public EventSink {
  public:
@@ -124,6 +156,20 @@ class Stream : public EventSink {
   void handle(SoupServerMessage *msg, GHashTable *query);
   void handle_snapshot(SoupServerMessage *msg, GHashTable *query);
   void detach();
+
+  /* For the multiplexed endpoint (mux-hub.h, mux-client.h); server thread.
+   * admit(): decide_admission() of this stream for @req (its counts
+   * filled in here). plan_join(): where a client with @last_event_id
+   * (empty: none) starts, counted as a join, resume or reset.
+   * add_viewer(): @conn receives this stream: a client of it (num-clients,
+   * metrics, get-stats, client-added; a keyframe request); returns its id
+   * here. remove_viewer(): it stopped (client-removed with @reason).
+   * set_tap(): who sees the dispatched events (nullptr: nobody). */
+  Admission admit(AdmissionRequest req) const;
+  JoinPlan plan_join(std::string_view last_event_id);
+  uint32_t add_viewer(const ClientPtr &conn);
+  void remove_viewer(uint32_t id, RemoveReason reason);
+  void set_tap(StreamTap *tap);
 
   /* Not on the server thread: after eos, waits up to @timeout_ms while
    * clients are still writing their last events (and `event: eos`). */
