@@ -48,7 +48,10 @@ size_t mux_size(const Event &e) {
 ClientConn::ClientConn(Setup s)
     : gzip_(s.gzip),
       mux_(s.mux),
-      queue(s.limits, kInFlightMax, gap_event, s.mux ? mux_size : s.gzip ? gzip_size : nullptr),
+      queue(s.limits, kInFlightMax, gap_event,
+            s.mux    ? mux_size
+            : s.gzip ? gzip_size
+                     : nullptr),
       owner_(s.owner),
       served_(s.served),
       log_(s.log_object),

@@ -70,8 +70,8 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
     uint32_t id = 0;
     std::string remote;
     QueueLimits limits;
-    bool tls = false;                        /* written through GIO, not sendmsg() */
-    bool gzip = false;                       /* Content-Encoding: gzip (events have their pieces) */
+    bool tls = false;  /* written through GIO, not sendmsg() */
+    bool gzip = false; /* Content-Encoding: gzip (events have their pieces) */
     /* A multiplexed client (mux-client.h): events go from their tag_at()
      * (the client queues its own tag lines in front), and only an eos
      * event of its own (tag_at() 0) ends the body, not a stream's. */

@@ -263,8 +263,7 @@ void MuxClient::checkpoint(int64_t now) {
     if (m.last_seq != 0 && !m.ended)
       positions.push_back({m.path, m.last_seq});
   }
-  push(std::make_shared<const Event>(Event::Kind::kTag, 0, false, "id: " + encode_mux_id(positions) + "\n", now),
-       now);
+  push(std::make_shared<const Event>(Event::Kind::kTag, 0, false, "id: " + encode_mux_id(positions) + "\n", now), now);
   last_checkpoint_us_ = now;
   uncovered_ = false;
 }

@@ -55,7 +55,7 @@ bool MuxHub::add_stream(SoupServer *soup, GMainContext *ctx, bool tls, const std
   if (!mux.empty() && (mux[0] != '/' || mux == cfg.path || streams.count(mux) || metrics_paths.count(mux))) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "mux-path \"%s\" %s; set another one, or an empty one for none", mux.c_str(),
-                mux[0] != '/'             ? "must start with '/'"
+                mux[0] != '/'              ? "must start with '/'"
                 : metrics_paths.count(mux) ? "is a metrics-path"
                                            : "is the path of an event stream");
     return false;
@@ -167,11 +167,10 @@ void MuxHub::handle(SoupServerMessage *msg, const char *path, GHashTable *query)
     first = false;
   }
   if (!same_cors) /* the streams disagree on the origin: tell it none */
-    answer.headers.erase(std::remove_if(answer.headers.begin(), answer.headers.end(),
-                                        [](const AdmissionHeader &h) {
-                                          return h.name.rfind("Access-Control-Allow-", 0) == 0;
-                                        }),
-                         answer.headers.end());
+    answer.headers.erase(
+        std::remove_if(answer.headers.begin(), answer.headers.end(),
+                       [](const AdmissionHeader &h) { return h.name.rfind("Access-Control-Allow-", 0) == 0; }),
+        answer.headers.end());
   apply_admission(answer, msg);
   if (answer.open_stream)
     open(msg, query, mux_path, present, wanted, missing, judges.front()->config());
@@ -225,8 +224,8 @@ void MuxHub::tap_events(Stream &stream, const std::vector<EventPtr> &batch) {
       const std::string &path = stream.config().path;
       tags.reserve(batch.size());
       for (const EventPtr &ev : batch) {
-        const bool shared = ev->kind == Event::Kind::kMedia || ev->kind == Event::Kind::kStream ||
-                            ev->kind == Event::Kind::kEos;
+        const bool shared =
+            ev->kind == Event::Kind::kMedia || ev->kind == Event::Kind::kStream || ev->kind == Event::Kind::kEos;
         tags.push_back(shared ? make_mux_tag(*ev, path) : nullptr);
       }
     }
@@ -249,9 +248,9 @@ void MuxHub::tick() {
 void MuxHub::prune() {
   if (gone_ == 0)
     return;
-  clients_.erase(std::remove_if(clients_.begin(), clients_.end(),
-                                [](const std::shared_ptr<MuxClient> &c) { return c->gone(); }),
-                 clients_.end());
+  clients_.erase(
+      std::remove_if(clients_.begin(), clients_.end(), [](const std::shared_ptr<MuxClient> &c) { return c->gone(); }),
+      clients_.end());
   gone_ = 0;
 }
 

@@ -56,7 +56,7 @@ struct Stream::Impl final : ClientOwner {
   AdmissionConfig admission;
   /* Metrics: bumped here, read by metrics_sample(). */
   StreamCounters counters;
-  bool tls = false; /* the server speaks HTTPS; set before the first client */
+  bool tls = false;         /* the server speaks HTTPS; set before the first client */
   StreamTap *tap = nullptr; /* sees each dispatched batch (the mux endpoint) */
 
   /* Drain after eos: clients writing their last frame (kEnding); the

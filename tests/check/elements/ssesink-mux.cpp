@@ -1,0 +1,284 @@
+/* The multiplexed endpoint (GET /streams?paths=...): several ssesinks on
+ * one port, read over one connection by a real libsoup client, compared
+ * with single-stream clients of each path, and the joined TS of each
+ * stream decoded by ffmpeg. docs/protocol.md, "Several streams on one
+ * connection". */
+#include <gio/gio.h>
+#include <gst/check/gstcheck.h>
+
+#include <map>
+#include <set>
+
+#include "sse-client.h"
+#include "test-helpers.h"
+
+namespace {
+
+/* One event of a mux connection: its name, its stream's path (the first
+ * data line), the rest of its data, and its id line if it had one. */
+struct MuxEvent {
+  std::string event, path, json, id;
+};
+
+bool next_mux(SseClient &c, MuxEvent *out) {
+  SseEvent ev;
+  while (c.next(&ev)) {
+    if (ev.data.empty())
+      continue; /* a comment */
+    *out = MuxEvent{};
+    out->event = ev.event;
+    out->id = ev.id;
+    if (ev.event == "streams") {
+      out->json = ev.data;
+      return true;
+    }
+    const size_t nl = ev.data.find('\n');
+    fail_unless(nl != std::string::npos, "event %s without its path line: %.80s", ev.event.c_str(), ev.data.c_str());
+    out->path = ev.data.substr(0, nl);
+    out->json = ev.data.substr(nl + 1);
+    return true;
+  }
+  return false;
+}
+
+/* What a mux connection received, per stream. */
+struct MuxLog {
+  std::map<std::string, std::vector<MediaFields>> media;
+  std::map<std::string, std::vector<std::string>> media_json;
+  std::map<std::string, std::vector<std::string>> named; /* event names, in order, media as "" */
+  std::vector<std::string> ids;
+  std::map<std::string, uint64_t> last_seq;
+
+  /* Checks one event as it comes: tags, ids, per-stream order. */
+  void take(const MuxEvent &e) {
+    if (!e.id.empty()) {
+      /* The checkpoint: m1, then each stream's last media seq so far. */
+      fail_unless(e.id.rfind("m1", 0) == 0, "id %s", e.id.c_str());
+      std::map<std::string, uint64_t> said;
+      std::string rest = e.id.substr(2);
+      while (!rest.empty()) {
+        fail_unless(rest[0] == ';', "id %s", e.id.c_str());
+        const size_t end = rest.find(';', 1);
+        const std::string entry = rest.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+        const size_t eq = entry.rfind('=');
+        said[entry.substr(0, eq)] = g_ascii_strtoull(entry.c_str() + eq + 1, nullptr, 10);
+        rest = end == std::string::npos ? "" : rest.substr(end);
+      }
+      fail_unless(said == last_seq, "checkpoint %s does not say the last seqs received", e.id.c_str());
+      ids.push_back(e.id);
+    }
+    named[e.path].push_back(e.event);
+    if (!e.event.empty())
+      return;
+    MediaFields f;
+    std::string err;
+    fail_unless(parse_media(e.json, &f, &err), "bad media JSON of %s: %s", e.path.c_str(), err.c_str());
+    auto &list = media[e.path];
+    if (list.empty())
+      fail_unless(f.key, "%s: the first media event is not a key chunk", e.path.c_str());
+    else
+      fail_unless(f.seq == list.back().seq + 1, "%s: seq %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT,
+                  e.path.c_str(), f.seq, list.back().seq);
+    last_seq[e.path] = f.seq;
+    list.push_back(std::move(f));
+    media_json[e.path].push_back(e.json);
+  }
+};
+
+/* The JSON of every media event of @c by seq, until it has @upto. */
+std::map<uint64_t, std::string> single_until(SseClient &c, uint64_t upto) {
+  std::map<uint64_t, std::string> out;
+  SseEvent ev;
+  for (;;) {
+    fail_unless(c.next_media(&ev), "single-stream client ended: %s", c.error().c_str());
+    const uint64_t seq = g_ascii_strtoull(ev.id.c_str(), nullptr, 10);
+    out[seq] = ev.data;
+    if (seq >= upto)
+      return out;
+  }
+}
+
+std::string port_props(int port) {
+  return "address=127.0.0.1 port=" + std::to_string(port);
+}
+
+}  // namespace
+
+GST_START_TEST(test_mux_is_each_streams_events) {
+  const int port = free_port();
+  Pipe a = Pipe::video(30, port_props(port) + " path=/a");
+  Pipe b = Pipe::video(30, port_props(port) + " path=/b");
+  a.play();
+  b.play();
+  /* Joined before the mux client (their requests are answered), so they
+   * get every seq it gets. */
+  SseClient sa(port, "/a"), sb(port, "/b");
+
+  SseClient m(port, "/streams?paths=/a,/b,/c");
+  fail_unless_equals_int(m.status(), 200);
+  expect_string(m.header("Content-Type"), "text/event-stream");
+  SseEvent first;
+  fail_unless(m.next(&first));
+  expect_string(first.event, "streams");
+  expect_string(first.retry, "2000");
+  expect_string(first.data, "{\"protocol\":1,\"streams\":[\"/a\",\"/b\"],\"missing\":[\"/c\"]}");
+
+  MuxLog log;
+  MuxEvent e;
+  while (log.media["/a"].size() < 45 || log.media["/b"].size() < 45) {
+    fail_unless(next_mux(m, &e), "mux stream ended: %s", m.error().c_str());
+    fail_unless(e.path == "/a" || e.path == "/b", "event of %s", e.path.c_str());
+    log.take(e);
+  }
+  fail_unless(log.ids.size() >= 2, "%zu checkpoints", log.ids.size());
+  for (const char *path : {"/a", "/b"}) {
+    /* Each stream starts with its stream event, then media. */
+    fail_unless(!log.named[path].empty() && log.named[path][0] == "stream", "%s starts with %s", path,
+                log.named[path].empty() ? "nothing" : log.named[path][0].c_str());
+    /* The same JSON as the stream's own clients get for those seqs. */
+    SseClient &single = std::string(path) == "/a" ? sa : sb;
+    const auto ref = single_until(single, log.media[path].back().seq);
+    for (size_t i = 0; i < log.media[path].size(); i++) {
+      const uint64_t seq = log.media[path][i].seq;
+      auto it = ref.find(seq);
+      fail_unless(it != ref.end(), "%s: seq %" G_GUINT64_FORMAT " not seen by a client of the path", path, seq);
+      fail_unless(it->second == log.media_json[path][i], "%s: seq %" G_GUINT64_FORMAT " differs", path, seq);
+    }
+    expect_decodable(log.media[path]);
+  }
+  /* One viewer in each stream. */
+  guint n = 0;
+  g_object_get(a.sink, "num-clients", &n, nullptr);
+  fail_unless_equals_int(n, 2);
+  m.close();
+  sa.close();
+  sb.close();
+  a.release();
+  b.release();
+}
+GST_END_TEST;
+
+GST_START_TEST(test_mux_streams_come_and_go) {
+  const int port = free_port();
+  Pipe a = Pipe::video(30, port_props(port) + " path=/a");
+  a.play();
+  Recorder rec_b;
+  SseClient m(port, "/streams");
+  fail_unless_equals_int(m.status(), 200);
+  SseEvent first;
+  fail_unless(m.next(&first));
+  expect_string(first.data, "{\"protocol\":1,\"streams\":[\"/a\"],\"missing\":[]}");
+  MuxLog log;
+  MuxEvent e;
+  while (log.media["/a"].size() < 5) {
+    fail_unless(next_mux(m, &e));
+    log.take(e);
+  }
+  /* A stream added later: its stream event, then it joins at a key chunk. */
+  Pipe b = Pipe::video(30, port_props(port) + " path=/b");
+  rec_b.attach(b.sink);
+  b.play();
+  while (log.media["/b"].size() < 35) {
+    fail_unless(next_mux(m, &e), "mux stream ended: %s", m.error().c_str());
+    log.take(e);
+  }
+  fail_unless(log.named["/b"][0] == "stream", "/b starts with %s", log.named["/b"][0].c_str());
+  expect_decodable(log.media["/b"]);
+  fail_unless(rec_b.wait([&] { return rec_b.added.size() == 1; }), "client-added of /b");
+
+  /* A stream removed: its eos, and the other goes on. */
+  a.release();
+  bool eos = false;
+  const size_t b_before = log.media["/b"].size();
+  while (!eos || log.media["/b"].size() < b_before + 10) {
+    fail_unless(next_mux(m, &e), "mux stream ended: %s", m.error().c_str());
+    if (e.event == "eos") {
+      expect_string(e.path, "/a");
+      expect_string(e.json, "{}");
+      eos = true;
+      continue;
+    }
+    log.take(e);
+  }
+  m.close();
+  fail_unless(rec_b.wait([&] { return rec_b.removed.size() == 1; }), "client-removed of /b");
+  b.release();
+}
+GST_END_TEST;
+
+GST_START_TEST(test_mux_requests) {
+  const int port = free_port();
+  Pipe a = Pipe::video(30, port_props(port) + " path=/a");
+  a.play();
+  {
+    SseClient c(port, "/streams?paths=a");
+    fail_unless_equals_int(c.status(), 400);
+  }
+  {
+    std::string many;
+    for (int i = 0; i < 65; i++)
+      many += (i ? ",/p" : "/p") + std::to_string(i);
+    SseClient c(port, "/streams?paths=" + many);
+    fail_unless_equals_int(c.status(), 400);
+  }
+  {
+    SseClient c(port, "/streams/x");
+    fail_unless_equals_int(c.status(), 404);
+  }
+  {
+    SseClient c(port, "/streams?paths=/a", "HEAD");
+    fail_unless_equals_int(c.status(), 200);
+    expect_string(c.header("Content-Type"), "text/event-stream");
+  }
+  {
+    SseClient c(port, "/streams", "POST");
+    fail_unless_equals_int(c.status(), 405);
+  }
+  {
+    /* Only missing streams: 200, the prelude says so. */
+    SseClient c(port, "/streams?paths=/nope");
+    fail_unless_equals_int(c.status(), 200);
+    SseEvent ev;
+    fail_unless(c.next(&ev));
+    expect_string(ev.data, "{\"protocol\":1,\"streams\":[],\"missing\":[\"/nope\"]}");
+  }
+  a.release();
+  /* mux-path="" offers nothing; another mux path is another endpoint. */
+  Pipe off = Pipe::video(30, port_props(port) + " path=/a mux-path=\"\"");
+  off.play();
+  {
+    SseClient c(port, "/streams");
+    fail_unless_equals_int(c.status(), 404);
+  }
+  Pipe walls = Pipe::video(30, port_props(port) + " path=/b mux-path=/wall");
+  walls.play();
+  {
+    SseClient c(port, "/wall");
+    fail_unless_equals_int(c.status(), 200);
+    SseEvent ev;
+    fail_unless(c.next(&ev));
+    expect_string(ev.data, "{\"protocol\":1,\"streams\":[\"/b\"],\"missing\":[]}");
+  }
+  /* A stream path that is a mux path fails with a clear error. */
+  Pipe dup = Pipe::video(30, port_props(port) + " path=/wall");
+  fail_unless(gst_element_set_state(dup.pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  const std::string text = bus_error_text(dup.pipeline);
+  fail_unless(text.find("mux-path") != std::string::npos, "%s", text.c_str());
+  dup.release();
+  walls.release();
+  off.release();
+}
+GST_END_TEST;
+
+static Suite *ssesink_mux_suite() {
+  Suite *s = suite_create("ssesink-mux");
+  TCase *tc = tcase_create("mux");
+  tcase_set_timeout(tc, 120);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_mux_is_each_streams_events);
+  tcase_add_test(tc, test_mux_streams_come_and_go);
+  tcase_add_test(tc, test_mux_requests);
+  return s;
+}
+
+GST_CHECK_MAIN(ssesink_mux);
