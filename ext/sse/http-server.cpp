@@ -169,9 +169,14 @@ void Server::Impl::serve_web(SoupServerMessage *msg, const char *raw_path, GHash
     std::string list;
     for (const auto &kv : streams)
       list += (list.empty() ? "" : ",") + kv.first;
-    /* No multiplexed endpoint yet: sse-mux empty, one EventSource per tile. */
-    const std::string meta =
-        "<meta name=\"sse-streams\" content=\"" + html_escape(list) + "\">\n<meta name=\"sse-mux\" content=\"\">\n";
+    /* sse-mux: the mux-path every stream is offered at; none shared by all
+     * of them (or off): empty, one EventSource per tile. */
+    std::string mux = streams.begin()->second->config().mux_path;
+    for (const auto &kv : streams)
+      if (kv.second->config().mux_path != mux)
+        mux.clear();
+    const std::string meta = "<meta name=\"sse-streams\" content=\"" + html_escape(list) +
+                             "\">\n<meta name=\"sse-mux\" content=\"" + html_escape(mux) + "\">\n";
     const size_t at = file.body.find("</head>");
     file.body.insert(at == std::string::npos ? 0 : at, meta);
   } else if (path == "/" && streams.size() > 1 && !want_src) {
