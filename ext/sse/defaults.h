@@ -28,7 +28,7 @@ constexpr unsigned kRetryMs = 2000;
 constexpr const char *kMetricsPath = "/metrics"; /* empty: no metrics */
 constexpr unsigned kJwtLeewayS = 30;             /* clock difference allowed for exp/nbf */
 constexpr bool kJwtRequireExp = true;
-constexpr const char *kMuxPath = "/streams";     /* empty: not multiplexed */
+constexpr const char *kMuxPath = "/streams"; /* empty: not multiplexed */
 
 /* Slow clients. */
 constexpr uint64_t kMaxClientBytes = 8 * 1024 * 1024; /* hard; 0: none */
