@@ -68,6 +68,8 @@ struct MuxLog {
       ids.push_back(e.id);
     }
     named[e.path].push_back(e.event);
+    if (e.event == "eos")
+      last_seq.erase(e.path); /* an ended stream leaves the checkpoints */
     if (!e.event.empty())
       return;
     MediaFields f;
@@ -197,13 +199,12 @@ GST_START_TEST(test_mux_streams_come_and_go) {
   const size_t b_before = log.media["/b"].size();
   while (!eos || log.media["/b"].size() < b_before + 10) {
     fail_unless(next_mux(m, &e), "mux stream ended: %s", m.error().c_str());
+    log.take(e);
     if (e.event == "eos") {
       expect_string(e.path, "/a");
       expect_string(e.json, "{}");
       eos = true;
-      continue;
     }
-    log.take(e);
   }
   m.close();
   fail_unless(rec_b.wait([&] { return rec_b.removed.size() == 1; }), "client-removed of /b");
