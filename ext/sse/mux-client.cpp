@@ -50,6 +50,7 @@ MuxClient::MuxClient(Setup s)
   cs.mux = true;
   cs.served = s.served;
   conn_ = std::make_shared<ClientConn>(std::move(cs));
+  expire_at(s.expires_at_s);
   if (!last_event_id_.empty()) {
     std::vector<MuxPosition> pos;
     id_malformed_ = !decode_mux_id(last_event_id_, &pos);
@@ -108,6 +109,7 @@ bool MuxClient::join(Stream &stream, bool admit) {
                       cfg.path.c_str(), a.status, a.refusal.c_str());
       return false;
     }
+    expire_at(a.expires_at_s);
   }
   /* Where it starts: its position in the Last-Event-ID (used once), a
    * reset for a malformed one (the streams there at connection), else a
@@ -335,9 +337,23 @@ void MuxClient::recover(int64_t now) {
   (void)now;
 }
 
+void MuxClient::expire_at(int64_t expires_at_s) {
+  if (expires_at_s <= 0 || expires_at_s >= INT64_MAX / 1000000)
+    return;
+  const int64_t at = g_get_monotonic_time() + std::max<int64_t>(0, expires_at_s * 1000000 - g_get_real_time());
+  if (expires_us_ == 0 || at < expires_us_)
+    expires_us_ = at;
+}
+
 void MuxClient::tick(int64_t now) {
   if (gone_ || conn_->done())
     return;
+  if (expires_us_ && now >= expires_us_) { /* a signed token ran out: told, then closed */
+    GST_INFO("mux client %u (%s): token expired; closing", id_, conn_->remote().c_str());
+    push(make_expired_event("token expired"), now);
+    conn_->pump(now);
+    return;
+  }
   if (write_timeout_ms_ && conn_->writing() && now - conn_->last_progress_us() > int64_t{write_timeout_ms_} * 1000) {
     GST_INFO("mux client %u (%s): nothing written for %u ms; disconnecting", id_, conn_->remote().c_str(),
              write_timeout_ms_);

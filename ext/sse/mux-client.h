@@ -68,6 +68,7 @@ class MuxClient final : public ClientOwner {
     std::vector<std::string> wanted; /* asked for by name; empty: every stream */
     std::string last_event_id;       /* what the client sent; empty: none */
     std::atomic<uint64_t> *served = nullptr;
+    int64_t expires_at_s = 0; /* the earliest signed token's expiry (wall clock, s); 0: never */
   };
 
   explicit MuxClient(Setup s);
@@ -95,6 +96,9 @@ class MuxClient final : public ClientOwner {
   void stream_removed(Stream &stream);
   /* Write timeout, lag limits, keepalive. */
   void tick(int64_t now);
+  /* A signed token of the request runs out at @expires_at_s (wall clock,
+   * s; 0: never): the earliest one closes the connection, `event: expired`. */
+  void expire_at(int64_t expires_at_s);
   void pump(int64_t now) { conn_->pump(now); }
   void close(RemoveReason reason) { conn_->finish(reason); }
 
@@ -147,7 +151,8 @@ class MuxClient final : public ClientOwner {
   int64_t last_checkpoint_us_ = 0;
   bool uncovered_ = false; /* a stream sent media and is in no checkpoint yet */
   bool gone_ = false;
-  uint64_t skipped_ = 0; /* media dropped while skipping */
+  int64_t expires_us_ = 0; /* monotonic; 0: never */
+  uint64_t skipped_ = 0;   /* media dropped while skipping */
 };
 
 }  // namespace gstsse

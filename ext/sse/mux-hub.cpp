@@ -152,6 +152,7 @@ void MuxHub::handle(SoupServerMessage *msg, const char *path, GHashTable *query)
     judges.push_back(route.streams.front().get());
   Admission answer;
   bool first = true, same_cors = true;
+  int64_t expires_at_s = 0; /* the earliest signed token's */
   for (Stream *s : judges) {
     Admission a = s->admit(req);
     if (a.status != 200 && a.status != 204) {
@@ -160,6 +161,8 @@ void MuxHub::handle(SoupServerMessage *msg, const char *path, GHashTable *query)
       apply_admission(a, msg);
       return;
     }
+    if (a.expires_at_s > 0 && (expires_at_s == 0 || a.expires_at_s < expires_at_s))
+      expires_at_s = a.expires_at_s;
     if (first)
       answer = std::move(a);
     else
@@ -173,12 +176,12 @@ void MuxHub::handle(SoupServerMessage *msg, const char *path, GHashTable *query)
         answer.headers.end());
   apply_admission(answer, msg);
   if (answer.open_stream)
-    open(msg, query, mux_path, present, wanted, missing, judges.front()->config());
+    open(msg, query, mux_path, present, wanted, missing, judges.front()->config(), expires_at_s);
 }
 
 void MuxHub::open(SoupServerMessage *msg, GHashTable *query, const std::string &mux_path,
                   const std::vector<Stream *> &present, const std::vector<std::string> &wanted,
-                  const std::vector<std::string> &missing, const StreamConfig &cfg) {
+                  const std::vector<std::string> &missing, const StreamConfig &cfg, int64_t expires_at_s) {
   MuxClient::Setup setup;
   setup.owner = this;
   setup.id = next_id_++;
@@ -196,6 +199,7 @@ void MuxHub::open(SoupServerMessage *msg, GHashTable *query, const std::string &
   setup.write_timeout_ms = cfg.write_timeout_ms;
   setup.wanted = wanted;
   setup.served = &served_;
+  setup.expires_at_s = expires_at_s;
   const char *last_id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Last-Event-ID");
   if ((!last_id || !*last_id) && query)
     last_id = static_cast<const char *>(g_hash_table_lookup(query, "lastEventId"));
