@@ -151,8 +151,7 @@ GST_START_TEST(test_mux_is_each_streams_events) {
   /* The wall page is pointed at the endpoint. */
   std::string page;
   fail_unless_equals_int(http_get(port, "/", &page), 200);
-  fail_unless(page.find("<meta name=\"sse-mux\" content=\"/streams\">") != std::string::npos, "%.300s",
-              page.c_str());
+  fail_unless(page.find("<meta name=\"sse-mux\" content=\"/streams\">") != std::string::npos, "%.300s", page.c_str());
   /* One viewer in each stream. */
   guint n = 0;
   g_object_get(a.sink, "num-clients", &n, nullptr);
