@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "access.h"
+#include "auth-gate.h"
 #include "metrics.h"
 #include "mux-hub.h"
 #include "snapshot-book.h"
@@ -556,21 +557,34 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
     }
     impl_->streams[path] = stream;
     stream->attach(context(), tls);
+    /* The stream, and its auth-url gate (dropped with the handler). */
+    struct Route {
+      Stream *stream;
+      std::shared_ptr<AuthGate> gate;
+    };
+    const StreamConfig &sc = stream->config();
+    auto *route = new Route{stream.get(), nullptr};
+    if (!sc.auth_url.url.empty())
+      route->gate = std::make_shared<AuthGate>(sc.auth_url, sc.path, sc.cors_origin, sc.log_object);
     soup_server_add_handler(
         impl_->soup, path.c_str(),
         [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *query, gpointer data) {
-          auto *s = static_cast<Stream *>(data);
-          if (snapshot_path(s->config().path) == req_path) {
-            s->handle_snapshot(msg, query);
-            return;
-          }
-          if (s->config().path != req_path) {
+          auto *r = static_cast<Route *>(data);
+          Stream *s = r->stream;
+          const bool snapshot = snapshot_path(s->config().path) == req_path;
+          if (!snapshot && s->config().path != req_path) {
             soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
             return;
           }
-          s->handle(msg, query);
+          auto handle = [s, snapshot](SoupServerMessage *m, GHashTable *q) {
+            snapshot ? s->handle_snapshot(m, q) : s->handle(m, q);
+          };
+          if (r->gate)
+            r->gate->check(msg, query, handle);
+          else
+            handle(msg, query);
         },
-        stream.get(), nullptr);
+        route, [](gpointer r) { delete static_cast<Route *>(r); });
   });
   return ok;
 }

@@ -103,6 +103,19 @@ bool Settings::check(std::string *message, std::string *detail) const {
     *detail = "Set path to a URL path such as /stream or /cam/1";
     return false;
   }
+  if (!stream.auth_url.url.empty()) {
+    GUri *uri = g_uri_parse(stream.auth_url.url.c_str(), G_URI_FLAGS_NONE, nullptr);
+    const char *scheme = uri ? g_uri_get_scheme(uri) : nullptr;
+    const bool ok = scheme && (g_ascii_strcasecmp(scheme, "http") == 0 || g_ascii_strcasecmp(scheme, "https") == 0) &&
+                    g_uri_get_host(uri) && *g_uri_get_host(uri);
+    if (uri)
+      g_uri_unref(uri);
+    if (!ok) {
+      *message = "Invalid auth-url \"" + stream.auth_url.url + "\"";
+      *detail = "Set auth-url to an http:// or https:// URL of the application, or unset it";
+      return false;
+    }
+  }
   if (!jwt->error().empty()) {
     *message = "Invalid jwt-key: " + jwt->error();
     *detail = "Set jwt-key to HS256 secrets of 32 bytes or more and/or paths of PEM public keys (RSA 2048+, EC P-256)";
@@ -336,6 +349,35 @@ static void install_access_properties(GObjectClass *gobject_class) {
                            "Changeable while PLAYING",
                            defaults::kJwtRequireExp, live));
   g_object_class_install_property(
+      gobject_class, PROP_AUTH_URL,
+      g_param_spec_string("auth-url", "Authorization URL",
+                          "http:// or https:// URL of the application, asked for each new request to the stream (and "
+                          "its snapshot): one POST of JSON {path, address, headers: {authorization, cookie}, token} "
+                          "(token: ?token=). 2xx lets the request on to the other checks, 401/403 are passed on, "
+                          "anything else or no answer within auth-timeout-ms refuses with 503 (see auth-fail-open). "
+                          "Answers are reused per credential for auth-cache-ms. NULL = not asked. See "
+                          "docs/security.md",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_AUTH_CACHE_MS,
+      g_param_spec_uint("auth-cache-ms", "Authorization cache",
+                        "Milliseconds an auth-url answer (2xx, 401, 403) is reused for the same path and "
+                        "credentials (Authorization, Cookie, ?token=) (0 = ask every time)",
+                        0, 3600000, defaults::kAuthCacheMs, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_AUTH_TIMEOUT_MS,
+      g_param_spec_uint("auth-timeout-ms", "Authorization timeout",
+                        "Milliseconds the application has to answer auth-url before it counts as down (0 = no "
+                        "limit of ours)",
+                        0, 600000, defaults::kAuthTimeoutMs, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_AUTH_FAIL_OPEN,
+      g_param_spec_boolean("auth-fail-open", "Authorization fails open",
+                           "When auth-url cannot be asked (down, no answer in time, another status than 2xx, 401, "
+                           "403): FALSE refuses with 503 Service Unavailable (fail closed), TRUE lets the request on "
+                           "to the other checks",
+                           defaults::kAuthFailOpen, rw));
+  g_object_class_install_property(
       gobject_class, PROP_MAX_CLIENTS_PER_ADDRESS,
       g_param_spec_uint("max-clients-per-address", "Max clients per address",
                         "Stream clients from one IP address at once; more get 429 Too Many Requests (0 = unlimited)", 0,
@@ -555,6 +597,10 @@ bool gst_sse_sink_settings_set(Settings &s, guint prop_id, const GValue *value) 
     case PROP_SNAPSHOT_DECODER: s.snapshot.decoder = string_of(value); break;
     case PROP_SNAPSHOT_KEEP_WARM: s.snapshot.keep_warm = g_value_get_boolean(value); break;
     case PROP_SNAPSHOT_IDLE_TIMEOUT: s.snapshot.idle_ms = g_value_get_uint(value); break;
+    case PROP_AUTH_URL: st.auth_url.url = string_of(value); break;
+    case PROP_AUTH_CACHE_MS: st.auth_url.cache_ms = g_value_get_uint(value); break;
+    case PROP_AUTH_TIMEOUT_MS: st.auth_url.timeout_ms = g_value_get_uint(value); break;
+    case PROP_AUTH_FAIL_OPEN: st.auth_url.fail_open = g_value_get_boolean(value); break;
     case PROP_JWT_KEY:
     case PROP_JWT_AUDIENCE:
     case PROP_JWT_ISSUER:
@@ -623,6 +669,10 @@ bool gst_sse_sink_settings_get(const Settings &s, guint prop_id, GValue *value) 
     case PROP_SNAPSHOT_DECODER: set_string_or_null(value, s.snapshot.decoder); break;
     case PROP_SNAPSHOT_KEEP_WARM: g_value_set_boolean(value, s.snapshot.keep_warm); break;
     case PROP_SNAPSHOT_IDLE_TIMEOUT: g_value_set_uint(value, s.snapshot.idle_ms); break;
+    case PROP_AUTH_URL: set_string_or_null(value, st.auth_url.url); break;
+    case PROP_AUTH_CACHE_MS: g_value_set_uint(value, st.auth_url.cache_ms); break;
+    case PROP_AUTH_TIMEOUT_MS: g_value_set_uint(value, st.auth_url.timeout_ms); break;
+    case PROP_AUTH_FAIL_OPEN: g_value_set_boolean(value, st.auth_url.fail_open); break;
     case PROP_JWT_KEY: g_value_set_string(value, nullptr); break; /* write-only */
     case PROP_JWT_AUDIENCE: set_string_or_null(value, s.jwt->settings().audience); break;
     case PROP_JWT_ISSUER: set_string_or_null(value, s.jwt->settings().issuer); break;

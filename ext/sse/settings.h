@@ -114,6 +114,10 @@ enum {
   PROP_JWT_ISSUER,
   PROP_JWT_LEEWAY,
   PROP_JWT_REQUIRE_EXP,
+  PROP_AUTH_URL,
+  PROP_AUTH_CACHE_MS,
+  PROP_AUTH_TIMEOUT_MS,
+  PROP_AUTH_FAIL_OPEN,
 };
 
 /* Installs every property of ssesink on @klass, the read-only ones too

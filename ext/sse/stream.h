@@ -26,6 +26,7 @@
 
 #include "access.h"
 #include "admission.h"
+#include "auth-url.h"
 #include "client-conn.h"
 #include "client-queue.h"
 #include "defaults.h"
@@ -41,6 +42,7 @@ struct StreamConfig {
   unsigned retry_ms = defaults::kRetryMs;
   std::string cors_origin; /* "*" or a comma-separated list of origins; empty: no CORS headers */
   AccessConfig access;     /* token and/or Basic credentials; empty: open */
+  AuthUrlConfig auth_url;  /* the application asked first (auth-gate.h, http-server.cpp); url empty: not */
   unsigned max_clients_per_address = defaults::kMaxClientsPerAddress; /* 0: unlimited */
   unsigned max_request_header_bytes = defaults::kMaxRequestHeaderBytes;
   uint64_t max_client_bytes = defaults::kMaxClientBytes;           /* hard limit; 0: none */
