@@ -29,9 +29,9 @@ constexpr const char *kMetricsPath = "/metrics"; /* empty: no metrics */
 constexpr unsigned kJwtLeewayS = 30;             /* clock difference allowed for exp/nbf */
 constexpr bool kJwtRequireExp = true;
 constexpr const char *kMuxPath = "/streams"; /* empty: not multiplexed */
-constexpr unsigned kAuthCacheMs = 5000;   /* auth-url answers reused per credential; 0: never */
-constexpr unsigned kAuthTimeoutMs = 3000; /* auth-url POST, sent to answered */
-constexpr bool kAuthFailOpen = false;     /* auth-url down: refuse (503) */
+constexpr unsigned kAuthCacheMs = 5000;      /* auth-url answers reused per credential; 0: never */
+constexpr unsigned kAuthTimeoutMs = 3000;    /* auth-url POST, sent to answered */
+constexpr bool kAuthFailOpen = false;        /* auth-url down: refuse (503) */
 
 /* Slow clients. */
 constexpr uint64_t kMaxClientBytes = 8 * 1024 * 1024; /* hard; 0: none */
