@@ -239,6 +239,38 @@ GST_START_TEST(test_jwt_expiry_mid_stream) {
 }
 GST_END_TEST;
 
+/* The multiplexed endpoint checks every path asked for against the token. */
+GST_START_TEST(test_jwt_mux_every_path) {
+  const int port = free_port();
+  const std::string n = std::to_string(port);
+  Pipe p(
+      "videotestsrc is-live=true ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! x264enc "
+      "tune=zerolatency speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! tee name=t t. ! queue ! ssesink "
+      "name=sink path=/a port=" +
+      n + " t. ! queue ! ssesink name=sink2 path=/b port=" + n);
+  GstElement *sink2 = gst_bin_get_by_name(GST_BIN(p.pipeline), "sink2");
+  for (GstElement *s : {p.sink, sink2})
+    g_object_set(s, "jwt-key", kSecret.c_str(), nullptr);
+  p.play();
+  const std::string only_a = mint("hs", kSecret, claims("[\"/a\"]"));
+  const std::string both = mint("hs", kSecret, claims("[\"/a\",\"/b\"]"));
+  {
+    SseClient c(port, "/streams?paths=/a,/b&token=" + only_a);
+    fail_unless_equals_int(c.status(), 403);
+    SseEvent ev;
+    fail_if(c.next(&ev), "a refused mux request carried an event");
+  }
+  {
+    SseClient c(port, "/streams?paths=/a&token=" + only_a);
+    fail_unless_equals_int(c.status(), 200);
+    SseClient d(port, "/streams?paths=/a,/b&token=" + both);
+    fail_unless_equals_int(d.status(), 200);
+  }
+  gst_object_unref(sink2);
+  p.release();
+}
+GST_END_TEST;
+
 static Suite *jwt_suite(void) {
   Suite *s = suite_create("ssesink-jwt");
   TCase *tc = tcase_create("jwt");
@@ -248,6 +280,7 @@ static Suite *jwt_suite(void) {
   tcase_add_test(tc, test_jwt_public_keys_and_confusion);
   tcase_add_test(tc, test_jwt_rotation_while_playing);
   tcase_add_test(tc, test_jwt_expiry_mid_stream);
+  tcase_add_test(tc, test_jwt_mux_every_path);
   return s;
 }
 
