@@ -60,8 +60,10 @@ class Tile {
       source.setActive = (active) => gate.setActive(active);
       return source;
     };
+    const src = new URL(path, wall.options.base);
+    if (wall.options.token !== null) src.searchParams.set('token', wall.options.token);
     const player = new SsePlayer(layer, {
-      src: new URL(path, wall.options.base).href, mode: wall.options.mode, showStats: wall.options.showStats,
+      src: src.href, mode: wall.options.mode, showStats: wall.options.showStats,
       createSource, keys: false,
     });
     player.warnings.push(...wall.options.warnings);
@@ -107,6 +109,7 @@ class Tile {
       this.current = this.incoming;
       this.incoming = null;
       this.current.layer.classList.remove('incoming');
+      this.el.querySelector('.label').textContent = this.current.path;
       old.player.destroy();
       old.layer.remove();
     }
@@ -232,8 +235,9 @@ class Wall {
   }
 
   #layout() {
+    // wall.css: 2 px padding around the grid, 4 px gaps.
     const g = gridFor(this.tiles.length, document.documentElement.clientWidth - 4,
-      innerHeight - 4 - (this.message.hidden ? 0 : this.message.offsetHeight), { minWidth: this.options.tileMin });
+      innerHeight - 4 - (this.message.hidden ? 0 : this.message.offsetHeight), { minWidth: this.options.tileMin, gap: 4 });
     this.root.style.gridTemplateColumns = `repeat(${g.cols}, ${g.tileWidth}px)`;
     this.root.style.gridAutoRows = `${g.tileHeight}px`;
   }

@@ -9,6 +9,8 @@ test('streams: the server list, or ?streams= (comma-separated, repeated, slash o
   assert.deepEqual(wallOptions({ search: '?streams=/b,c&streams=/d,/b', baseUrl: base, metaStreams: '/a' }).streams,
     ['/b', '/c', '/d']);
   assert.deepEqual(wallOptions({ search: '', baseUrl: base }).streams, []);
+  assert.deepEqual(wallOptions({ search: '', baseUrl: base, metaStreams: '/cam1,/cam10,/cam1/hd,/cam2' }).streams,
+    ['/cam1', '/cam1/hd', '/cam2', '/cam10']);
 });
 
 test('the mux URL: the server meta, ?mux=, or ./streams; ?mux=0 or an empty meta is none', () => {
@@ -19,6 +21,7 @@ test('the mux URL: the server meta, ?mux=, or ./streams; ?mux=0 or an empty meta
   assert.equal(o('?mux=0', '/streams'), null);
   assert.equal(o('', null), 'http://127.0.0.1:8080/streams');
   assert.equal(o('?base=http://other:9/', null), 'http://other:9/streams');
+  assert.equal(o('?token=s3cret', '/streams'), 'http://127.0.0.1:8080/streams?token=s3cret');
 });
 
 test('numbers: grace and tileMin, with a warning for nonsense', () => {
@@ -48,4 +51,7 @@ test('grid: the largest tiles that fit, else columns of the minimum width and a 
   assert.equal(g.cols, 2);
   assert.equal(g.scrolls, true);
   assert.equal(gridFor(0, 960, 600).rows, 0);
+  // Gaps count: 10 tiles in 960x600 with 4 px gaps fit in 4 rows of 3 only if smaller.
+  const gg = gridFor(10, 960, 600, { gap: 4 });
+  assert.ok(gg.rows * gg.tileHeight + (gg.rows - 1) * 4 <= 600 && gg.cols * gg.tileWidth + (gg.cols - 1) * 4 <= 960);
 });

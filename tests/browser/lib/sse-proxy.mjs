@@ -5,7 +5,10 @@ import http from 'node:http';
 import { parseEventStream, formatEvent } from './sse-client.mjs';
 
 /**
- * @param {string} upstream the element's stream URL
+ * @param {string|((req:http.IncomingMessage)=>string)} upstream the element's
+ *   stream URL, or what gives it for a request (e.g. its path and query
+ *   on the element: the multiplexed endpoint's `?paths=`); the request's
+ *   Last-Event-ID header goes upstream with it
  * @param {(event:object, connection:{index:number, media:number, state:object}) =>
  *          (object[] | 'cut')} edit  for each upstream event: the events to
  *   send instead (`[event]` passes it on, `[]` drops it), or 'cut' to end the
@@ -20,7 +23,9 @@ export async function startSseProxy(upstream, edit, { retryMs = 200 } = {}) {
     req.on('close', () => controller.abort());
     const connection = { index: connections++, media: 0, state: {} };
     try {
-      const up = await fetch(upstream, { signal: controller.signal });
+      const lastId = req.headers['last-event-id'];
+      const url = typeof upstream === 'function' ? upstream(req) : upstream;
+      const up = await fetch(url, { signal: controller.signal, headers: lastId ? { 'Last-Event-ID': lastId } : {} });
       res.writeHead(up.status, {
         'Content-Type': up.headers.get('content-type') ?? 'text/event-stream',
         'Cache-Control': 'no-cache',
