@@ -7,23 +7,31 @@ import { parseEventStream, formatEvent } from './sse-client.mjs';
 /**
  * @param {string|((req:http.IncomingMessage)=>string)} upstream the element's
  *   stream URL, or what gives it for a request (e.g. its path and query
- *   on the element: the multiplexed endpoint's `?paths=`); the request's
- *   Last-Event-ID header goes upstream with it
+ *   on the element: the multiplexed endpoint's `?paths=`)
  * @param {(event:object, connection:{index:number, media:number, state:object}) =>
  *          (object[] | 'cut')} edit  for each upstream event: the events to
  *   send instead (`[event]` passes it on, `[]` drops it), or 'cut' to end the
  *   connection. `media` counts media events of this connection so far,
  *   `index` counts connections, `state` is kept per connection.
- * @param {{retryMs?:number}} options retry sent to the player
+ * @param {{retryMs?:number, forwardLastEventId?:boolean}} options retry sent to
+ *   the player; forwardLastEventId: the request's Last-Event-ID header goes
+ *   upstream (a resume), else each connection joins afresh
  */
-export async function startSseProxy(upstream, edit, { retryMs = 200 } = {}) {
+export async function startSseProxy(upstream, edit, { retryMs = 200, forwardLastEventId = false } = {}) {
   let connections = 0;
   const server = http.createServer(async (req, res) => {
+    // Only event streams (EventSource asks for text/event-stream); anything
+    // else, such as the player's poster (<stream>/snapshot.jpg), is not
+    // here and is not a connection.
+    if (!/text\/event-stream/.test(req.headers.accept ?? '')) {
+      res.writeHead(404).end();
+      return;
+    }
     const controller = new AbortController();
     req.on('close', () => controller.abort());
     const connection = { index: connections++, media: 0, state: {} };
     try {
-      const lastId = req.headers['last-event-id'];
+      const lastId = forwardLastEventId ? req.headers['last-event-id'] : undefined;
       const url = typeof upstream === 'function' ? upstream(req) : upstream;
       const up = await fetch(url, { signal: controller.signal, headers: lastId ? { 'Last-Event-ID': lastId } : {} });
       res.writeHead(up.status, {
