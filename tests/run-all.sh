@@ -58,11 +58,12 @@ fz_fail=0
 if command -v clang++ >/dev/null; then
   [ -f build-fuzz/build.ninja ] || CC=clang CXX=clang++ meson setup build-fuzz -Dfuzzing=true -Dtests=disabled \
     -Dexamples=disabled >/dev/null
-  ninja -C build-fuzz tests/fuzz/fuzz-ts-chunker tests/fuzz/fuzz-requests tests/fuzz/fuzz-gzip-frame >/dev/null
+  ninja -C build-fuzz tests/fuzz/fuzz-ts-chunker tests/fuzz/fuzz-requests tests/fuzz/fuzz-gzip-frame \
+    tests/fuzz/fuzz-mux-id >/dev/null
   corpus="$(mktemp -d)"
   gst-launch-1.0 -q videotestsrc num-buffers=10 ! video/x-raw,width=64,height=48 ! x264enc key-int-max=5 ! \
     mpegtsmux ! filesink location="$corpus/seed.ts"
-  for t in fuzz-ts-chunker fuzz-requests fuzz-gzip-frame; do
+  for t in fuzz-ts-chunker fuzz-requests fuzz-gzip-frame fuzz-mux-id; do
     dir="$corpus/$t"
     mkdir -p "$dir"
     [ "$t" = fuzz-ts-chunker ] && cp "$corpus/seed.ts" "$dir/"
