@@ -164,6 +164,123 @@ GST_START_TEST(test_mux_is_each_streams_events) {
 }
 GST_END_TEST;
 
+/* The positions a checkpoint id names. */
+std::map<std::string, uint64_t> id_positions(const std::string &id) {
+  std::map<std::string, uint64_t> said;
+  std::string rest = id.substr(2);
+  while (!rest.empty()) {
+    const size_t end = rest.find(';', 1);
+    const std::string entry = rest.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+    const size_t eq = entry.rfind('=');
+    said[entry.substr(0, eq)] = g_ascii_strtoull(entry.c_str() + eq + 1, nullptr, 10);
+    rest = end == std::string::npos ? "" : rest.substr(end);
+  }
+  return said;
+}
+
+GST_START_TEST(test_mux_resume_is_gapless) {
+  const int port = free_port();
+  Pipe a = Pipe::video(30, port_props(port) + " path=/a");
+  Pipe b = Pipe::video(30, port_props(port) + " path=/b");
+  a.play();
+  b.play();
+  SseClient sa(port, "/a"), sb(port, "/b");
+
+  /* A first connection, dropped after some checkpoints. */
+  MuxLog first;
+  std::string last_id;
+  {
+    SseClient m(port, "/streams?paths=/a,/b");
+    MuxEvent e;
+    while (first.ids.size() < 4 || first.media["/a"].size() < 20 || first.media["/b"].size() < 20) {
+      fail_unless(next_mux(m, &e), "mux stream ended: %s", m.error().c_str());
+      first.take(e);
+    }
+    /* What EventSource would send: the last id received. */
+    last_id = first.ids.back();
+  }
+  const auto pos = id_positions(last_id);
+  fail_unless(pos.count("/a") && pos.count("/b"), "%s", last_id.c_str());
+  /* Time passes: the streams go on without it. */
+  std::map<std::string, std::map<uint64_t, std::string>> ref;
+  ref["/a"] = single_until(sa, first.media["/a"].back().seq + 15);
+
+  SseClient m(port, "/streams?paths=/a,/b", "GET", {{"Last-Event-ID", last_id}});
+  fail_unless_equals_int(m.status(), 200);
+  MuxLog second;
+  MuxEvent e;
+  while (second.media["/a"].size() < 30 || second.media["/b"].size() < 30) {
+    fail_unless(next_mux(m, &e), "mux stream ended: %s", m.error().c_str());
+    fail_unless(e.event != "reset", "resume got a reset for %s: %s", e.path.c_str(), e.json.c_str());
+    /* Resumed media need not start at a key chunk: not take(). */
+    if (e.event.empty()) {
+      MediaFields f;
+      std::string err;
+      fail_unless(parse_media(e.json, &f, &err));
+      second.media[e.path].push_back(std::move(f));
+      second.media_json[e.path].push_back(e.json);
+    }
+  }
+  for (const char *path : {"/a", "/b"}) {
+    const auto &again = second.media[path];
+    fail_unless_equals_uint64(again.front().seq, pos.at(path) + 1);
+    /* De-duplicated by seq, the two connections make one gapless run,
+     * the same bytes as a client that never left. */
+    std::vector<MediaFields> joined = first.media[path];
+    std::vector<std::string> json = first.media_json[path];
+    for (size_t i = 0; i < again.size(); i++) {
+      if (again[i].seq <= joined.back().seq)
+        continue;
+      fail_unless(again[i].seq == joined.back().seq + 1, "%s: gap after %" G_GUINT64_FORMAT, path, joined.back().seq);
+      joined.push_back(again[i]);
+      json.push_back(second.media_json[path][i]);
+    }
+    SseClient &single = std::string(path) == "/a" ? sa : sb;
+    for (auto &kv : single_until(single, joined.back().seq))
+      ref[path].insert(kv);
+    for (size_t i = 0; i < joined.size(); i++) {
+      auto it = ref[path].find(joined[i].seq);
+      fail_unless(it != ref[path].end() && it->second == json[i], "%s: seq %" G_GUINT64_FORMAT " differs", path,
+                  joined[i].seq);
+    }
+    expect_decodable(joined);
+  }
+  m.close();
+
+  /* A malformed id: each stream gets its reset, then a key-frame join. A
+   * position from before the run: that stream's reset; the stream not
+   * named joins without one (lastEventId in the query works too). */
+  for (const bool malformed : {true, false}) {
+    SseClient r(port, malformed ? "/streams?paths=/a,/b" : "/streams?paths=/a,/b&lastEventId=m1%3B%2Fa%3D1", "GET",
+                malformed ? std::vector<std::pair<std::string, std::string>>{{"Last-Event-ID", "1234"}}
+                          : std::vector<std::pair<std::string, std::string>>{});
+    MuxLog log;
+    std::map<std::string, std::string> reset;
+    while (log.media["/a"].size() < 3 || log.media["/b"].size() < 3) {
+      fail_unless(next_mux(r, &e), "mux stream ended: %s", r.error().c_str());
+      if (e.event == "reset") {
+        fail_unless(log.media[e.path].empty(), "reset of %s after its media", e.path.c_str());
+        reset[e.path] = e.json;
+      }
+      log.take(e); /* media start at a key chunk */
+    }
+    if (malformed) {
+      fail_unless(reset.size() == 2, "%zu resets", reset.size());
+      for (const auto &kv : reset)
+        fail_unless(kv.second.find("\"reason\":\"malformed\",\"lastEventId\":\"1234\"") != std::string::npos, "%s",
+                    kv.second.c_str());
+    } else {
+      fail_unless(reset.size() == 1 && reset.count("/a"), "%zu resets", reset.size());
+      fail_unless(reset["/a"].find("\"reason\":\"previous-run\"") != std::string::npos, "%s", reset["/a"].c_str());
+    }
+  }
+  sa.close();
+  sb.close();
+  a.release();
+  b.release();
+}
+GST_END_TEST;
+
 GST_START_TEST(test_mux_streams_come_and_go) {
   const int port = free_port();
   Pipe a = Pipe::video(30, port_props(port) + " path=/a");
@@ -281,6 +398,7 @@ static Suite *ssesink_mux_suite() {
   tcase_set_timeout(tc, 120);
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_mux_is_each_streams_events);
+  tcase_add_test(tc, test_mux_resume_is_gapless);
   tcase_add_test(tc, test_mux_streams_come_and_go);
   tcase_add_test(tc, test_mux_requests);
   return s;
