@@ -105,6 +105,7 @@ class Tile {
         from: old.path, to: this.incoming.path,
         oldEvents: old.player.source.counters.mediaEvents - this.switchStart.events,
         newEvents: this.incoming.player.source.counters.mediaEvents,
+        newSkipped: this.incoming.player.source.gate.eventsSkipped, // 0: it started at the first key chunk it got
       };
       this.current = this.incoming;
       this.incoming = null;
