@@ -9,7 +9,10 @@ const options = playerOptions({
   baseUrl: document.baseURI,
   metaSrc: document.querySelector('meta[name="sse-src"]')?.content ?? null,
 });
-const player = new SsePlayer(document.getElementById('player'), options);
+// An embedding page that mints short-lived tokens sets window.sseGetToken
+// (a function returning, or resolving to, a fresh token) before this runs.
+const getToken = typeof window.sseGetToken === 'function' ? window.sseGetToken : null;
+const player = new SsePlayer(document.getElementById('player'), { ...options, getToken });
 player.warnings.push(...options.warnings);
 window.ssePlayer = player;
 player.start();

@@ -2,7 +2,7 @@
 // what the browser says it can decode (codec-support.js), and runs the
 // controls, the status messages (status.js) and the statistics overlay.
 
-import { SseSource, SourceState } from './sse-source.js';
+import { SseSource, SourceState, TOKEN_EXPIRED } from './sse-source.js';
 import { PlayerStats } from './stats.js';
 import { WebCodecsPath } from './webcodecs-path.js';
 import { MsePath } from './mse-path.js';
@@ -22,12 +22,16 @@ export class SsePlayer {
   /**
    * @param {HTMLElement} root the element holding the player markup (index.html)
    * @param {{src:string, sources?:string[], mode:string, showStats?:boolean,
-   *          createSource?:Function, keys?:boolean}} options
+   *          createSource?:Function, keys?:boolean, getToken?:Function}} options
    *   `sources`: several URLs of the same stream, for failover (default [src]);
    *   `createSource(sources, handlers)`: another source with SseSource's
-   *   interface (the wall's tiles: mux-source.js); `keys`: bind the keyboard
+   *   interface (the wall's tiles: mux-source.js); `keys`: bind the keyboard;
+   *   `getToken()`: the page's function returning (or resolving to) a fresh
+   *   access token, used on reconnect after `event: expired` or a refusal
+   *   (sse-source.js)
    */
-  constructor(root, { src, sources = [src], mode, showStats = false, createSource = null, keys = true }) {
+  constructor(root, { src, sources = [src], mode, showStats = false, createSource = null, keys = true,
+    getToken = null }) {
     this.root = root;
     this.mode = mode;
     this.el = {
@@ -87,7 +91,7 @@ export class SsePlayer {
       onState: () => this.#render(),
       onRejoin: () => this.#resync(false), // the source withheld media: start again at its key chunk
     };
-    this.source = createSource ? createSource(sources, handlers) : new SseSource(sources, handlers);
+    this.source = createSource ? createSource(sources, handlers) : new SseSource(sources, handlers, { getToken });
     this.statsData.source = this.source.counters;
     this.el.overlay.hidden = !showStats;
     bindControls(this, { keys });
@@ -411,6 +415,7 @@ export class SsePlayer {
       unsupported: this.fatal ?? this.unsupported?.message ?? null,
       paused: this.paused,
       source: this.source.state,
+      tokenExpired: this.source.detail === TOKEN_EXPIRED,
       src: this.src,
       framesDrawn: stats.framesDrawn,
       lastFrameAt: stats.lastDrawTime,

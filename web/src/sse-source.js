@@ -13,8 +13,19 @@
 //
 // Ids are opaque strings (nchan's look like `1795674821:22`); sequence
 // checking uses the `seq` field of the JSON, not the id.
+//
+// Signed expiring tokens (ssesink jwt-key): with a `getToken` function (the
+// embedding page's), a token is asked for before the first connection when
+// the URL has none, after `event: expired` (then the stream resumes at once
+// from the last id, with the new token), and after a refused request (401:
+// expired or missing; 403), before the retry. The token goes in the URL's
+// `token` query parameter, which ssesink reads (EventSource cannot set
+// headers).
 
 const REOPEN_DELAY_MS = 3000; // after eos or a refused request; after every URL failed in a row
+
+/** The detail of the `retrying` state after `event: expired`, while a new token is asked for. */
+export const TOKEN_EXPIRED = 'the access token expired; getting a new one';
 
 export const SourceState = Object.freeze({
   CONNECTING: 'connecting',
@@ -49,6 +60,13 @@ export function resumeUrl(url, lastEventId) {
   return u.href;
 }
 
+/** `url` with its `token` query parameter set to `token`. */
+export function withToken(url, token) {
+  const u = new URL(url);
+  u.searchParams.set('token', token);
+  return u.href;
+}
+
 /**
  * Which URL to try after the one at `index` failed: the next in the list,
  * round robin, and whether to wait before opening it (`wait`: every URL has
@@ -71,14 +89,17 @@ export class SseSource {
    *   stream with the same ids (failover in this order, round robin)
    * @param {{onStream?:Function, onMedia?:(c:MediaChunk)=>void, onReset?:Function,
    *          onGap?:Function, onEos?:Function, onState?:(s:string, detail?:string)=>void}} handlers
-   * @param {{reopenDelayMs?:number}} options
+   * @param {{reopenDelayMs?:number, getToken?:()=>(string|Promise<string>)}} options
+   *   `getToken`: returns a fresh access token (see the top of this file)
    */
-  constructor(urls, handlers, { reopenDelayMs = REOPEN_DELAY_MS } = {}) {
+  constructor(urls, handlers, { reopenDelayMs = REOPEN_DELAY_MS, getToken = null } = {}) {
     this.urls = Array.isArray(urls) ? [...urls] : [urls];
     if (this.urls.length === 0) throw new Error('SseSource needs a URL');
     this.index = 0; // into urls: the one in use
     this.h = handlers;
     this.reopenDelayMs = reopenDelayMs;
+    this.getToken = typeof getToken === 'function' ? getToken : null;
+    this.generation = 0; // bumped by open() and close(): a token asked for before is stale
     this.es = null;
     this.state = SourceState.CLOSED;
     this.reopenTimer = 0;
@@ -89,7 +110,7 @@ export class SseSource {
     this.failedInARow = 0; // failovers since a connection last opened
     this.counters = {
       opens: 0, reconnects: 0, failovers: 0, mediaEvents: 0, bytes: 0, lostEvents: 0, duplicateEvents: 0,
-      badEvents: 0,
+      badEvents: 0, expired: 0, tokenRefreshes: 0,
     };
   }
 
@@ -101,7 +122,49 @@ export class SseSource {
   /** Connects (again); a fresh connection joins at the latest keyframe. */
   open() {
     this.close();
+    if (this.getToken && !new URL(this.url).searchParams.has('token')) {
+      this.#setState(SourceState.CONNECTING, 'getting an access token');
+      this.#refreshToken().then((ok) => ok !== null && this.#connect(false));
+      return;
+    }
     this.#connect(false);
+  }
+
+  /**
+   * Asks getToken for a new token and puts it in every URL. Resolves to
+   * true (a new token), false (none: the URLs are kept), or null when
+   * open() or close() came meanwhile (the caller stops).
+   */
+  async #refreshToken() {
+    const generation = this.generation;
+    let token = null;
+    try {
+      token = await this.getToken();
+    } catch (e) {
+      if (generation === this.generation) this.#setState(SourceState.FAILED, `getToken failed: ${e?.message ?? e}`);
+    }
+    if (generation !== this.generation) return null;
+    if (typeof token !== 'string' || token === '') return false;
+    this.urls = this.urls.map((u) => withToken(u, token));
+    this.counters.tokenRefreshes++;
+    return true;
+  }
+
+  /** event: expired: the token ran out; a new one, then on from the last id. */
+  #onExpired() {
+    this.counters.expired++;
+    this.#drop();
+    if (!this.getToken) {
+      this.#setState(SourceState.FAILED, 'the access token expired');
+      this.#reopenLater();
+      return;
+    }
+    this.#setState(SourceState.RETRYING, TOKEN_EXPIRED);
+    this.#refreshToken().then((ok) => {
+      if (ok === null) return;
+      if (ok) this.#connect(true, resumeUrl(this.url, this.lastEventId));
+      else this.#reopenLater();
+    });
   }
 
   #connect(isRetry, url = this.url) {
@@ -135,6 +198,7 @@ export class SseSource {
       this.h.onGap?.(parseJson(e.data) ?? {});
     });
     es.addEventListener('eos', (e) => this.#onEos(e));
+    es.addEventListener('expired', () => this.#onExpired());
   }
 
   /** Remembers the stream position, for a failover to resume from. */
@@ -161,6 +225,7 @@ export class SseSource {
 
   /** Stops receiving; a later open() joins the live edge afresh. */
   close() {
+    this.generation++;
     this.#drop();
     this.lastSeq = null;
     this.lastEventId = '';
@@ -189,10 +254,15 @@ export class SseSource {
       return;
     }
     if (es.readyState === EventSource.CLOSED) {
-      // EventSource gave up (HTTP error, wrong content type): retry ourselves.
+      // EventSource gave up (HTTP error, wrong content type): retry ourselves,
+      // with a new token when the page gives them (the refusal may be a 401).
       this.#drop();
       this.#setState(SourceState.FAILED, 'the server refused the stream request');
-      this.#reopenLater();
+      if (!this.getToken) {
+        this.#reopenLater();
+        return;
+      }
+      this.#refreshToken().then((ok) => ok !== null && this.#reopenLater());
     } else {
       this.#setState(SourceState.RETRYING,
         this.state === SourceState.OPEN ? 'connection lost' : 'server unreachable');
@@ -263,6 +333,7 @@ export class SseSource {
 
   #setState(state, detail = '') {
     this.state = state;
+    this.detail = detail; // why, in words: the last state change's
     this.h.onState?.(state, detail);
   }
 }

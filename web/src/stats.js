@@ -285,6 +285,8 @@ export class PlayerStats {
       gaps: this.gaps,
       resets: this.resets,
       reconnects: this.source?.reconnects ?? 0,
+      tokensExpired: this.source?.expired ?? 0, // event: expired received
+      tokenRefreshes: this.source?.tokenRefreshes ?? 0, // new tokens from the page's getToken
       failovers: this.source?.failovers ?? 0,
       lostEvents: this.source?.lostEvents ?? 0,
       duplicateEvents: this.source?.duplicateEvents ?? 0,

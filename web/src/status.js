@@ -18,9 +18,10 @@ const ERROR_RECENT_MS = 30000; // an error this recent is named as the likely ca
  *   joinedAt:number|null, lastMediaAt:number|null, eventsPerSecond:number,
  *   waitingForKey:boolean, eventsSkipped:number, checking:string|null,
  *   pathLabel:string|null, lastError:string|null, lastErrorAt:number|null,
- *   keysWithoutSps?:number, parser?:string}} StatusFacts
+ *   keysWithoutSps?:number, parser?:string, tokenExpired?:boolean}} StatusFacts
  *   joinedAt: when frames became due (the key chunk a path started at);
- *   keysWithoutSps: key frames seen before any SPS; parser: h264parse or h265parse
+ *   keysWithoutSps: key frames seen before any SPS; parser: h264parse or h265parse;
+ *   tokenExpired: the source got `event: expired` and asks the page for a new token
  */
 
 /**
@@ -36,6 +37,7 @@ export function playerStatus(f) {
     case 'ended': return say('ended', 'The stream has ended. Waiting for it to start again…');
     case 'failed': return say('failed', `The server refused ${f.src}. Retrying…`, 'warning');
     case 'retrying':
+      if (f.tokenExpired) return say('retrying', 'The access token expired. Getting a new one…', 'warning');
       return say('retrying', f.framesDrawn > 0 ? 'Connection lost. Reconnecting…' : `Cannot reach ${f.src}. Retrying…`, 'warning');
     case 'connecting': return say('connecting', 'Connecting…');
     case 'closed': return say('starting', 'Connecting…');

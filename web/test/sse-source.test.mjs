@@ -1,7 +1,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SseSource, SourceState, decodeBase64, resumeUrl, nextUrlIndex,
+  SseSource, SourceState, TOKEN_EXPIRED, decodeBase64, resumeUrl, nextUrlIndex, withToken,
 } from '../src/sse-source.js';
 
 /** Just enough of EventSource to drive SseSource by hand. */
@@ -335,4 +335,83 @@ test('several URLs: before any event a failover is a fresh join; pause and play 
   source.close();
   source.open(); // at the live edge of the URL in use, not resuming
   assert.equal(es().url, 'http://n2/s');
+});
+
+/** A source whose page gives the tokens in `tokens`, in turn. */
+function tokenSource(url, tokens) {
+  const asked = [];
+  const s = new SseSource(url, { onMedia: () => {}, onState: () => {} }, {
+    reopenDelayMs: 10,
+    getToken: async () => {
+      asked.push(tokens[asked.length]);
+      return tokens[asked.length - 1];
+    },
+  });
+  return { s, asked };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+const until = async (pred) => {
+  for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(pred());
+};
+
+test('withToken sets the token query parameter, keeping the others', () => {
+  assert.equal(withToken('http://x/stream?a=1&token=old', 'n.e.w'), 'http://x/stream?a=1&token=n.e.w');
+  assert.equal(withToken('http://x/stream', 'a b'), 'http://x/stream?token=a+b');
+});
+
+test('getToken: asked before the first connection when the URL has no token', async () => {
+  const { s, asked } = tokenSource('http://x/stream', ['t1']);
+  s.open();
+  assert.equal(s.state, SourceState.CONNECTING);
+  await until(() => FakeEventSource.instances.length === 1);
+  assert.equal(es().url, 'http://x/stream?token=t1');
+  assert.deepEqual(asked, ['t1']);
+  s.close();
+  /* A URL with a token is used as it is. */
+  const withOne = tokenSource('http://x/stream?token=t0', ['t1']);
+  withOne.s.open();
+  assert.equal(es().url, 'http://x/stream?token=t0');
+  assert.deepEqual(withOne.asked, []);
+  withOne.s.close();
+});
+
+test('event: expired: a new token, then on at once from the last id', async () => {
+  const { s, asked } = tokenSource('http://x/stream?token=t0', ['t1']);
+  s.open();
+  es().open();
+  es().media(7, { key: true });
+  es().named('expired', { reason: 'token expired' });
+  assert.equal(s.state, SourceState.RETRYING);
+  assert.equal(s.detail, TOKEN_EXPIRED);
+  await until(() => FakeEventSource.instances.length === 2);
+  assert.equal(es().url, 'http://x/stream?token=t1&lastEventId=7');
+  assert.deepEqual(asked, ['t1']);
+  assert.equal(s.counters.expired, 1);
+  assert.equal(s.counters.tokenRefreshes, 1);
+  s.close();
+});
+
+test('a refused request (401) asks for a new token before its retry; close() drops a late token', async () => {
+  const { s, asked } = tokenSource('http://x/stream?token=old', ['t1', 't2']);
+  s.open();
+  es().error(FakeEventSource.CLOSED);
+  assert.equal(s.state, SourceState.FAILED);
+  await until(() => FakeEventSource.instances.length === 2);
+  assert.equal(es().url, 'http://x/stream?token=t1');
+  es().error(FakeEventSource.CLOSED);
+  s.close(); /* while t2 is being asked for */
+  await settle();
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(FakeEventSource.instances.length, 2, 'no connection after close()');
+  assert.deepEqual(asked, ['t1', 't2']);
+});
+
+test('without getToken, event: expired is a refusal: retried after the delay', async () => {
+  source.open();
+  es().open();
+  es().named('expired', { reason: 'token expired' });
+  assert.equal(source.state, SourceState.FAILED);
+  await until(() => FakeEventSource.instances.length === 2);
 });
