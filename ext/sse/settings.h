@@ -59,6 +59,9 @@ struct Settings {
   bool check(std::string *message, std::string *detail) const;
 };
 
+/* The part of check() for the jwt-* and auth-* settings (settings-tokens.cpp). */
+bool check_token_settings(const Settings &s, std::string *message, std::string *detail);
+
 }  // namespace gstsse
 
 enum {
@@ -128,3 +131,9 @@ void gst_sse_sink_install_properties(GObjectClass *klass);
  * read-only property). Call with the element's settings lock held. */
 bool gst_sse_sink_settings_set(gstsse::Settings &s, guint prop_id, const GValue *value);
 bool gst_sse_sink_settings_get(const gstsse::Settings &s, guint prop_id, GValue *value);
+
+/* The jwt-* and auth-* properties (settings-tokens.cpp), which the three
+ * above hand on to. */
+void gst_sse_sink_install_token_properties(GObjectClass *klass);
+bool gst_sse_sink_token_settings_set(gstsse::Settings &s, guint prop_id, const GValue *value);
+bool gst_sse_sink_token_settings_get(const gstsse::Settings &s, guint prop_id, GValue *value);
