@@ -6,6 +6,8 @@
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
 
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -328,6 +330,142 @@ GST_START_TEST(test_mux_streams_come_and_go) {
 }
 GST_END_TEST;
 
+/* One event block of a raw body: its name and data lines. */
+struct RawEvent {
+  std::string event, id;
+  std::vector<std::string> data;
+};
+
+std::vector<RawEvent> parse_blocks(const std::string &text, size_t from) {
+  std::vector<RawEvent> out;
+  size_t pos = from;
+  for (;;) {
+    const size_t end = text.find("\n\n", pos);
+    if (end == std::string::npos)
+      break;
+    RawEvent ev;
+    size_t at = pos;
+    while (at < end) {
+      const size_t nl = std::min(text.find('\n', at), end);
+      const std::string line = text.substr(at, nl - at);
+      if (line.rfind("event: ", 0) == 0)
+        ev.event = line.substr(7);
+      else if (line.rfind("id: ", 0) == 0)
+        ev.id = line.substr(4);
+      else if (line.rfind("data: ", 0) == 0)
+        ev.data.push_back(line.substr(6));
+      at = nl + 1;
+    }
+    pos = end + 2;
+    if (!ev.data.empty())
+      out.push_back(std::move(ev));
+  }
+  return out;
+}
+
+/* A mux client that pauses: past the soft limit of the first stream it
+ * asked for, every stream skips to its own next key chunk behind a tagged
+ * gap, and what each then receives follows on without a hole the gap does
+ * not announce. HTTP/1.0: the body is the event stream itself. */
+GST_START_TEST(test_mux_slow_client_recovers) {
+  const int port = free_port();
+  Pipe a(noisy_pipeline(15, port_props(port) + " path=/a soft-max-client-bytes=150000 max-client-bytes=50000000 "
+                                               "write-timeout=0"));
+  Pipe b(noisy_pipeline(15, port_props(port) + " path=/b"));
+  Recorder rec;
+  rec.attach(a.sink);
+  a.play();
+  b.play();
+  GSocket *s = raw_client(port, "GET /streams?paths=/a,/b HTTP/1.0\r\n\r\n");
+  fail_unless(rec.wait([&] { return rec.added.size() == 1; }));
+  const guint id = rec.added[0];
+  SseClient normal(port, "/b");
+  guint64 dropped = 0;
+  for (int i = 0; i < 600 && dropped == 0; i++) {
+    read_media(normal, 1); /* paced by the stream */
+    GstStructure *st = nullptr;
+    g_signal_emit_by_name(a.sink, "get-stats", id, &st);
+    fail_unless(st != nullptr, "the slow mux client was disconnected instead of recovered");
+    gst_structure_get_uint64(st, "events-dropped", &dropped);
+    gst_structure_free(st);
+  }
+  fail_unless(dropped > 0);
+
+  std::string text;
+  char buf[65536];
+  g_socket_set_timeout(s, 5);
+  std::map<std::string, int> after_gap; /* media after each stream's first gap */
+  for (;;) {
+    const gssize n = g_socket_receive(s, buf, sizeof buf, nullptr, nullptr);
+    fail_unless(n > 0, "stream ended while reading");
+    text.append(buf, static_cast<size_t>(n));
+    const size_t body = text.find("\r\n\r\n");
+    if (body == std::string::npos)
+      continue;
+    std::map<std::string, uint64_t> next; /* the seq each stream continues with */
+    std::map<std::string, bool> gapped;
+    after_gap.clear();
+    for (const RawEvent &ev : parse_blocks(text, body + 4)) {
+      if (ev.event == "streams")
+        continue;
+      fail_unless(ev.data.size() == 2, "event %s with %zu data lines", ev.event.c_str(), ev.data.size());
+      const std::string &path = ev.data[0];
+      if (ev.event == "gap") {
+        const uint64_t first = g_ascii_strtoull(strstr(ev.data[1].c_str(), "\"first\":") + 8, nullptr, 10);
+        const uint64_t last = g_ascii_strtoull(strstr(ev.data[1].c_str(), "\"last\":") + 7, nullptr, 10);
+        fail_unless(!next.count(path) || first == next[path],
+                    "%s: gap from %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT, path.c_str(), first, next[path]);
+        next[path] = last + 1;
+        gapped[path] = true;
+        continue;
+      }
+      if (!ev.event.empty())
+        continue;
+      MediaFields f;
+      std::string err;
+      fail_unless(parse_media(ev.data[1], &f, &err), "%s", err.c_str());
+      if (next.count(path))
+        fail_unless(f.seq == next[path], "%s: seq %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT, path.c_str(),
+                    f.seq, next[path]);
+      if (gapped[path] && !after_gap[path]++)
+        fail_unless(f.key, "%s: the event after its gap is not a key chunk", path.c_str());
+      next[path] = f.seq + 1;
+    }
+    if (after_gap["/a"] >= 20 && after_gap["/b"] >= 20)
+      break;
+  }
+  read_media(normal, 10); /* the other client never noticed */
+  g_object_unref(s);
+  a.release();
+  b.release();
+}
+GST_END_TEST;
+
+/* Past the hard limit a mux client is closed as slow: one client, removed
+ * from each stream it received. */
+GST_START_TEST(test_mux_slow_client_dropped) {
+  const int port = free_port();
+  Pipe a(noisy_pipeline(30, port_props(port) + " path=/a recover-policy=none max-client-bytes=400000"));
+  Pipe b(noisy_pipeline(30, port_props(port) + " path=/b"));
+  Recorder ra, rb;
+  ra.attach(a.sink);
+  rb.attach(b.sink);
+  a.play();
+  b.play();
+  GSocket *s = raw_client(port, "GET /streams?paths=/a,/b HTTP/1.1\r\nHost: x\r\n\r\n");
+  fail_unless(ra.wait([&] { return ra.removed.size() == 1; }), "not dropped");
+  fail_unless(rb.wait([&] { return rb.removed.size() == 1; }), "not dropped from /b");
+  fail_unless_equals_int(ra.removed.begin()->second, 1); /* slow */
+  fail_unless_equals_int(rb.removed.begin()->second, 1);
+  guint n = 1;
+  g_object_get(b.sink, "num-clients", &n, nullptr);
+  fail_unless_equals_int(n, 0);
+  g_object_unref(s);
+  a.release();
+  b.release();
+}
+GST_END_TEST;
+
 GST_START_TEST(test_mux_requests) {
   const int port = free_port();
   Pipe a = Pipe::video(30, port_props(port) + " path=/a");
@@ -400,6 +538,8 @@ static Suite *ssesink_mux_suite() {
   tcase_add_test(tc, test_mux_is_each_streams_events);
   tcase_add_test(tc, test_mux_resume_is_gapless);
   tcase_add_test(tc, test_mux_streams_come_and_go);
+  tcase_add_test(tc, test_mux_slow_client_recovers);
+  tcase_add_test(tc, test_mux_slow_client_dropped);
   tcase_add_test(tc, test_mux_requests);
   return s;
 }
