@@ -32,8 +32,9 @@ export function wallOptions({ search, baseUrl, metaStreams = null, metaMux = nul
   // ?mux=0 (or a server without the endpoint): one EventSource per stream.
   const muxParam = params.get('mux');
   let muxUrl = null;
+  const muxOff = muxParam !== null && ['0', 'off', 'false', ''].includes(muxParam);
   if (muxParam !== null) {
-    if (!['0', 'off', 'false', ''].includes(muxParam)) muxUrl = new URL(muxParam, base).href;
+    if (!muxOff) muxUrl = new URL(muxParam, base).href;
   } else if (metaMux !== null) {
     if (metaMux !== '') muxUrl = new URL(metaMux, base).href;
   } else {
@@ -59,6 +60,7 @@ export function wallOptions({ search, baseUrl, metaStreams = null, metaMux = nul
     streams,
     base,
     muxUrl,
+    muxOff, // ?mux=0 asked for one EventSource per tile
     token,
     mode: (params.get('mode') || 'auto').toLowerCase(),
     graceMs: number('grace', DEFAULT_GRACE_MS, 0),

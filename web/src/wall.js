@@ -228,7 +228,8 @@ class Wall {
       lines.push(meta('sse-streams') !== null ? 'This server has no streams yet. Reload when it has.'
         : 'No streams to show: give them as ?streams=/cam1,/cam2.');
     } else if (!muxUrl && this.tiles.length >= BROWSER_CONNECTIONS) {
-      lines.push(`This server has no multiplexed endpoint (mux-path), so each tile opens its own connection; ` +
+      const why = this.options.muxOff ? '?mux=0 asks for no multiplexed endpoint' : 'This server has no multiplexed endpoint (mux-path)';
+      lines.push(`${why}, so each tile opens its own connection; ` +
         `browsers allow ${BROWSER_CONNECTIONS} per server, and the tiles beyond that wait.`);
     }
     this.message.textContent = lines.join(' ');
