@@ -14,7 +14,9 @@ server process's CPU (utime + stime from /proc) in three phases of
   burst   rounds of --clients parallel requests (a new connection each),
           one round every --round-ms, answered from the cache
 
-and the latency of every request of the burst (request sent to body read),
+and the latency of every request of the burst (request sent to body read;
+50 Python threads on the same machine: their own scheduling is in it), of
+50 requests one at a time after it (the server's own answer time),
 and of the first request after the decoder was idle (cold: the pipeline is
 built and the key frame decoded while it waits). Prints a Markdown table
 and a JSON line. Latencies are measured, never asserted (docs/performance.md).
@@ -144,6 +146,8 @@ def main():
                 time.sleep(max(0, t_round + a.round_ms / 1000 - time.perf_counter()))
 
         burst_cpu = phase(burst)
+        # One at a time, from the cache: the server's own answer time.
+        seq_lat = [get(port, path)[1] for _ in range(50)]
     finally:
         gst.send_signal(signal.SIGINT)
         try:
@@ -160,6 +164,7 @@ def main():
         "cpu_idle": round(idle, 3), "cpu_active": round(active, 3), "cpu_burst": round(burst_cpu, 3),
         "decode_cpu_ms_per_key_frame": round((active - idle) * active_s / key_frames * 1000, 1),
         "load": round(load, 2), "key_int": a.key_int,
+        "sequential_p50_ms": round(pct(seq_lat, 50) * 1000, 2), "sequential_p99_ms": round(pct(seq_lat, 99) * 1000, 2),
     }
     print("| phase | CPU s/s | requests | p50 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|---|")
@@ -167,6 +172,7 @@ def main():
     print(f"| active (1 request/s) | {res['cpu_active']} | | | | |")
     print(f"| burst ({a.clients} parallel every {a.round_ms} ms) | {res['cpu_burst']} | {len(lat)} "
           f"({failed} failed) | {res['p50_ms']} | {res['p99_ms']} | {res['max_ms']} |")
+    print(f"| sequential (one at a time, 50) | | 50 | {res['sequential_p50_ms']} | {res['sequential_p99_ms']} | |")
     print(f"cold first request {res['cold_ms']} ms; decode+encode {res['decode_cpu_ms_per_key_frame']} ms CPU "
           f"per key frame; JPEG {res['jpeg_bytes']} bytes; load {res['load']}")
     print(json.dumps(res))
