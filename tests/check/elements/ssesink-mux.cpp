@@ -466,6 +466,68 @@ GST_START_TEST(test_mux_slow_client_dropped) {
 }
 GST_END_TEST;
 
+/* Each stream's own admission: credentials, CORS and limits of every
+ * stream asked for; the first refusal answers. */
+GST_START_TEST(test_mux_admission) {
+  const int port = free_port();
+  const std::string cors = " cors-origin=http://wall.example";
+  Pipe a = Pipe::video(30, port_props(port) + " path=/a auth-token=s1" + cors);
+  Pipe b = Pipe::video(30, port_props(port) + " path=/b auth-token=s1" + cors);
+  Pipe c = Pipe::video(30, port_props(port) + " path=/c auth-token=other max-clients=1");
+  a.play();
+  b.play();
+  c.play();
+  const std::vector<std::pair<std::string, std::string>> origin = {{"Origin", "http://wall.example"}};
+  {
+    SseClient r(port, "/streams?paths=/a,/b", "GET", origin);
+    fail_unless_equals_int(r.status(), 401);
+    expect_string(r.header("Access-Control-Allow-Origin"), "http://wall.example");
+  }
+  {
+    SseClient r(port, "/streams?paths=/a,/b&token=wrong");
+    fail_unless_equals_int(r.status(), 403);
+  }
+  {
+    SseClient r(port, "/streams?paths=/a,/b&token=s1", "GET", origin);
+    fail_unless_equals_int(r.status(), 200);
+    expect_string(r.header("Access-Control-Allow-Origin"), "http://wall.example");
+    MuxLog log;
+    MuxEvent e;
+    while (log.media["/a"].size() < 3 || log.media["/b"].size() < 3) {
+      fail_unless(next_mux(r, &e));
+      log.take(e);
+    }
+  }
+  {
+    /* Every stream: /c wants another token. */
+    SseClient r(port, "/streams?token=s1");
+    fail_unless_equals_int(r.status(), 403);
+  }
+  {
+    /* /c has no CORS: the answer has none either. */
+    SseClient r(port, "/streams?paths=/a,/c&token=s1", "GET", {{"Origin", "http://wall.example"}});
+    fail_unless_equals_int(r.status(), 403); /* s1 is not /c's token */
+    SseClient ok(port, "/streams?paths=/c&token=other", "GET", origin);
+    fail_unless_equals_int(ok.status(), 200);
+    expect_string(ok.header("Access-Control-Allow-Origin"), "");
+    /* It is /c's one client: max-clients=1 refuses the next, single or mux. */
+    SseClient more(port, "/streams?paths=/c&token=other");
+    fail_unless_equals_int(more.status(), 503);
+    fail_unless(!more.header("Retry-After").empty());
+    SseClient single(port, "/c?token=other");
+    fail_unless_equals_int(single.status(), 503);
+  }
+  {
+    SseClient pre(port, "/streams?paths=/a", "OPTIONS", origin);
+    fail_unless_equals_int(pre.status(), 204);
+    expect_string(pre.header("Access-Control-Allow-Origin"), "http://wall.example");
+  }
+  a.release();
+  b.release();
+  c.release();
+}
+GST_END_TEST;
+
 GST_START_TEST(test_mux_requests) {
   const int port = free_port();
   Pipe a = Pipe::video(30, port_props(port) + " path=/a");
@@ -540,6 +602,7 @@ static Suite *ssesink_mux_suite() {
   tcase_add_test(tc, test_mux_streams_come_and_go);
   tcase_add_test(tc, test_mux_slow_client_recovers);
   tcase_add_test(tc, test_mux_slow_client_dropped);
+  tcase_add_test(tc, test_mux_admission);
   tcase_add_test(tc, test_mux_requests);
   return s;
 }
