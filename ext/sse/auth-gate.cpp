@@ -51,6 +51,16 @@ AuthGate::AuthGate(AuthUrlConfig config, std::string path, const std::string &co
     : config_(std::move(config)), path_(std::move(path)), cors_(parse_cors_origins(cors_origin)), log_(log) {
   /* Made on the server thread: its callbacks run on that thread's context. */
   session_ = soup_session_new_with_options("user-agent", "gst-sse ssesink auth-url", "max-conns-per-host", 16, nullptr);
+  if (!config_.ca_file.empty()) {
+    GError *err = nullptr;
+    if (GTlsDatabase *db = g_tls_file_database_new(config_.ca_file.c_str(), &err)) {
+      soup_session_set_tls_database(session_, db);
+      g_object_unref(db);
+    } else { /* start() loaded it: only if the file changed since */
+      GST_ERROR_OBJECT(log_, "auth-ca-file %s: %s", config_.ca_file.c_str(), err->message);
+      g_error_free(err);
+    }
+  }
 }
 
 AuthGate::~AuthGate() {

@@ -21,6 +21,7 @@ struct AuthUrlConfig {
   unsigned cache_ms = defaults::kAuthCacheMs;     /* how long an answer is reused; 0: never */
   unsigned timeout_ms = defaults::kAuthTimeoutMs; /* sent to answered; 0: libsoup's own */
   bool fail_open = defaults::kAuthFailOpen;       /* application down or failing: admit */
+  std::string ca_file;                            /* https: PEM of the CAs to trust; empty: the system's */
 };
 
 /* What the request carries that the application may decide on; null

@@ -39,6 +39,17 @@ bool gstsse::check_token_settings(const Settings &s, std::string *message, std::
       return false;
     }
   }
+  if (!s.stream.auth_url.ca_file.empty()) {
+    GError *err = nullptr;
+    GTlsDatabase *db = g_tls_file_database_new(s.stream.auth_url.ca_file.c_str(), &err);
+    if (!db) {
+      *message = "Could not load auth-ca-file " + s.stream.auth_url.ca_file + ": " + err->message;
+      *detail = "Set auth-ca-file to a PEM file of CA certificates, or unset it for the system's";
+      g_error_free(err);
+      return false;
+    }
+    g_object_unref(db);
+  }
   if (!s.jwt->error().empty()) {
     *message = "Invalid jwt-key: " + s.jwt->error();
     *detail = "Set jwt-key to HS256 secrets of 32 bytes or more and/or paths of PEM public keys (RSA 2048+, EC P-256)";
@@ -114,6 +125,13 @@ void gst_sse_sink_install_token_properties(GObjectClass *gobject_class) {
                            "403): FALSE refuses with 503 Service Unavailable (fail closed), TRUE lets the request on "
                            "to the other checks",
                            defaults::kAuthFailOpen, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_AUTH_CA_FILE,
+      g_param_spec_string("auth-ca-file", "Authorization CA file",
+                          "PEM file of the certificate authorities an https:// auth-url's certificate is checked "
+                          "against (NULL = the system's, through glib-networking). Starting fails if it cannot be "
+                          "read",
+                          nullptr, rw));
 }
 
 bool gst_sse_sink_token_settings_set(Settings &s, guint prop_id, const GValue *value) {
@@ -123,6 +141,7 @@ bool gst_sse_sink_token_settings_set(Settings &s, guint prop_id, const GValue *v
     case PROP_AUTH_CACHE_MS: st.auth_url.cache_ms = g_value_get_uint(value); break;
     case PROP_AUTH_TIMEOUT_MS: st.auth_url.timeout_ms = g_value_get_uint(value); break;
     case PROP_AUTH_FAIL_OPEN: st.auth_url.fail_open = g_value_get_boolean(value); break;
+    case PROP_AUTH_CA_FILE: st.auth_url.ca_file = string_of(value); break;
     case PROP_JWT_KEY:
     case PROP_JWT_AUDIENCE:
     case PROP_JWT_ISSUER:
@@ -154,6 +173,7 @@ bool gst_sse_sink_token_settings_get(const Settings &s, guint prop_id, GValue *v
     case PROP_AUTH_CACHE_MS: g_value_set_uint(value, st.auth_url.cache_ms); break;
     case PROP_AUTH_TIMEOUT_MS: g_value_set_uint(value, st.auth_url.timeout_ms); break;
     case PROP_AUTH_FAIL_OPEN: g_value_set_boolean(value, st.auth_url.fail_open); break;
+    case PROP_AUTH_CA_FILE: set_string_or_null(value, st.auth_url.ca_file); break;
     case PROP_JWT_KEY: g_value_set_string(value, nullptr); break; /* write-only */
     case PROP_JWT_AUDIENCE: set_string_or_null(value, s.jwt->settings().audience); break;
     case PROP_JWT_ISSUER: set_string_or_null(value, s.jwt->settings().issuer); break;

@@ -121,6 +121,7 @@ enum {
   PROP_AUTH_CACHE_MS,
   PROP_AUTH_TIMEOUT_MS,
   PROP_AUTH_FAIL_OPEN,
+  PROP_AUTH_CA_FILE,
 };
 
 /* Installs every property of ssesink on @klass, the read-only ones too

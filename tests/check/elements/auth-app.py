@@ -6,8 +6,12 @@ Prints its port on the first line of stdout, then serves on 127.0.0.1:
                the token: "allow..." 204, "deny..." 403, "nope..." 401,
                "slow..." 200 after 30 s, anything else 500
   GET /calls   how many POSTs it got
-  GET /last    the body of the last POST"""
+  GET /last    the body of the last POST
+
+With "--tls CERT KEY" it speaks HTTPS with that certificate."""
 import json
+import ssl
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,5 +58,9 @@ class Handler(BaseHTTPRequestHandler):
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+if len(sys.argv) == 4 and sys.argv[1] == "--tls":
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()

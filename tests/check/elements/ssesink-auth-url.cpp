@@ -15,9 +15,14 @@ namespace {
 struct App {
   GSubprocess *proc = nullptr;
   int port = 0;
-  App() {
+  /* @tls_dir: speak HTTPS with its cert.pem and key.pem (make_cert()). */
+  explicit App(const std::string &tls_dir = "") {
     GError *err = nullptr;
-    proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, "/usr/bin/python3", SSE_AUTH_APP, nullptr);
+    const std::string cert = tls_dir + "/cert.pem", key = tls_dir + "/key.pem";
+    proc = tls_dir.empty()
+               ? g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, "/usr/bin/python3", SSE_AUTH_APP, nullptr)
+               : g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, "/usr/bin/python3", SSE_AUTH_APP, "--tls",
+                                  cert.c_str(), key.c_str(), nullptr);
     fail_unless(proc != nullptr, "auth-app.py: %s", err ? err->message : "?");
     GDataInputStream *in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
     gchar *line = g_data_input_stream_read_line(in, nullptr, nullptr, nullptr);
@@ -32,7 +37,9 @@ struct App {
     g_subprocess_wait(proc, nullptr, nullptr);
     g_object_unref(proc);
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/auth"; }
+  std::string url(const char *scheme = "http") const {
+    return std::string(scheme) + "://127.0.0.1:" + std::to_string(port) + "/auth";
+  }
   int calls() const {
     std::string body;
     fail_unless_equals_int(http_get(port, "/calls", &body), 200);
@@ -149,6 +156,35 @@ GST_START_TEST(test_auth_url_slow_and_down) {
 }
 GST_END_TEST;
 
+/* https: the application's certificate is checked, against the system's
+ * authorities or auth-ca-file. */
+GST_START_TEST(test_auth_url_https) {
+  gchar *dir = g_dir_make_tmp("ssesink-auth-XXXXXX", nullptr);
+  fail_unless(make_cert(dir));
+  const std::string d = dir;
+  App app(d);
+  /* Self-signed: not trusted by the system, so no answer counts: 503. */
+  Pipe untrusted = auth_pipe(app.url("https"));
+  untrusted.play();
+  fail_unless_equals_int(status_for(untrusted.port, "allow-6"), 503);
+  untrusted.release();
+  /* Trusted through auth-ca-file: the application decides (its 403 is its own). */
+  Pipe trusted = auth_pipe(app.url("https"), "auth-ca-file=" + d + "/cert.pem");
+  trusted.play();
+  fail_unless_equals_int(status_for(trusted.port, "allow-7"), 200);
+  fail_unless_equals_int(status_for(trusted.port, "deny-7"), 403);
+  trusted.release();
+  Pipe missing = auth_pipe(app.url("https"), "auth-ca-file=" + d + "/none.pem");
+  fail_unless(gst_element_set_state(missing.pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(bus_error_text(missing.pipeline).find("auth-ca-file") != std::string::npos);
+  missing.release();
+  g_remove((d + "/cert.pem").c_str());
+  g_remove((d + "/key.pem").c_str());
+  g_rmdir(dir);
+  g_free(dir);
+}
+GST_END_TEST;
+
 static Suite *auth_url_suite(void) {
   Suite *s = suite_create("ssesink-auth-url");
   TCase *tc = tcase_create("auth-url");
@@ -156,6 +192,7 @@ static Suite *auth_url_suite(void) {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_auth_url_admit_deny_cache);
   tcase_add_test(tc, test_auth_url_slow_and_down);
+  tcase_add_test(tc, test_auth_url_https);
   return s;
 }
 
