@@ -17,6 +17,9 @@ import { Poster } from './poster.js';
 
 const MAX_PENDING_CHUNKS = 300; // held while a path is starting
 const UI_INTERVAL_MS = 250;
+// "video,audio" codec strings -> probeCodecs promise: the browser's answers
+// do not change while the page lives (WebKitGTK takes ~0.4 s to give them).
+const CODEC_ANSWERS = new Map();
 
 export class SsePlayer {
   /**
@@ -57,7 +60,7 @@ export class SsePlayer {
     this.audioCodecs = null; // from the stream event or the first ADTS header
     this.checking = null; // the codec string being asked about
     this.checkRound = 0; // answers of an older round are stale
-    this.answers = new Map(); // "video,audio" codec strings -> probeCodecs promise
+    this.answers = CODEC_ANSWERS; // shared by the players of a page (a wall's tiles ask once)
     this.currentAnswers = null; // the answers for this.video
     this.pending = [];
     this.waitingForKey = true;
