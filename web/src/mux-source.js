@@ -11,7 +11,7 @@
 // it: media withheld (counted), and delivery starts again at a key chunk.
 // Main thread of the page; no DOM use but EventSource and timers.
 
-import { SourceState, decodeBase64 } from './sse-source.js';
+import { SourceState, decodeBase64, withToken } from './sse-source.js';
 
 const REOPEN_DELAY_MS = 3000; // after a refused request
 const SET_CHANGE_DELAY_MS = 30; // streams attached or detached together: one new request
@@ -195,11 +195,14 @@ export function gatedHandlers(handlers, gate) {
 export class MuxConnection {
   /**
    * @param {string} muxUrl the multiplexed endpoint, e.g. http://host:port/streams
-   * @param {{base?:string, EventSource?:typeof EventSource, reopenDelayMs?:number}} options
-   *   base: what stream paths are relative to (default: muxUrl's origin)
+   * @param {{base?:string, EventSource?:typeof EventSource, reopenDelayMs?:number, getToken?:Function}} options
+   *   base: what stream paths are relative to (default: muxUrl's origin);
+   *   getToken: the page's function giving a fresh access token (or a
+   *   promise of one), asked after `event: expired` (untagged: the whole
+   *   connection's token ran out) and after a refused request
    */
   constructor(muxUrl, { base = new URL(muxUrl).origin, EventSource: ES = globalThis.EventSource,
-    reopenDelayMs = REOPEN_DELAY_MS } = {}) {
+    reopenDelayMs = REOPEN_DELAY_MS, getToken = null } = {}) {
     this.muxUrl = muxUrl;
     this.base = base;
     this.ES = ES;
@@ -214,7 +217,36 @@ export class MuxConnection {
     this.lastEventId = ''; // the last checkpoint id received
     this.changeTimer = 0;
     this.reopenTimer = 0;
-    this.counters = { opens: 0, reconnects: 0, requests: 0, events: 0, badEvents: 0 };
+    this.getToken = getToken;
+    this.counters = { opens: 0, reconnects: 0, requests: 0, events: 0, badEvents: 0, expired: 0, tokenRefreshes: 0 };
+  }
+
+  /** A new token into muxUrl, if the page gives one; resolves to whether it did. */
+  async #refreshToken() {
+    if (!this.getToken) return false;
+    let token = null;
+    try {
+      token = await this.getToken();
+    } catch {
+      token = null;
+    }
+    if (typeof token !== 'string' || token === '') return false;
+    this.muxUrl = withToken(this.muxUrl, token);
+    this.counters.tokenRefreshes++;
+    return true;
+  }
+
+  /** Reopens after a refusal or an expiry: a new token first when the page gives one, then resuming. */
+  #reopen(immediately) {
+    clearTimeout(this.reopenTimer);
+    const go = () => {
+      if (!this.suspended && this.tiles.size > 0) this.#connect(this.wantedPaths(), this.lastEventId);
+    };
+    this.#refreshToken().then((fresh) => {
+      if (this.es || this.suspended) return; // connected or closed meanwhile
+      if (fresh && immediately) go();
+      else this.reopenTimer = setTimeout(go, this.reopenDelayMs);
+    });
   }
 
   /** The streams asked for now: every attached tile's path, in attach order. */
@@ -308,13 +340,13 @@ export class MuxConnection {
         // EventSource gave up (an HTTP error): try again, resuming.
         this.#drop();
         this.#setState(SourceState.FAILED, 'the server refused the request');
-        this.reopenTimer = setTimeout(() => this.#connect(this.wantedPaths(), this.lastEventId), this.reopenDelayMs);
+        this.#reopen(false);
       } else {
         this.#setState(SourceState.RETRYING, this.state === SourceState.OPEN ? 'connection lost' : 'server unreachable');
       }
     };
     es.onmessage = (e) => this.dispatch('message', e.data, e.lastEventId);
-    for (const type of ['streams', 'stream', 'reset', 'gap', 'eos']) {
+    for (const type of ['streams', 'stream', 'reset', 'gap', 'eos', 'expired']) {
       es.addEventListener(type, (e) => this.dispatch(type, e.data, e.lastEventId));
     }
   }
@@ -328,6 +360,15 @@ export class MuxConnection {
     if (lastEventId) this.lastEventId = lastEventId;
     if (type === 'streams') {
       this.#onPrelude(parseJson(data));
+      return;
+    }
+    if (type === 'expired') {
+      // The connection's token ran out (not tagged: the whole connection
+      // ends): a new token if the page gives one, then on from the last id.
+      this.counters.expired++;
+      this.#drop();
+      this.#setState(SourceState.FAILED, 'the access token expired');
+      this.#reopen(true);
       return;
     }
     const tagged = parseTagged(data);

@@ -55,7 +55,7 @@ class Tile {
     const createSource = (urls, handlers) => {
       if (wall.mux) return new TileSource(wall.mux, path, handlers);
       const gate = new KeyGate();
-      const source = new SseSource(urls, gatedHandlers(handlers, gate));
+      const source = new SseSource(urls, gatedHandlers(handlers, gate), { getToken: wall.getToken });
       source.gate = gate;
       source.setActive = (active) => gate.setActive(active);
       return source;
@@ -195,7 +195,9 @@ class Wall {
     this.enlargedTile = null;
     this.hideTimer = 0;
     this.suspended = false;
-    this.mux = options.muxUrl ? new MuxConnection(options.muxUrl, { base: options.base }) : null;
+    // An embedding page that mints short-lived tokens sets window.sseGetToken (as for the player).
+    this.getToken = typeof window.sseGetToken === 'function' ? window.sseGetToken : null;
+    this.mux = options.muxUrl ? new MuxConnection(options.muxUrl, { base: options.base, getToken: this.getToken }) : null;
     this.tiles = pairStreams(options.streams).map((pair) => new Tile(this, pair));
     for (const t of this.tiles) root.append(t.el);
     this.#say();

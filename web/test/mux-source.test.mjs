@@ -233,3 +233,25 @@ test('a changed set resumes the streams kept (their part of the last id), the ne
   assert.equal(a.seen.rejoins, 1);
   conn.close();
 });
+
+test('event: expired (untagged): a new token from the page, then a resume from the last id', async () => {
+  FakeEventSource.instances = [];
+  let n = 0;
+  const conn = new MuxConnection('http://h:1/streams?token=old', {
+    EventSource: FakeEventSource, getToken: () => `new${++n}`, reopenDelayMs: 10000,
+  });
+  const a = tile(conn, '/cam1');
+  a.t.open();
+  await tick();
+  conn.dispatch('message', media('/cam1', 10, { key: true }), 'm1;/cam1=9');
+  conn.dispatch('expired', JSON.stringify({ reason: 'token expired' }));
+  assert.equal(a.t.state, 'failed');
+  assert.equal(FakeEventSource.instances[0].closed, true);
+  await tick();
+  assert.equal(FakeEventSource.instances.length, 2);
+  const u = new URL(FakeEventSource.instances[1].url);
+  assert.equal(u.searchParams.get('token'), 'new1');
+  assert.equal(u.searchParams.get('lastEventId'), 'm1;/cam1=9');
+  assert.equal(conn.counters.expired, 1);
+  conn.close();
+});
