@@ -16,7 +16,8 @@ import { startStaticServer } from './lib/static-server.mjs';
 import { screenshot } from './lib/player-page.mjs';
 import { startSseProxy } from './lib/sse-proxy.mjs';
 
-const TILES = 10; // more than the 6 connections a browser opens to one server
+// More than the 6 connections a browser opens to one server; SSE_WALL_TILES=16 for the wall of 16.
+const TILES = Number(process.env.SSE_WALL_TILES ?? 10);
 const KEY_INT = 30; // frames per GOP (1 s at 30 fps)
 
 let browser;
