@@ -267,7 +267,7 @@ GST_END_TEST;
 /* Nobody asking: no decode. Then 50 requests at once: one decode, every
  * answer the same picture; more requests: from the cache. */
 GST_START_TEST(test_parallel_requests_one_decode) {
-  Pipe p = scroll(300); /* one key frame in the 10 s this takes */
+  Pipe p = scroll(900); /* one key frame in the 30 s this may take */
   p.play();
   const MediaFields key = first_key_chunk(p.port);
   first_key_chunk(p.port);
@@ -303,6 +303,46 @@ GST_START_TEST(test_parallel_requests_one_decode) {
   fail_unless(decoder && *decoder, "no decoder named");
   GST_INFO("decoder: %s", decoder);
   gst_structure_free(s);
+  p.release();
+}
+GST_END_TEST;
+
+/* Whether this process has a thread named sse-snapshot (the worker). */
+static bool worker_thread_exists() {
+  GDir *dir = g_dir_open("/proc/self/task", 0, nullptr);
+  fail_unless(dir != nullptr);
+  bool found = false;
+  while (const gchar *tid = g_dir_read_name(dir)) {
+    gchar *comm = nullptr;
+    const std::string path = std::string("/proc/self/task/") + tid + "/comm";
+    if (g_file_get_contents(path.c_str(), &comm, nullptr, nullptr))
+      found |= g_str_has_prefix(comm, "sse-snapshot");
+    g_free(comm);
+  }
+  g_dir_close(dir);
+  return found;
+}
+
+/* Nobody asking: no worker thread; asked: one, decoding each key frame;
+ * after snapshot-idle-timeout: gone, and new key frames are not decoded. */
+GST_START_TEST(test_idle_teardown) {
+  Pipe p = scroll(10, "snapshot-idle-timeout=300");
+  p.play();
+  first_key_chunk(p.port);
+  fail_if(worker_thread_exists(), "a worker before any request");
+  snapshot_200(p.port);
+  fail_unless(worker_thread_exists());
+  for (int i = 0; i < 200 && worker_thread_exists(); i++)
+    g_usleep(50 * 1000);
+  fail_if(worker_thread_exists(), "the worker stays after the idle timeout");
+  const guint64 decodes = stat(p.sink, "decodes");
+  SseClient c(p.port, "/stream");
+  int keys = 0;
+  for (const auto &ev : read_media(c, 25)) /* three key frames pass */
+    keys += ev.key;
+  fail_unless(keys >= 2);
+  fail_unless_equals_uint64(stat(p.sink, "decodes"), decodes);
+  fail_if(worker_thread_exists());
   p.release();
 }
 GST_END_TEST;
@@ -407,6 +447,7 @@ static Suite *ssesink_snapshot_suite(void) {
   tcase_add_test(tc, test_snapshot_jpeg);
   tcase_add_test(tc, test_snapshot_is_the_latest_key_frame);
   tcase_add_test(tc, test_parallel_requests_one_decode);
+  tcase_add_test(tc, test_idle_teardown);
   tcase_add_test(tc, test_named_decoder_missing);
   tcase_add_test(tc, test_no_decoder_for_codec);
   tcase_add_test(tc, test_access_rules);
