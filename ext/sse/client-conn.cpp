@@ -38,9 +38,19 @@ size_t gzip_size(const Event &e) {
   return e.has_gzip() ? e.gzip_size() : e.size();
 }
 
-/* What an event costs on a multiplexed client's wire: from its tag on. */
+/* What an event costs on a multiplexed client's wire: from its tag on;
+ * gzip: its piece from the split on. */
 size_t mux_size(const Event &e) {
   return e.mux_size();
+}
+size_t mux_gzip_size(const Event &e) {
+  return e.has_gzip() ? e.mux_gzip().size() : e.mux_size();
+}
+
+ClientQueue<Event>::SizeFn size_fn(bool mux, bool gzip) {
+  if (mux)
+    return gzip ? mux_gzip_size : mux_size;
+  return gzip ? gzip_size : nullptr;
 }
 
 }  // namespace
@@ -48,10 +58,7 @@ size_t mux_size(const Event &e) {
 ClientConn::ClientConn(Setup s)
     : gzip_(s.gzip),
       mux_(s.mux),
-      queue(s.limits, kInFlightMax, gap_event,
-            s.mux    ? mux_size
-            : s.gzip ? gzip_size
-                     : nullptr),
+      queue(s.limits, kInFlightMax, gap_event, size_fn(s.mux, s.gzip)),
       owner_(s.owner),
       served_(s.served),
       log_(s.log_object),
@@ -140,7 +147,7 @@ bool ClientConn::start_frame(int64_t now) {
     }
     payload += queue.sz(*ev);
     if (gzip_)
-      trailer_.add(ev->crc(), ev->size());
+      trailer_.add(mux_ ? ev->mux_crc() : ev->crc(), mux_ ? ev->mux_size() : ev->size());
     events++;
     if ((ev->kind == Event::Kind::kEos && (!mux_ || ev->tag_at() == 0)) || ev->kind == Event::Kind::kExpired) {
       last = true;
@@ -185,12 +192,19 @@ void ClientConn::pump(int64_t now) {
     if (phase_ == Phase::kRemoved)
       return;
     GOutputVector v[kMaxVectors];
-    const size_t n =
-        gzip_  ? frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors,
-                               [](const EventPtr &ev) { return std::string_view(ev->gzip_data(), ev->gzip_size()); })
-        : mux_ ? frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors,
-                               [](const EventPtr &ev) { return ev->wire().substr(ev->tag_at()); })
-               : frame_.gather(queue.in_flight_events(), queue.front_written(), v, kMaxVectors);
+    const auto &events = queue.in_flight_events();
+    const size_t done = queue.front_written();
+    size_t n;
+    if (gzip_ && mux_)
+      n = frame_.gather(events, done, v, kMaxVectors, [](const EventPtr &ev) { return ev->mux_gzip(); });
+    else if (gzip_)
+      n = frame_.gather(events, done, v, kMaxVectors,
+                        [](const EventPtr &ev) { return std::string_view(ev->gzip_data(), ev->gzip_size()); });
+    else if (mux_)
+      n = frame_.gather(events, done, v, kMaxVectors,
+                        [](const EventPtr &ev) { return ev->wire().substr(ev->tag_at()); });
+    else
+      n = frame_.gather(events, done, v, kMaxVectors);
     if (n == 0) { /* the frame and the queue disagree: a bug, not the client's fault */
       GST_ERROR_OBJECT(log_, "client %u (%s): nothing to write for an unfinished frame", id_, remote_.c_str());
       finish(RemoveReason::kError);

@@ -30,42 +30,34 @@ int64_t monotonic_us() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, Pack pack)
-    : Event(k, s, is_key, std::move(wire), monotonic_us(), pack) {}
+Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, Pack pack, bool taggable)
+    : Event(k, s, is_key, std::move(wire), monotonic_us(), pack, taggable) {}
 
-Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pack pack)
+Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pack pack, bool taggable)
     : kind(k), seq(s), key(is_key), made_us(made), wire_(std::move(wire)) {
+  size_t offset = 0, length = 0;
+  if (taggable && find_data_field(wire_, &offset, &length))
+    tag_at_ = offset - 6; /* the start of its "data: " line */
   if (pack == Pack::kNone)
     return;
-  gzip_ = pack == Pack::kDeflate ? deflate_event(wire_) : stored_blocks(wire_);
+  gzip_ = pack == Pack::kDeflate ? deflate_event(wire_, tag_at_) : stored_blocks(wire_);
   has_gzip_ = true;
 }
 
-void Event::find_tag_at() {
-  size_t offset = 0, length = 0;
-  if (find_data_field(wire_, &offset, &length))
-    tag_at_ = offset - 6; /* the start of its "data: " line */
-}
-
 EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size, bool deflate) {
-  auto ev =
-      std::make_shared<Event>(Event::Kind::kMedia, f.seq, f.key, encode_media_event(f, ts, size), deflated(deflate));
-  ev->find_tag_at();
-  return ev;
+  return std::make_shared<const Event>(Event::Kind::kMedia, f.seq, f.key, encode_media_event(f, ts, size),
+                                       deflated(deflate), true);
 }
 
 EventPtr make_stream_event(const std::string &json, bool deflate) {
-  auto ev =
-      std::make_shared<Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json), deflated(deflate));
+  auto ev = std::make_shared<Event>(Event::Kind::kStream, 0, false, encode_named_event("stream", json),
+                                    deflated(deflate), true);
   ev->note = json;
-  ev->find_tag_at();
   return ev;
 }
 
 EventPtr make_eos_event(bool deflate) {
-  auto ev = std::make_shared<Event>(Event::Kind::kEos, 0, false, encode_eos_event(), deflated(deflate));
-  ev->find_tag_at();
-  return ev;
+  return std::make_shared<const Event>(Event::Kind::kEos, 0, false, encode_eos_event(), deflated(deflate), true);
 }
 
 EventPtr make_prelude_event(unsigned retry_ms, std::string_view stream_json) {

@@ -44,9 +44,13 @@ struct Event {
   /* Its gzip piece: none, deflated, or stored blocks. */
   enum class Pack { kNone, kDeflate, kStored };
   /* made_us: the monotonic clock now (the clock of g_get_monotonic_time()). */
-  Event(Kind k, uint64_t s, bool is_key, std::string wire, Pack pack = Pack::kNone);
+  /* @taggable: a shared media, stream or eos event, which a multiplexed
+   * client sends from its first data line on (tag_at()); its deflated
+   * piece then comes in two runs, split there. */
+  Event(Kind k, uint64_t s, bool is_key, std::string wire, Pack pack = Pack::kNone, bool taggable = false);
   /* With an explicit creation time, for tests. */
-  Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pack pack = Pack::kNone);
+  Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pack pack = Pack::kNone,
+        bool taggable = false);
   Event(const Event &) = delete;
   Event &operator=(const Event &) = delete;
   /* The SSE text; HTTP framing, when a client needs it, is added per write. */
@@ -68,9 +72,10 @@ struct Event {
    * whole. */
   size_t tag_at() const { return tag_at_; }
   size_t mux_size() const { return wire_.size() - tag_at_; }
-  /* Sets tag_at() to the start of the first data line (make_*() of the
-   * shared events, before the event is shared). */
-  void find_tag_at();
+  /* What a multiplexed gzip client sends of the gzip piece: from its split
+   * on (all of it when tag_at() is 0), and the CRC-32 of those plain bytes. */
+  std::string_view mux_gzip() const { return std::string_view(gzip_.bytes).substr(tag_at_ ? gzip_.split : 0); }
+  uint32_t mux_crc() const { return tag_at_ ? gzip_.tail_crc : gzip_.crc; }
 
   Kind kind;
   uint64_t seq;

@@ -31,10 +31,11 @@ class Deflater {
     }
     /* Z_FULL_FLUSH resets the dictionary: the next event refers to nothing
      * of this one. Bound: deflateBound plus the flush's empty block. */
-    out->resize(deflateBound(&z_, static_cast<uLong>(in.size())) + 16);
+    /* Appended to @out. */
+    size_t used = out->size();
+    out->resize(used + deflateBound(&z_, static_cast<uLong>(in.size())) + 16);
     z_.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.data()));
     z_.avail_in = static_cast<uInt>(in.size());
-    size_t used = 0;
     for (;;) {
       z_.next_out = reinterpret_cast<Bytef *>(&(*out)[used]);
       z_.avail_out = static_cast<uInt>(out->size() - used);
@@ -92,6 +93,19 @@ GzipPiece deflate_event(std::string_view plain, int level) {
   GzipPiece p;
   deflater.run(plain, level, &p.bytes);
   p.crc = crc_of(plain);
+  return p;
+}
+
+GzipPiece deflate_event(std::string_view plain, size_t head, int level) {
+  if (head == 0 || head >= plain.size())
+    return deflate_event(plain, level);
+  thread_local Deflater deflater;
+  GzipPiece p;
+  deflater.run(plain.substr(0, head), level, &p.bytes);
+  p.split = p.bytes.size();
+  deflater.run(plain.substr(head), level, &p.bytes);
+  p.crc = crc_of(plain);
+  p.tail_crc = crc_of(plain.substr(head));
   return p;
 }
 

@@ -13,8 +13,10 @@ namespace gstsse {
 
 EventPtr make_mux_tag(const Event &ev, const std::string &path) {
   const bool media = ev.is_media();
+  /* Stored blocks for gzip clients: a few bytes, made once. */
   auto tag = std::make_shared<Event>(media ? Event::Kind::kTag : Event::Kind::kControl, ev.seq, ev.key,
-                                     encode_mux_head(ev.wire().substr(0, ev.tag_at()), path), ev.made_us);
+                                     encode_mux_head(ev.wire().substr(0, ev.tag_at()), path), ev.made_us,
+                                     Event::Pack::kStored);
   if (media)
     tag->note = path;
   return tag;
@@ -40,7 +42,8 @@ MuxClient::MuxClient(Setup s)
       keepalive_ms_(s.keepalive_ms),
       write_timeout_ms_(s.write_timeout_ms),
       wanted_(std::move(s.wanted)),
-      last_event_id_(std::move(s.last_event_id)) {
+      last_event_id_(std::move(s.last_event_id)),
+      gzip_(s.gzip) {
   ClientConn::Setup cs;
   cs.owner = this;
   cs.id = s.id;
@@ -48,6 +51,7 @@ MuxClient::MuxClient(Setup s)
   cs.limits = hard_only(s.limits);
   cs.tls = s.tls;
   cs.mux = true;
+  cs.gzip = s.gzip;
   cs.served = s.served;
   conn_ = std::make_shared<ClientConn>(std::move(cs));
   expire_at(s.expires_at_s);
@@ -65,7 +69,8 @@ MuxClient::~MuxClient() {
 }
 
 EventPtr MuxClient::own(Event::Kind kind, std::string wire) const {
-  return std::make_shared<const Event>(kind, 0, false, std::move(wire), Event::Pack::kNone);
+  return std::make_shared<const Event>(kind, 0, false, std::move(wire),
+                                       gzip_ ? Event::Pack::kStored : Event::Pack::kNone);
 }
 
 void MuxClient::attach(SoupServerMessage *msg, const char *query_token, const std::vector<std::string> &streams,
@@ -98,6 +103,11 @@ MuxClient::Member *MuxClient::find(const Stream &stream) const {
 
 bool MuxClient::join(Stream &stream, bool admit) {
   const StreamConfig &cfg = stream.config();
+  if (gzip_ && cfg.compression == Compression::kNone) { /* its events have no gzip pieces */
+    GST_INFO_OBJECT(cfg.log_object, "mux client %u (%s): not joining %s: gzip, and its compression is none", id_,
+                    conn_->remote().c_str(), cfg.path.c_str());
+    return false;
+  }
   if (admit) {
     AdmissionRequest req = read_admission_request(msg_, nullptr);
     req.method = "GET";
@@ -265,7 +275,7 @@ void MuxClient::checkpoint(int64_t now) {
     if (m.last_seq != 0 && !m.ended)
       positions.push_back({m.path, m.last_seq});
   }
-  push(std::make_shared<const Event>(Event::Kind::kTag, 0, false, "id: " + encode_mux_id(positions) + "\n", now), now);
+  push(own(Event::Kind::kTag, "id: " + encode_mux_id(positions) + "\n"), now);
   last_checkpoint_us_ = now;
   uncovered_ = false;
 }

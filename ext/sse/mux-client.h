@@ -13,7 +13,9 @@
  *
  * Nothing of an event is copied per client: a stream's shared event is
  * written from its tag_at() on (event.h) behind a tag head made once per
- * event (make_mux_tag(), the hub shares it among its clients).
+ * event (make_mux_tag(), the hub shares it among its clients). A gzip
+ * client sends the event's deflated piece from its split on
+ * (Event::mux_gzip()), its own lines as stored blocks.
  *
  * Threads: the server thread only. */
 #pragma once
@@ -69,6 +71,7 @@ class MuxClient final : public ClientOwner {
     std::string last_event_id;       /* what the client sent; empty: none */
     std::atomic<uint64_t> *served = nullptr;
     int64_t expires_at_s = 0; /* the earliest signed token's expiry (wall clock, s); 0: never */
+    bool gzip = false;        /* Content-Encoding: gzip (every stream it joins has gzip pieces) */
   };
 
   explicit MuxClient(Setup s);
@@ -142,6 +145,7 @@ class MuxClient final : public ClientOwner {
   const std::vector<std::string> wanted_;
   std::string last_event_id_;
   bool id_malformed_ = false;
+  const bool gzip_;
   std::map<std::string, uint64_t> positions_; /* from the Last-Event-ID, until used */
   std::set<std::string> ended_;               /* named paths that ended */
   ClientPtr conn_;

@@ -186,13 +186,29 @@ void MuxHub::handle(SoupServerMessage *msg, const char *raw_path, GHashTable *qu
                        [](const AdmissionHeader &h) { return h.name.rfind("Access-Control-Allow-", 0) == 0; }),
         answer.headers.end());
   apply_admission(answer, msg);
+  if (answer.status != SOUP_STATUS_OK)
+    return;
+  /* gzip when every stream it starts with has gzip pieces, as for one
+   * stream (Stream::Impl::negotiate_encoding). */
+  bool gzip = false;
+  if (std::all_of(judges.begin(), judges.end(),
+                  [](const Stream *s) { return s->config().compression != Compression::kNone; })) {
+    SoupMessageHeaders *req_headers = soup_server_message_get_request_headers(msg);
+    SoupMessageHeaders *resp = soup_server_message_get_response_headers(msg);
+    gzip = accepts_gzip(soup_message_headers_get_one(req_headers, "Accept-Encoding"));
+    const char *vary = soup_message_headers_get_list(resp, "Vary");
+    const std::string v = vary ? std::string(vary) + ", Accept-Encoding" : "Accept-Encoding";
+    soup_message_headers_replace(resp, "Vary", v.c_str());
+    if (gzip && !answer.open_stream) /* HEAD; a GET's client sets its own */
+      soup_message_headers_replace(resp, "Content-Encoding", "gzip");
+  }
   if (answer.open_stream)
-    open(msg, query, mux_path, present, wanted, missing, judges.front()->config(), expires_at_s);
+    open(msg, query, mux_path, present, wanted, missing, judges.front()->config(), expires_at_s, gzip);
 }
 
 void MuxHub::open(SoupServerMessage *msg, GHashTable *query, const std::string &mux_path,
                   const std::vector<Stream *> &present, const std::vector<std::string> &wanted,
-                  const std::vector<std::string> &missing, const StreamConfig &cfg, int64_t expires_at_s) {
+                  const std::vector<std::string> &missing, const StreamConfig &cfg, int64_t expires_at_s, bool gzip) {
   MuxClient::Setup setup;
   setup.owner = this;
   setup.id = next_id_++;
@@ -211,6 +227,7 @@ void MuxHub::open(SoupServerMessage *msg, GHashTable *query, const std::string &
   setup.wanted = wanted;
   setup.served = &served_;
   setup.expires_at_s = expires_at_s;
+  setup.gzip = gzip;
   const char *last_id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Last-Event-ID");
   if ((!last_id || !*last_id) && query)
     last_id = static_cast<const char *>(g_hash_table_lookup(query, "lastEventId"));

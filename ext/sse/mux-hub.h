@@ -64,7 +64,7 @@ class MuxHub final : public StreamTap, public MuxOwner {
   void handle(SoupServerMessage *msg, const char *path, GHashTable *query);
   void open(SoupServerMessage *msg, GHashTable *query, const std::string &mux_path,
             const std::vector<Stream *> &present, const std::vector<std::string> &wanted,
-            const std::vector<std::string> &missing, const StreamConfig &cfg, int64_t expires_at_s);
+            const std::vector<std::string> &missing, const StreamConfig &cfg, int64_t expires_at_s, bool gzip);
   void tick();
   void prune();
 
