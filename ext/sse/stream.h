@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "access.h"
-#include "admission.h"
+#include "admission-http.h"
 #include "auth-url.h"
 #include "client-conn.h"
 #include "client-queue.h"
@@ -99,12 +99,6 @@ struct JoinPlan {
   bool resumed = false;         /* the events continue after the id: no wait for a key chunk */
   std::vector<EventPtr> events; /* backlog media to send now; none: wait for the next key chunk */
 };
-
-/* The fields of @msg that admission reads (pointers into @msg), with the
- * query's token; the caller adds the stream's counts. Server thread. */
-AdmissionRequest read_admission_request(SoupServerMessage *msg, GHashTable *query);
-/* Sets @a's status and headers on @msg. */
-void apply_admission(const Admission &a, SoupServerMessage *msg);
 
 class Stream : public EventSink {
  public:
