@@ -6,7 +6,10 @@ phases of --seconds each:
   A: N single-stream clients (one per path): the server thread's CPU;
   B: one mux client of all N (GET /streams): the server thread's CPU;
   C: both at once: the bytes of every media event both received (the same
-     path and seq), mux over single, checkpoint ids included.
+     path and seq), mux over single, checkpoint ids included;
+  D: both at once with Accept-Encoding: gzip: the gzip bodies' bytes, mux
+     over the sum of the single ones (whole bodies, so joins and the last
+     events count too).
 The server thread is the one named sse-server (/proc/PID/task/*/comm).
 Usage: python3 bench/mux.py [--streams 16] [--seconds 15] [--plugin-dir build/ext/sse]
 """
@@ -17,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -52,13 +56,14 @@ def process_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
-def read_all(port, paths, seconds):
+def read_all(port, paths, seconds, gzip=False):
     """GET each path at once; the raw responses after @seconds."""
     sel = selectors.DefaultSelector()
     bufs = {}
     for p in paths:
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % p).encode())
+        extra = "Accept-Encoding: gzip\r\n" if gzip else ""
+        s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % (p, extra)).encode())
         s.setblocking(False)
         bufs[s] = bytearray()
         sel.register(s, selectors.EVENT_READ)
@@ -139,6 +144,7 @@ def main():
             t1, p1, w1 = thread_ticks(gst.pid, "sse-server"), process_ticks(gst.pid), time.monotonic()
             res[name] = ((t1 - t0) / TICK / (w1 - w0), (p1 - p0) / TICK / (w1 - w0), sum(len(r) for r in raws))
         raws = read_all(args.port, paths + ["/streams"], args.seconds)
+        gz = read_all(args.port, paths + ["/streams"], args.seconds, gzip=True)
     finally:
         gst.terminate()
         gst.wait()
@@ -157,6 +163,11 @@ def main():
     print("same events in both (%d of %d single, %d mux): single %d bytes, mux %d bytes: mux/single %.5f "
           "(%+.3f%%)" % (len(both), len(single), len(mux), s_bytes, m_bytes, m_bytes / s_bytes,
                          100 * (m_bytes / s_bytes - 1)))
+    gz_bodies = [body(r) for r in gz]
+    plain = sum(len(zlib.decompressobj(31).decompress(b)) for b in gz_bodies)
+    g_single, g_mux = sum(len(b) for b in gz_bodies[:-1]), len(gz_bodies[-1])
+    print("gzip bodies: single %d bytes (sum), mux %d bytes: mux/single %.4f; all gzip bodies %.3f of their "
+          "plain bytes" % (g_single, g_mux, g_mux / g_single, (g_single + g_mux) / plain))
     return 0
 
 
