@@ -39,7 +39,7 @@ size_t gzip_size(const Event &e) {
 }
 
 /* What an event costs on a multiplexed client's wire: from its tag on;
- * gzip: its piece from the split on. */
+ * gzip: that part deflated on its own (Event::mux_gzip()). */
 size_t mux_size(const Event &e) {
   return e.mux_size();
 }

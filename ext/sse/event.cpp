@@ -40,8 +40,14 @@ Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pa
     tag_at_ = offset - 6; /* the start of its "data: " line */
   if (pack == Pack::kNone)
     return;
-  gzip_ = pack == Pack::kDeflate ? deflate_event(wire_, tag_at_) : stored_blocks(wire_);
+  gzip_ = pack == Pack::kDeflate ? deflate_event(wire_) : stored_blocks(wire_);
   has_gzip_ = true;
+}
+
+const GzipPiece &Event::mux_tail() const {
+  if (!mux_tail_)
+    mux_tail_ = std::make_unique<GzipPiece>(deflate_event(wire().substr(tag_at_)));
+  return *mux_tail_;
 }
 
 EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size, bool deflate) {

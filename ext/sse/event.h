@@ -45,8 +45,7 @@ struct Event {
   enum class Pack { kNone, kDeflate, kStored };
   /* made_us: the monotonic clock now (the clock of g_get_monotonic_time()). */
   /* @taggable: a shared media, stream or eos event, which a multiplexed
-   * client sends from its first data line on (tag_at()); its deflated
-   * piece then comes in two runs, split there. */
+   * client sends from its first data line on (tag_at()). */
   Event(Kind k, uint64_t s, bool is_key, std::string wire, Pack pack = Pack::kNone, bool taggable = false);
   /* With an explicit creation time, for tests. */
   Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pack pack = Pack::kNone,
@@ -72,10 +71,12 @@ struct Event {
    * whole. */
   size_t tag_at() const { return tag_at_; }
   size_t mux_size() const { return wire_.size() - tag_at_; }
-  /* What a multiplexed gzip client sends of the gzip piece: from its split
-   * on (all of it when tag_at() is 0), and the CRC-32 of those plain bytes. */
-  std::string_view mux_gzip() const { return std::string_view(gzip_.bytes).substr(tag_at_ ? gzip_.split : 0); }
-  uint32_t mux_crc() const { return tag_at_ ? gzip_.tail_crc : gzip_.crc; }
+  /* What a multiplexed gzip client sends: the gzip piece, or when tag_at()
+   * is not 0, the bytes from there deflated on their own, made the first
+   * time a mux gzip client asks and kept with the event (server thread
+   * only: nothing else reads it); and the CRC-32 of those plain bytes. */
+  std::string_view mux_gzip() const { return tag_at_ ? std::string_view(mux_tail().bytes) : gzip_.bytes; }
+  uint32_t mux_crc() const { return tag_at_ ? mux_tail().crc : gzip_.crc; }
 
   Kind kind;
   uint64_t seq;
@@ -84,9 +85,12 @@ struct Event {
   std::string note; /* kStream: the JSON, to skip sending a client the same twice; kTag: the path */
  private:
   const std::string wire_;
+  const GzipPiece &mux_tail() const;
+
   GzipPiece gzip_;
   bool has_gzip_ = false;
   size_t tag_at_ = 0;
+  mutable std::unique_ptr<GzipPiece> mux_tail_; /* server thread: see mux_gzip() */
 };
 using EventPtr = std::shared_ptr<const Event>;
 

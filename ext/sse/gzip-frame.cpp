@@ -96,19 +96,6 @@ GzipPiece deflate_event(std::string_view plain, int level) {
   return p;
 }
 
-GzipPiece deflate_event(std::string_view plain, size_t head, int level) {
-  if (head == 0 || head >= plain.size())
-    return deflate_event(plain, level);
-  thread_local Deflater deflater;
-  GzipPiece p;
-  deflater.run(plain.substr(0, head), level, &p.bytes);
-  p.split = p.bytes.size();
-  deflater.run(plain.substr(head), level, &p.bytes);
-  p.crc = crc_of(plain);
-  p.tail_crc = crc_of(plain.substr(head));
-  return p;
-}
-
 GzipPiece stored_blocks(std::string_view plain) {
   GzipPiece p;
   p.crc = crc_of(plain);

@@ -33,11 +33,6 @@ enum class Compression { kAuto = 0, kNone = 1 };
 struct GzipPiece {
   std::string bytes; /* deflate blocks, byte-aligned, none final */
   uint32_t crc = 0;  /* crc32() of the plain bytes */
-  /* deflate_event() with a head: bytes from @split on are the plain bytes
-   * from the head's end on, deflated on their own (a multiplexed client
-   * sends its own head, then these); @tail_crc is their CRC-32. */
-  size_t split = 0;
-  uint32_t tail_crc = 0;
 };
 
 /* The deflate level of deflate_event(): 4 compresses these events as well
@@ -46,9 +41,6 @@ constexpr int kDeflateLevel = 4;
 
 /* @plain deflated on its own (Z_FULL_FLUSH, no final block). */
 GzipPiece deflate_event(std::string_view plain, int level = kDeflateLevel);
-/* The same in two runs, the first @head bytes then the rest, each ending
- * in a full flush (GzipPiece::split says where the second begins). */
-GzipPiece deflate_event(std::string_view plain, size_t head, int level = kDeflateLevel);
 /* @plain as stored (uncompressed) blocks of at most 65535 bytes, none final. */
 GzipPiece stored_blocks(std::string_view plain);
 

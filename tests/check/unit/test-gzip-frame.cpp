@@ -72,30 +72,6 @@ GST_START_TEST(test_every_join_point_inflates_to_the_plain_stream) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_split_pieces_for_mux_clients) {
-  /* Split at the data line: the whole piece is the event, the part from
-   * the split on is the event without its id line, and a mux client's run
-   * of its own tag lines (stored) and those parts inflates to its body. */
-  const auto events = media_events(12);
-  Body single, mux;
-  for (const auto &e : events) {
-    const size_t head = e.find("data: ");
-    const GzipPiece p = deflate_event(e, head);
-    fail_unless(p.split > 0 && p.split < p.bytes.size());
-    single.add(p, e);
-    const std::string tag = "data: /cam1\n";
-    mux.add(stored_blocks(tag), tag);
-    GzipPiece tail;
-    tail.bytes = p.bytes.substr(p.split);
-    tail.crc = p.tail_crc;
-    mux.add(tail, e.substr(head));
-  }
-  std::string out;
-  fail_unless(gunzip(single.finish(), &out) && out == single.plain, "the whole pieces");
-  fail_unless(gunzip(mux.finish(), &out) && out == mux.plain, "the split pieces");
-}
-GST_END_TEST;
-
 GST_START_TEST(test_resume_with_gap_keepalive_and_eos) {
   const auto events = media_events(12);
   Body b;
@@ -210,7 +186,6 @@ static Suite *gzip_frame_suite(void) {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_every_join_point_inflates_to_the_plain_stream);
   tcase_add_test(tc, test_resume_with_gap_keepalive_and_eos);
-  tcase_add_test(tc, test_split_pieces_for_mux_clients);
   tcase_add_test(tc, test_trailer_crc_and_isize);
   tcase_add_test(tc, test_pieces_are_independent_and_small);
   tcase_add_test(tc, test_stored_blocks_split_large_events);
