@@ -414,7 +414,7 @@ def check_stream(client, workdir, audio):
 
 def check_index(port, paths):
     """Problems with the page at / (empty list when none): the player pointed
-    at the stream, or with several streams a list linking to each."""
+    at the stream, or with several streams the wall naming each."""
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
         conn.request("GET", "/")
@@ -427,10 +427,13 @@ def check_index(port, paths):
     if resp.status != 200 or not resp.getheader("Content-Type", "").startswith("text/html"):
         return ["GET /: HTTP %d, %s" % (resp.status, resp.getheader("Content-Type"))]
     if len(paths) == 1:
-        wanted = ['<meta name="sse-src" content="%s">' % paths[0]]
-    else:
-        wanted = ['href="/?src=%s"' % p for p in paths]
-    return ["GET /: no %s in the page" % w for w in wanted if w not in body]
+        wanted = '<meta name="sse-src" content="%s">' % paths[0]
+        return [] if wanted in body else ["GET /: no %s in the page" % wanted]
+    m = re.search(r'<meta name="sse-streams" content="([^"]*)">', body)
+    if not m:
+        return ["GET /: not the wall (no sse-streams meta)"]
+    listed = m.group(1).split(",")
+    return ["GET /: the wall does not list %s (it lists %s)" % (p, listed) for p in paths if p not in listed]
 
 
 def check_embedded_output(proc):
