@@ -39,7 +39,7 @@ size_t gzip_size(const Event &e) {
 }
 
 /* What an event costs on a multiplexed client's wire: from its tag on;
- * gzip: that part deflated on its own (Event::mux_gzip()). */
+ * gzip: Event::mux_gzip(). */
 size_t mux_size(const Event &e) {
   return e.mux_size();
 }
@@ -147,7 +147,7 @@ bool ClientConn::start_frame(int64_t now) {
     }
     payload += queue.sz(*ev);
     if (gzip_)
-      trailer_.add(mux_ ? ev->mux_crc() : ev->crc(), mux_ ? ev->mux_size() : ev->size());
+      trailer_.add(mux_ ? ev->mux_crc() : ev->crc(), mux_ ? ev->mux_plain() : ev->size());
     events++;
     if ((ev->kind == Event::Kind::kEos && (!mux_ || ev->tag_at() == 0)) || ev->kind == Event::Kind::kExpired) {
       last = true;
@@ -157,6 +157,12 @@ bool ClientConn::start_frame(int64_t now) {
   }
   if (events == 0)
     return false;
+  if (payload == 0 && !last && !(gzip_ && !gzip_header_sent_)) {
+    /* Only events of no bytes here (a mux gzip client's tag heads): a
+     * frame of nothing would be the chunked body's end. */
+    queue.wrote(0);
+    return start_frame(now);
+  }
   if (last) {
     phase_ = Phase::kEnding;
     owner_->client_ending(*this);

@@ -104,9 +104,11 @@ class ClientQueue {
 
   /* @bytes of what pop_for_write() handed out are now written. */
   void wrote(size_t bytes) {
-    while (bytes > 0 && !inflight_.empty()) {
+    /* Events of no bytes on this wire (a mux gzip client's tag heads) go
+     * with the bytes before them. */
+    while (!inflight_.empty()) {
       const size_t left = sz(*inflight_.front()) - front_written_;
-      if (bytes < left) {
+      if (bytes < left || (bytes == 0 && left > 0)) {
         front_written_ += bytes;
         in_flight_ -= bytes;
         return;

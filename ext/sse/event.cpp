@@ -45,9 +45,30 @@ Event::Event(Kind k, uint64_t s, bool is_key, std::string wire, int64_t made, Pa
 }
 
 const GzipPiece &Event::mux_tail() const {
-  if (!mux_tail_)
-    mux_tail_ = std::make_unique<GzipPiece>(deflate_event(wire().substr(tag_at_)));
+  if (!mux_tail_) {
+    std::string plain = mux_head_text_;
+    plain += wire().substr(tag_at_);
+    mux_tail_ = std::make_unique<GzipPiece>(deflate_event(plain));
+  }
   return *mux_tail_;
+}
+
+std::string_view Event::mux_gzip() const {
+  if (mux_head)
+    return {};
+  return tag_at_ ? std::string_view(mux_tail().bytes) : std::string_view(gzip_.bytes);
+}
+
+uint32_t Event::mux_crc() const {
+  if (mux_head)
+    return 0; /* crc32() of nothing */
+  return tag_at_ ? mux_tail().crc : gzip_.crc;
+}
+
+size_t Event::mux_plain() const {
+  if (mux_head)
+    return 0;
+  return tag_at_ ? mux_head_text_.size() + mux_size() : size();
 }
 
 EventPtr make_media_event(const MediaEventFields &f, const uint8_t *ts, size_t size, bool deflate) {

@@ -71,12 +71,25 @@ struct Event {
    * whole. */
   size_t tag_at() const { return tag_at_; }
   size_t mux_size() const { return wire_.size() - tag_at_; }
-  /* What a multiplexed gzip client sends: the gzip piece, or when tag_at()
-   * is not 0, the bytes from there deflated on their own, made the first
-   * time a mux gzip client asks and kept with the event (server thread
-   * only: nothing else reads it); and the CRC-32 of those plain bytes. */
-  std::string_view mux_gzip() const { return tag_at_ ? std::string_view(mux_tail().bytes) : gzip_.bytes; }
-  uint32_t mux_crc() const { return tag_at_ ? mux_tail().crc : gzip_.crc; }
+  /* What a multiplexed gzip client sends of this event, and the CRC-32
+   * and length of its plain text. A shared event (tag_at() not 0): its
+   * tag head (set_mux_head()) and its bytes from tag_at(), deflated as one
+   * run, made the first time a mux gzip client asks and kept with the
+   * event; its tag head event (mux_head) then sends nothing. Else the gzip
+   * piece. Server thread only: nothing else reads these. */
+  std::string_view mux_gzip() const;
+  uint32_t mux_crc() const;
+  size_t mux_plain() const;
+  /* The tag head a mux client writes in front of this shared event
+   * (make_mux_tag(); the first one set stays: it depends only on the
+   * stream). */
+  void set_mux_head(std::string_view head) const {
+    if (mux_head_text_.empty())
+      mux_head_text_ = head;
+  }
+  /* A tag head event (make_mux_tag()): no bytes of its own for a mux gzip
+   * client (the event it heads carries them). Set before it is shared. */
+  bool mux_head = false;
 
   Kind kind;
   uint64_t seq;
@@ -91,6 +104,7 @@ struct Event {
   bool has_gzip_ = false;
   size_t tag_at_ = 0;
   mutable std::unique_ptr<GzipPiece> mux_tail_; /* server thread: see mux_gzip() */
+  mutable std::string mux_head_text_;           /* server thread: set_mux_head() */
 };
 using EventPtr = std::shared_ptr<const Event>;
 

@@ -19,6 +19,8 @@ EventPtr make_mux_tag(const Event &ev, const std::string &path) {
                                      Event::Pack::kStored);
   if (media)
     tag->note = path;
+  tag->mux_head = true;
+  ev.set_mux_head(tag->wire());
   return tag;
 }
 

@@ -14,9 +14,9 @@
  * Nothing of an event is copied per client: a stream's shared event is
  * written from its tag_at() on (event.h) behind a tag head made once per
  * event (make_mux_tag(), the hub shares it among its clients). A gzip
- * client sends the event from its tag_at() on deflated on its own, made
- * once per event the first time one asks (Event::mux_gzip()), and its own
- * lines as stored blocks.
+ * client sends the tag head and the event from its tag_at() on deflated
+ * as one run, made once per event the first time one asks
+ * (Event::mux_gzip()), and its own lines as stored blocks.
  *
  * Threads: the server thread only. */
 #pragma once
