@@ -110,6 +110,11 @@ bool MuxClient::join(Stream &stream, bool admit) {
                     conn_->remote().c_str(), cfg.path.c_str());
     return false;
   }
+  if (admit && !cfg.auth_url.url.empty()) { /* as MuxHub::handle refuses it */
+    GST_INFO_OBJECT(cfg.log_object, "mux client %u (%s): not joining %s: it has an auth-url", id_,
+                    conn_->remote().c_str(), cfg.path.c_str());
+    return false;
+  }
   if (admit) {
     AdmissionRequest req = read_admission_request(msg_, nullptr);
     req.method = "GET";

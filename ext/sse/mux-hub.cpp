@@ -165,6 +165,16 @@ void MuxHub::handle(SoupServerMessage *msg, const char *raw_path, GHashTable *qu
   bool first = true, same_cors = true;
   int64_t expires_at_s = 0; /* the earliest signed token's */
   for (Stream *s : judges) {
+    /* auth-url is asked per stream request on the stream's own path
+     * (auth-gate.h), not here: refused, so that it is never bypassed. */
+    if (!s->config().auth_url.url.empty()) {
+      GST_INFO_OBJECT(s->config().log_object, "%s: refused: %s has an auth-url", mux_path.c_str(),
+                      s->config().path.c_str());
+      refuse(msg, SOUP_STATUS_FORBIDDEN,
+             s->config().path + " is authorized by its auth-url, which " + mux_path +
+                 " does not ask: request it on its own path");
+      return;
+    }
     Admission a = s->admit(req);
     if (a.status != 200 && a.status != 204) {
       if (!a.refusal.empty())

@@ -2,7 +2,8 @@
  * small real application (auth-app.py, Python's http.server) started here:
  * admit, deny (403 and 401 passed on), a slow application (auth-timeout-ms),
  * the application down (fail closed, and auth-fail-open), and the cache
- * (the application counts its calls). No stream data unless admitted. */
+ * (the application counts its calls), and the multiplexed endpoint, which
+ * refuses streams behind auth-url. No stream data unless admitted. */
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
 
@@ -113,6 +114,15 @@ GST_START_TEST(test_auth_url_admit_deny_cache) {
   {
     SseClient c(p.port, "/stream", "OPTIONS", {{"Origin", "https://page.example"}});
     fail_unless_equals_int(c.status(), 204);
+  }
+  fail_unless_equals_int(app.calls(), 6);
+  /* The multiplexed endpoint does not ask the application: it refuses a
+   * stream behind auth-url, whatever the application would say. */
+  for (const char *url : {"/streams?paths=/stream&token=allow-1", "/streams?token=allow-1"}) {
+    SseClient c(p.port, url);
+    fail_unless_equals_int(c.status(), 403);
+    SseEvent ev;
+    fail_if(c.next(&ev), "%s: a refusal carried an event", url);
   }
   fail_unless_equals_int(app.calls(), 6);
   p.release();
