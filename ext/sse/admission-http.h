@@ -1,6 +1,7 @@
 /* admission.h on libsoup: what a request says for the decision, and the
  * decision applied to the answer. Thin glue, used by the stream (its own
- * path) and the multiplexed endpoint (mux-hub.cpp). Server thread. */
+ * path), the multiplexed endpoint (mux-hub.cpp) and the snapshot
+ * (snapshot.cpp). Server thread. */
 #pragma once
 
 #include <libsoup/soup.h>

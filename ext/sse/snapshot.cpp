@@ -3,13 +3,13 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include <pthread.h>
 
+#include "admission-http.h"
 #include "admission.h"
 #include "loop-thread.h"
 #include "snapshot-decoder.h"
@@ -223,21 +223,7 @@ struct Snapshotter::Impl {
   /* Admission as for the stream: credentials, CORS, the header limit (not
    * the client limits: a snapshot holds no connection). True: go on. */
   bool admit(SoupServerMessage *msg, GHashTable *query) {
-    SoupMessageHeaders *req_headers = soup_server_message_get_request_headers(msg);
-    AdmissionRequest req;
-    req.method = soup_server_message_get_method(msg);
-    soup_message_headers_foreach(
-        req_headers,
-        [](const char *name, const char *value, gpointer data) {
-          *static_cast<size_t *>(data) += strlen(name) + strlen(value) + 4;
-        },
-        &req.header_bytes);
-    req.origin = soup_message_headers_get_one(req_headers, "Origin");
-    req.remote = soup_server_message_get_remote_host(msg);
-    req.credentials.authorization = soup_message_headers_get_one(req_headers, "Authorization");
-    req.credentials.cookie = soup_message_headers_get_one(req_headers, "Cookie");
-    req.credentials.query_token = query ? static_cast<const char *>(g_hash_table_lookup(query, "token")) : nullptr;
-    const Admission a = decide_admission(admission, req);
+    const Admission a = decide_admission(admission, read_admission_request(msg, query));
     SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
     for (const auto &h : a.headers) {
       /* A 200's event-stream headers are not this answer's. */
