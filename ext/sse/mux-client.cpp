@@ -105,6 +105,8 @@ MuxClient::Member *MuxClient::find(const Stream &stream) const {
 
 bool MuxClient::join(Stream &stream, bool admit) {
   const StreamConfig &cfg = stream.config();
+  if (gone_)
+    return false;
   if (gzip_ && cfg.compression == Compression::kNone) { /* its events have no gzip pieces */
     GST_INFO_OBJECT(cfg.log_object, "mux client %u (%s): not joining %s: gzip, and its compression is none", id_,
                     conn_->remote().c_str(), cfg.path.c_str());
@@ -129,8 +131,7 @@ bool MuxClient::join(Stream &stream, bool admit) {
     expire_at(a.expires_at_s);
   }
   /* Where it starts: its position in the Last-Event-ID (used once), a
-   * reset for a malformed one (the streams there at connection), else a
-   * key-frame join. */
+   * reset for a malformed one, else a key-frame join. */
   std::string from;
   if (id_malformed_ && !last_event_id_.empty()) {
     from = "-";
