@@ -3,8 +3,6 @@
  * signed tokens (the input as a token, and the input as the payload of a
  * token signed here, so that libjwt's and our claims parsing see it), and
  * the admission that puts them together. */
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 
 #include "access.h"
 #include "admission.h"
+#include "jwt-mint.h"
 #include "jwt-rules.h"
 #include "jwt-verify.h"
 #include "resume.h"
@@ -20,32 +19,9 @@ namespace {
 
 const std::string kJwtSecret = "fuzz-secret-of-at-least-32-bytes-long";
 
-std::string b64url(const std::string &in) {
-  static const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(t[(acc >> bits) & 63]);
-    }
-  }
-  if (bits)
-    out.push_back(t[(acc << (6 - bits)) & 63]);
-  return out;
-}
-
 /* @payload signed with kJwtSecret (HS256). */
 std::string signed_token(const std::string &payload) {
-  const std::string part = b64url("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64url(payload);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), kJwtSecret.data(), static_cast<int>(kJwtSecret.size()),
-       reinterpret_cast<const unsigned char *>(part.data()), part.size(), mac, &len);
-  return part + "." + b64url(std::string(reinterpret_cast<char *>(mac), len));
+  return gstsse_test::mint_hs256(kJwtSecret, payload);
 }
 
 std::shared_ptr<gstsse::JwtAccess> make_jwt() {

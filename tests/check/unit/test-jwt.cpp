@@ -3,10 +3,9 @@
  * signed here with OpenSSL's HMAC (not with libjwt, which verifies them),
  * through check_access() as a stream's admission calls it. */
 #include <gst/check/gstcheck.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "access.h"
+#include "jwt-mint.h"
 #include "jwt-rules.h"
 #include "jwt-verify.h"
 
@@ -14,32 +13,10 @@ using namespace gstsse;
 
 namespace {
 
-std::string b64url(const std::string &in) {
-  static const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(t[(acc >> bits) & 63]);
-    }
-  }
-  if (bits)
-    out.push_back(t[(acc << (6 - bits)) & 63]);
-  return out;
-}
+using gstsse_test::b64url;
 
 std::string hs256(const std::string &secret, const std::string &payload, const std::string &header = "") {
-  const std::string h = header.empty() ? "{\"alg\":\"HS256\",\"typ\":\"JWT\"}" : header;
-  const std::string signed_part = b64url(h) + "." + b64url(payload);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char *>(signed_part.data()), signed_part.size(), mac, &len);
-  return signed_part + "." + b64url(std::string(reinterpret_cast<char *>(mac), len));
+  return gstsse_test::mint_hs256(secret, payload, header);
 }
 
 const std::string kSecret(40, 'k');
