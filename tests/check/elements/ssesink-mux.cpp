@@ -530,6 +530,33 @@ GST_START_TEST(test_mux_admission) {
 }
 GST_END_TEST;
 
+/* Every stream asked for by name has ended: the body ends after the last
+ * tagged eos, a complete gzip body (libsoup checks its trailer). */
+GST_START_TEST(test_mux_ends_with_its_streams) {
+  const int port = free_port();
+  Pipe a(
+      "videotestsrc is-live=true num-buffers=60 ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! mpegtsmux ! ssesink name=sink " +
+      port_props(port) + " path=/a");
+  a.play();
+  SseClient m(port, "/streams?paths=/a");
+  fail_unless_equals_int(m.status(), 200);
+  expect_string(m.header("Content-Encoding"), "gzip");
+  MuxLog log;
+  MuxEvent e, last;
+  while (next_mux(m, &e)) {
+    log.take(e);
+    last = e;
+  }
+  fail_unless(m.ended_cleanly(), "the body did not end cleanly: %s", m.error().c_str());
+  expect_string(last.event, "eos");
+  expect_string(last.path, "/a");
+  fail_unless(!log.media["/a"].empty());
+  expect_decodable(log.media["/a"]);
+  a.release();
+}
+GST_END_TEST;
+
 GST_START_TEST(test_mux_requests) {
   const int port = free_port();
   Pipe a = Pipe::video(30, port_props(port) + " path=/a");
@@ -605,6 +632,7 @@ static Suite *ssesink_mux_suite() {
   tcase_add_test(tc, test_mux_slow_client_recovers);
   tcase_add_test(tc, test_mux_slow_client_dropped);
   tcase_add_test(tc, test_mux_admission);
+  tcase_add_test(tc, test_mux_ends_with_its_streams);
   tcase_add_test(tc, test_mux_requests);
   return s;
 }
