@@ -34,4 +34,18 @@ void apply_admission(const Admission &a, SoupServerMessage *msg) {
   soup_server_message_set_status(msg, a.status, a.reason_phrase);
 }
 
+RequestPath::RequestPath(const char *raw_path, GHashTable *q) : path(raw_path ? raw_path : ""), query(q) {
+  const size_t at = path.find('?');
+  if (at == std::string::npos)
+    return;
+  if (!query)
+    query = owned_ = soup_form_decode(path.c_str() + at + 1);
+  path.resize(at);
+}
+
+RequestPath::~RequestPath() {
+  if (owned_)
+    g_hash_table_unref(owned_);
+}
+
 }  // namespace gstsse

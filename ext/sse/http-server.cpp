@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "access.h"
+#include "admission-http.h"
 #include "auth-gate.h"
 #include "metrics.h"
 #include "mux-hub.h"
@@ -568,9 +569,12 @@ bool Server::add_stream(const std::shared_ptr<Stream> &stream, GError **error) {
       route->gate = std::make_shared<AuthGate>(sc.auth_url, sc.path, sc.cors_origin, sc.log_object);
     soup_server_add_handler(
         impl_->soup, path.c_str(),
-        [](SoupServer *, SoupServerMessage *msg, const char *req_path, GHashTable *query, gpointer data) {
+        [](SoupServer *, SoupServerMessage *msg, const char *raw_path, GHashTable *raw_query, gpointer data) {
           auto *r = static_cast<Route *>(data);
           Stream *s = r->stream;
+          const RequestPath rp(raw_path, raw_query); /* HTTP/1.0 without Host: admission-http.h */
+          const std::string &req_path = rp.path;
+          GHashTable *query = rp.query;
           const bool snapshot = snapshot_path(s->config().path) == req_path;
           if (!snapshot && s->config().path != req_path) {
             soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);

@@ -113,17 +113,9 @@ void MuxHub::remove_stream(SoupServer *soup, const std::shared_ptr<Stream> &stre
 
 void MuxHub::handle(SoupServerMessage *msg, const char *raw_path, GHashTable *query) {
   prune();
-  /* libsoup 3.2 hands an HTTP/1.0 request without Host over with its query
-   * still in the path (and none parsed): split it here. */
-  std::string path = raw_path;
-  std::unique_ptr<GHashTable, decltype(&g_hash_table_unref)> own_query(nullptr, g_hash_table_unref);
-  if (const size_t q = path.find('?'); q != std::string::npos) {
-    if (!query) {
-      own_query.reset(soup_form_decode(path.c_str() + q + 1));
-      query = own_query.get();
-    }
-    path.resize(q);
-  }
+  const RequestPath rp(raw_path, query); /* HTTP/1.0 without Host: admission-http.h */
+  const std::string &path = rp.path;
+  query = rp.query;
   auto it = routes_.find(path);
   if (it == routes_.end() || it->second.streams.empty()) { /* a path below it */
     soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);

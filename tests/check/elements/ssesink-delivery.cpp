@@ -121,6 +121,29 @@ GST_START_TEST(test_bad_last_event_id_resets) {
 }
 GST_END_TEST;
 
+/* HTTP/1.0 without Host: libsoup leaves the query in the path; the stream
+ * still gets it (here a Last-Event-ID it cannot resume from). */
+GST_START_TEST(test_http10_without_host_keeps_the_query) {
+  Pipe p = Pipe::video(30, "port=0");
+  p.play();
+  GSocket *s = raw_client(p.port, "GET /stream?lastEventId=abc HTTP/1.0\r\n\r\n");
+  std::string text;
+  char buf[65536];
+  g_socket_set_timeout(s, 10);
+  while (text.find("event: reset") == std::string::npos ||
+         text.find("\n\n", text.find("event: reset")) == std::string::npos) {
+    const gssize n = g_socket_receive(s, buf, sizeof buf, nullptr, nullptr);
+    fail_unless(n > 0, "the stream ended before its reset: %.200s", text.c_str());
+    text.append(buf, static_cast<size_t>(n));
+  }
+  fail_unless(text.rfind("HTTP/1.0 200", 0) == 0, "%.80s", text.c_str());
+  fail_unless(text.find("\"reason\":\"malformed\",\"lastEventId\":\"abc\"") != std::string::npos, "%.400s",
+              text.c_str());
+  g_object_unref(s);
+  p.release();
+}
+GST_END_TEST;
+
 /* A reader that pauses: soft limit reached, recovered to a key chunk, told
  * with a gap event, and what it then receives decodes. HTTP/1.0, so the
  * body is the event stream itself, with no chunked framing. */
@@ -364,6 +387,7 @@ static Suite *delivery_suite(void) {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_resume_is_gapless);
   tcase_add_test(tc, test_bad_last_event_id_resets);
+  tcase_add_test(tc, test_http10_without_host_keeps_the_query);
   tcase_add_test(tc, test_slow_reader_recovers_at_keyframe);
   tcase_add_test(tc, test_stalled_clients_bounded);
   tcase_add_test(tc, test_two_streams_share_a_port);
