@@ -28,6 +28,9 @@ export async function launchFirefox({ ignoreHTTPSErrors = false, hosts = [] } = 
     headless: true,
     acceptInsecureCerts: ignoreHTTPSErrors,
     defaultViewport: { width: 960, height: 600 },
+    // A page whose script calls hang (seen with audio, rarely) fails in a
+    // minute rather than puppeteer's default three.
+    protocolTimeout: 60000,
     // localDomains: these names resolve as localhost does; IPv4 only,
     // as the test servers listen on 127.0.0.1.
     extraPrefsFirefox: hosts.length
