@@ -9,6 +9,14 @@
 // user (root too: it warns, then runs), and ends with stop().
 // Without pulseaudio installed, startAudioSink() resolves to
 // {env: {}, reason} and the browser runs without sound.
+// While nothing plays, the null sink renders in blocks of 2 s (its largest
+// latency), and a stream that starts then waits for the rest of the block
+// (the sink rewinds only the stream's own latency): a clock that stands
+// still for up to 2 s, where a sound card plays the stream at once. Firefox
+// opens a new stream at each seek of a <video> with sound (1.8 s behind
+// live on the MSE path, docs/performance.md). So a silent stream of our own
+// (pacat from /dev/zero, 40 ms latency) plays all the time and keeps the
+// sink in blocks of some 20 ms; streams() leaves it out.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -16,6 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const PULSEAUDIO = process.env.PULSEAUDIO ?? '/usr/bin/pulseaudio';
+export const PACAT = process.env.PACAT ?? '/usr/bin/pacat';
+const KEEPALIVE_MS = 40;
 
 const READY_MS = 10000;
 
@@ -42,8 +52,10 @@ export async function startAudioSink() {
   });
   let log = '';
   daemon.stderr.on('data', (d) => (log = (log + d).slice(-4000)));
+  let keepalive = null;
   const stop = () => {
     process.off('exit', stop);
+    if (keepalive && keepalive.exitCode === null && keepalive.signalCode === null) keepalive.kill('SIGTERM');
     if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGTERM');
     fs.rmSync(dir, { recursive: true, force: true });
   };
@@ -57,12 +69,30 @@ export async function startAudioSink() {
     await new Promise((r) => setTimeout(r, 50));
   }
   const env = { PULSE_SERVER: `unix:${socket}` };
-  const streams = () => new Promise((resolve, reject) => {
+  const list = () => new Promise((resolve, reject) => {
     execFile('pactl', ['list', 'short', 'sink-inputs'], { env: { ...process.env, ...env }, timeout: 10000 }, (e, out) => {
       if (e) reject(new Error(`pactl list short sink-inputs: ${e.message}`));
       else resolve(out.split('\n').filter((l) => l.trim()));
     });
   });
+  let own = null; // the keep-alive's sink-input line, left out of streams()
+  if (fs.existsSync(PACAT)) {
+    keepalive = spawn(PACAT, ['--playback', '--raw', '--format=s16le', '--rate=48000', '--channels=2',
+      `--latency-msec=${KEEPALIVE_MS}`, '--client-name=gst-sse-keepalive', '/dev/zero'], {
+      env: { ...process.env, ...env }, stdio: 'ignore',
+    });
+    while (own === null && keepalive.exitCode === null && Date.now() < deadline) {
+      const lines = await list().catch(() => []);
+      if (lines.length > 0) own = lines[0];
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    if (own === null) {
+      stop();
+      throw new Error(`${PACAT} did not start its silent stream into the null sink: ${log}`);
+    }
+  }
+  const ownIndex = own?.split(/\s+/)[0];
+  const streams = async () => (await list()).filter((l) => l.split(/\s+/)[0] !== ownIndex);
   return { env, reason: null, stop, streams };
 }
 
