@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { ENGINES, launch } from '../tests/browser/lib/browser.mjs';
 import { startPipeline, videoPipeline } from '../tests/browser/lib/pipeline.mjs';
 import { startStaticServer } from '../tests/browser/lib/static-server.mjs';
-import { playerUrl, stats, waitForStats } from '../tests/browser/lib/player-page.mjs';
+import { playerUrl, stats, waitForStats, clickUnmute } from '../tests/browser/lib/player-page.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,9 +39,11 @@ const engines = (process.env.SSE_BROWSERS ?? ENGINES.join(' ')).split(/\s+/).fil
 // What is measured: each decode path, forced, with a video-only stream and
 // with the same stream plus AAC audio. Audio runs click Unmute, so that the
 // sound plays (WebCodecs: the AudioContext starts and becomes the clock).
-// SSE_BENCH_PATHS="mse" measures one path only.
+// SSE_BENCH_PATHS="mse" measures one path only; SSE_BENCH_AUDIO="aac" (or
+// "none") only the streams with (without) audio.
 const PATHS = (process.env.SSE_BENCH_PATHS ?? 'webcodecs mse').split(/\s+/).filter(Boolean);
-const CASES = PATHS.flatMap((path) => [{ path, audio: false }, { path, audio: true }]);
+const AUDIO = (process.env.SSE_BENCH_AUDIO ?? 'none aac').split(/\s+/).filter(Boolean);
+const CASES = PATHS.flatMap((path) => AUDIO.map((a) => ({ path, audio: a === 'aac' })));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,13 +63,6 @@ const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : nu
 const max = (xs) => (xs.length ? Math.max(...xs) : null);
 const finite = (xs) => xs.filter(Number.isFinite);
 
-async function unmute(browser) {
-  // The player shows the button once the audio can be played.
-  await browser.waitFor("(() => { const b = document.querySelector('[data-action=mute]');" +
-    ' return b && !b.hidden && b.getClientRects().length > 0; })()', 10000);
-  await browser.click('[data-action=mute]');
-}
-
 async function measure(engine, web, c) {
   const name = `${c.path}${c.audio ? ' + AAC' : ''}`;
   const pipeline = await startPipeline(videoPipeline({ audio: c.audio }));
@@ -76,7 +71,10 @@ async function measure(engine, web, c) {
   try {
     await browser.goto(playerUrl(web.url, pipeline.port, { mode: c.path }));
     await waitForStats(browser, (s) => s.state === 'playing' && s.framesDrawn > 0, 20000);
-    if (c.audio) await unmute(browser).catch((e) => notes.push(`unmute: ${e.message.split('\n')[0].slice(0, 120)}`));
+    if (c.audio) {
+      await clickUnmute(browser).then((note) => note && notes.push(note),
+        (e) => notes.push(`unmute: ${e.message.split('\n')[0].slice(0, 120)}`));
+    }
     await sleep(WARMUP_MS);
     const start = await stats(browser);
     const startExtras = await extras(browser);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startPipeline } from './lib/pipeline.mjs';
 import {
   openPlayer, closePlayer, playerUrl, stats, waitForStats, screenSamples, isPicture, screenshot, text, isVisible,
-  perfLine,
+  perfLine, clickUnmute,
 } from './lib/player-page.mjs';
 
 let web;
@@ -62,21 +62,8 @@ test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the au
   assert.ok(await isVisible(browser, '[data-action=mute]'), 'the Unmute button is shown');
   assert.equal(await text(browser, '[data-action=mute]'), 'Unmute');
 
-  // Count the clicks that reach the button: WebKitGTK's driver now and then
-  // reports a click done that the page never got; then it is clicked again
-  // (said in a diagnostic), while two clicks from one would fail the test.
-  await browser.evaluate(() => {
-    window.muteClicks = 0;
-    document.querySelector('[data-action=mute]').addEventListener('click', () => window.muteClicks++, true);
-  });
-  await browser.click('[data-action=mute]');
-  let clicks = await browser.waitFor('window.muteClicks', 2000).catch(() => 0);
-  if (clicks === 0) {
-    t.diagnostic(`${browser.engine}: the driver's click did not reach the page; clicking again`);
-    await browser.click('[data-action=mute]');
-    clicks = await browser.waitFor('window.muteClicks', 5000);
-  }
-  assert.equal(clicks, 1, 'one click reached the button');
+  const clickNote = await clickUnmute(browser);
+  if (clickNote) t.diagnostic(clickNote);
   if (browser.noSoundServer) {
     // Without a sound server (lib/audio-sink.mjs starts PulseAudio with a
     // null sink for each launch) Firefox's AudioContext never runs:
@@ -221,6 +208,39 @@ test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the au
   const more = await waitForStats(browser, new Function('st',
     `return st.audioFramesDecoded > ${again.audioFramesDecoded + 20} && st.framesDrawn > ${again.framesDrawn + 20}`));
   assert.equal(more.state, 'playing');
+});
+
+// A camera's microphone is often mono, and 44.1 kHz: WebKitGTK 2.50's page
+// crashed on the first mono frame heard, when the player copied its samples
+// in their own layout (web/src/audio-path.js, toAudioBuffer()).
+const MONO_PIPELINE = AV_PIPELINE.replace('rate=48000,channels=2', 'rate=44100,channels=1');
+
+test('a mono 44.1 kHz AAC stream plays with sound, clocked', async (t) => {
+  const pipeline = await startPipeline(MONO_PIPELINE);
+  t.after(() => pipeline.stop());
+  await browser.goto(playerUrl(web.url, pipeline.port));
+  const muted = await waitForStats(browser, (st) => st.framesDecoded >= 30 && st.audioFramesDecoded >= 20);
+  assert.equal(muted.codec, 'avc1.64001E,mp4a.40.2');
+  const clickNote = await clickUnmute(browser);
+  if (clickNote) t.diagnostic(clickNote);
+  if (browser.noSoundServer && browser.engine === 'firefox') {
+    t.diagnostic('firefox: no sound server, so its AudioContext never runs; the stereo test checks what the page says');
+    return;
+  }
+  const playing = await waitForStats(browser, (st) => st.audioState === 'playing' && st.avSyncMs?.p95 != null, 10000);
+  const ctx = await browser.evaluate(() => window.ssePlayer.path.audio.ctx.sampleRate);
+  t.diagnostic(`AudioContext at ${ctx} Hz`);
+  // Two more seconds of sound heard, with the page alive and the picture in step with it.
+  const later = await waitForStats(browser, new Function('st',
+    `return st.audioFramesDecoded > ${playing.audioFramesDecoded + 80} && st.framesDrawn > ${playing.framesDrawn + 30}`));
+  assert.equal(later.audioState, 'playing');
+  assert.equal(later.state, 'playing');
+  assert.equal(later.errors, 0, later.lastError);
+  assert.ok(later.avSyncMs?.p50 != null && later.avSyncMs.p50 <= 40, `A/V offset ${JSON.stringify(later.avSyncMs)}`);
+  if (!browser.noSoundServer) {
+    const streams = await browser.soundStreams();
+    assert.ok(streams.length >= 1, `the browser plays into the sound server: ${JSON.stringify(streams)}`);
+  }
 });
 
 test('audio no decoder here takes: the video plays, and the page says why there is no sound', async (t) => {

@@ -240,31 +240,41 @@ export class AudioPath {
 }
 
 /**
- * The samples of an AudioData in an AudioBuffer of the context. They are
- * read as interleaved f32, which every engine here converts to from what
- * its decoder gives (f32-planar in Chromium and WebKitGTK): WebKitGTK 2.50's
- * page crashes on a copyTo() in the AudioData's own format, not on one that
- * converts. Engines that cannot convert get plane by plane as f32-planar.
+ * The samples of an AudioData in an AudioBuffer of the context. WebKitGTK
+ * 2.50's page crashes on a copyTo() into the AudioData's own layout
+ * (f32-planar from its decoder, which for one channel is also what f32
+ * is), not on one that converts. So the samples are read interleaved, in a
+ * layout other than the source's: f32 where the source has planes (of
+ * several channels), else s32, scaled to ±1. Engines that cannot convert
+ * get plane by plane as f32-planar.
  */
 export function toAudioBuffer(ctx, data) {
   const frames = data.numberOfFrames;
   const channels = data.numberOfChannels;
   const buffer = ctx.createBuffer(channels, frames, data.sampleRate);
   const plane = new Float32Array(frames);
+  const format = copyFormat(data.format, channels);
   let all = null;
   try {
-    all = new Float32Array(frames * channels);
-    data.copyTo(all, { planeIndex: 0, format: 'f32' });
+    all = format === 'f32' ? new Float32Array(frames * channels) : new Int32Array(frames * channels);
+    data.copyTo(all, { planeIndex: 0, format });
   } catch {
     all = null;
   }
+  const scale = format === 'f32' ? 1 : 1 / 2147483648;
   for (let c = 0; c < channels; c++) {
     if (all) {
-      for (let i = 0; i < frames; i++) plane[i] = all[i * channels + c];
+      for (let i = 0; i < frames; i++) plane[i] = all[i * channels + c] * scale;
     } else {
       data.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
     }
     buffer.copyToChannel(plane, c);
   }
   return buffer;
+}
+
+/** The interleaved format toAudioBuffer() reads an AudioData of this format in: never its own layout. */
+export function copyFormat(format, channels) {
+  const sameAsF32 = format === 'f32' || (format === 'f32-planar' && channels === 1);
+  return sameAsF32 ? 's32' : 'f32';
 }

@@ -55,6 +55,28 @@ export const isVisible = (browser, selector) => browser.evaluate((sel) => {
 }, selector);
 
 /**
+ * Clicks the player's Unmute button once it shows, as a user would (the
+ * gesture browsers require to start sound), and checks that exactly one
+ * click reached the page: WebKitGTK's driver now and then reports a click
+ * done that the page never got, and then it is clicked again. Resolves to
+ * a note saying so, or null.
+ */
+export async function clickUnmute(browser) {
+  await browser.waitFor("(() => { const b = document.querySelector('[data-action=mute]');" +
+    ' return b && !b.hidden && b.getClientRects().length > 0; })()', 10000);
+  await browser.evaluate(() => {
+    window.muteClicks = 0;
+    document.querySelector('[data-action=mute]').addEventListener('click', () => window.muteClicks++, true);
+  });
+  await browser.click('[data-action=mute]');
+  if (await browser.waitFor('window.muteClicks', 2000).catch(() => 0)) return null;
+  await browser.click('[data-action=mute]');
+  const clicks = await browser.waitFor('window.muteClicks', 5000);
+  if (clicks !== 1) throw new Error(`${clicks} clicks reached the Unmute button, not one`);
+  return `${browser.engine}: the driver's click did not reach the page; clicked again`;
+}
+
+/**
  * The uniform line the lead's performance table is filled from:
  * `# perf engine=.. path=.. p50=.. p95=.. fps=.. dropped=.. decoded=..`.
  */
