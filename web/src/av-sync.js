@@ -59,7 +59,7 @@
 import { RollingWindow, percentile } from './stats.js';
 
 export const DEFAULTS = Object.freeze({
-  leadMs: 20, // ahead of the speaker for a frame that arrives as late as the latest seen
+  leadMs: 15, // ahead of the speaker for a frame that arrives as late as the latest seen
   leadStepMs: 10, // added to the lead at each underrun
   maxLeadMs: 100,
   leadDecayMs: 5000,
@@ -74,7 +74,7 @@ export const DEFAULTS = Object.freeze({
   settleMs: 1500,
   stallGapMs: 75, // a late frame after this long without any: a stall (skipped), not an underrun
   clockStallMs: 100, // the context clock this far behind its lead of late: stopped, not stepping
-  videoLeadMs: 30, // a video frame is shown this much before its sound
+  videoLeadMs: 35, // a video frame is shown this much before its sound
   videoLateMs: 30, // p50 lateness of video frames above which the audio moves later
   videoLateCount: 30, // frames that p50 is taken over, from settleMs after the anchor on
 });
