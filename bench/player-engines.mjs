@@ -24,6 +24,8 @@ import { ENGINES, launch } from '../tests/browser/lib/browser.mjs';
 import { startPipeline, videoPipeline } from '../tests/browser/lib/pipeline.mjs';
 import { startStaticServer } from '../tests/browser/lib/static-server.mjs';
 import { playerUrl, stats, waitForStats, clickUnmute } from '../tests/browser/lib/player-page.mjs';
+import { listen, instrumentPage, pairTicks } from '../tests/browser/lib/sound-probe.mjs';
+import { percentile } from '../web/src/stats.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -75,7 +77,10 @@ async function measure(engine, web, c) {
       await clickUnmute(browser).then((note) => note && notes.push(note),
         (e) => notes.push(`unmute: ${e.message.split('\n')[0].slice(0, 120)}`));
     }
+    const heardAv = c.audio && c.path === 'webcodecs' && !browser.noSoundServer;
+    if (heardAv) await instrumentPage(browser);
     await sleep(WARMUP_MS);
+    const listener = heardAv ? listen(browser) : null;
     const start = await stats(browser);
     const startExtras = await extras(browser);
     const t0 = performance.now();
@@ -87,6 +92,9 @@ async function measure(engine, web, c) {
     }
     const end = await stats(browser);
     const endExtras = await extras(browser);
+    const ticks = listener ? await pairTicks(browser, await listener.stop()) : [];
+    const heard = ticks.map((t) => t.offsetMs);
+    const outputs = ticks.map((t) => t.outputMs);
     const seconds = (performance.now() - t0) / 1000;
     const has = (field) => end[field] !== undefined && end[field] !== null;
     const delta = (field) => (has(field) && Number.isFinite(start[field]) ? end[field] - start[field] : null);
@@ -105,6 +113,11 @@ async function measure(engine, web, c) {
       p95Ms: max(finite(windows.map((w) => w.latency?.p95))),
       avP50Ms: mean(finite(windows.map((w) => w.av?.p50))),
       avP95Ms: max(finite(windows.map((w) => w.av?.p95))),
+      heardAvP50Ms: heard.length ? percentile(heard, 50) : null,
+      heardAvP95Ms: heard.length ? percentile(heard.map(Math.abs), 95) : null,
+      heardTicks: heard.length,
+      heardOutputP50Ms: outputs.length ? percentile(outputs, 50) : null,
+      reportedOutputMs: ticks.at(-1)?.reportedMs ?? null,
       audioUnderruns: delta('audioUnderruns'),
       audioFramesDecoded: delta('audioFramesDecoded'),
       fps: (end.framesDrawn - start.framesDrawn) / seconds,
@@ -150,18 +163,20 @@ try {
 console.log(`\nPlayer per engine, path and audio: 640x360, 30 fps, H.264 High 4:2:0, AAC-LC from voaacenc ` +
   `(commit ${commit || 'unknown'}, ${MEASURE_MS / 1000} s each after ${WARMUP_MS / 1000} s of warm-up; ` +
   `load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after, ${os.cpus().length} CPUs)\n`);
-console.log('| engine | path | audio | server→screen p50 | p95 | A/V offset p50 | p95 | audio underruns | fps shown | dropped | MSE stalls / jumps (target, chase) |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| engine | path | audio | server→screen p50 | p95 | A/V offset p50 | p95 | heard A/V offset p50 / \\|p95\\| (ticks) | output latency heard / reported | audio underruns | fps shown | dropped | MSE stalls / jumps (target, chase) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const [path, audio] = r.case.split(' + ');
   if (r.error) {
-    console.log(`| ${r.engine} | ${path} | ${audio ? 'AAC' : 'none'} | failed: ${r.error} | | | | | | | |`);
+    console.log(`| ${r.engine} | ${path} | ${audio ? 'AAC' : 'none'} | failed: ${r.error} | | | | | | | | | |`);
     continue;
   }
   const mse = r.mseStalls === null ? '–' : `${r.mseStalls} / ${r.mseJumps} (${r.mseTargetMs} ms, ${r.mseChase})`;
   const av = r.audio ? [fmt(r.avP50Ms), fmt(r.avP95Ms)] : ['', ''];
+  const heard = r.heardTicks ? `${fmt(r.heardAvP50Ms)} / ${fmt(r.heardAvP95Ms)} (${r.heardTicks})` : '';
+  const output = r.heardTicks ? `${fmt(r.heardOutputP50Ms)} / ${fmt(r.reportedOutputMs)} ms` : '';
   console.log(`| ${r.engine} | ${r.path}${r.path !== path ? ` (asked ${path})` : ''} | ${r.audio ? 'AAC' : 'none'} | ` +
-    `${fmt(r.p50Ms)} ms | ${fmt(r.p95Ms)} ms | ${av[0]} | ${av[1]} | ${r.audio ? (r.audioPath === 'webcodecs' ? fmt(r.audioUnderruns, 0) : '–') : ''} | ` +
+    `${fmt(r.p50Ms)} ms | ${fmt(r.p95Ms)} ms | ${av[0]} | ${av[1]} | ${heard} | ${output} | ${r.audio ? (r.audioPath === 'webcodecs' ? fmt(r.audioUnderruns, 0) : '–') : ''} | ` +
     `${fmt(r.fps)} | ${r.dropped} | ${mse} |`);
 }
 const notes = results.filter((r) => r.notes?.length || (r.audio && r.audioState && r.audioState !== 'playing'));

@@ -310,22 +310,32 @@ export class AvClock {
 }
 
 /**
+ * The output latency taken where the engine reports none (outputLatency
+ * missing or 0, no plausible getOutputTimestamp(): WebKitGTK 2.50, and
+ * Safari, which has no outputLatency): the middle of the 58-72 ms after
+ * its currentTime that WebKitGTK's sound was heard at (through PulseAudio,
+ * tests/browser/lib/sound-probe.mjs, docs/design.md); taking 0 showed the picture that much before its sound.
+ */
+export const UNREPORTED_OUTPUT_LATENCY_S = 0.065;
+
+/**
  * The AudioContext time being heard at the speaker at wall time `wallNow`:
- * currentTime minus outputLatency (baseLatency where outputLatency is
- * missing or 0), and from getOutputTimestamp() ({contextTime,
- * performanceTime}) where the engine gives a plausible one (non-zero, not
- * ahead of currentTime, taken within the last second: WebKitGTK 2.50's
- * performanceTime is seconds in the future, on another time origin): the
- * earlier of the two, since an engine may leave the output latency out of either.
+ * currentTime minus outputLatency (where it is missing or 0, the larger of
+ * baseLatency and UNREPORTED_OUTPUT_LATENCY_S), and from
+ * getOutputTimestamp() ({contextTime, performanceTime}) where the engine
+ * gives a plausible one (non-zero, not ahead of currentTime, taken within
+ * the last second: WebKitGTK 2.50's performanceTime is seconds in the
+ * future, on another time origin): the earlier of the two, since an engine
+ * may leave the output latency out of either.
  */
 export function heardContextTime({ currentTime, outputLatency, baseLatency, outputTimestamp }, wallNow) {
-  const latency = Number.isFinite(outputLatency) && outputLatency > 0 ? outputLatency
-    : Number.isFinite(baseLatency) ? baseLatency : 0;
-  let heard = currentTime - latency;
+  const reported = Number.isFinite(outputLatency) && outputLatency > 0;
   const ts = outputTimestamp;
-  if (ts && ts.contextTime > 0 && ts.contextTime <= currentTime && ts.performanceTime > 0 &&
-      ts.performanceTime <= wallNow + 1 && ts.performanceTime >= wallNow - 1000) {
-    heard = Math.min(heard, ts.contextTime + (wallNow - ts.performanceTime) / 1000);
-  }
+  const plausible = ts && ts.contextTime > 0 && ts.contextTime <= currentTime && ts.performanceTime > 0 &&
+    ts.performanceTime <= wallNow + 1 && ts.performanceTime >= wallNow - 1000;
+  const latency = reported ? outputLatency
+    : Math.max(Number.isFinite(baseLatency) ? baseLatency : 0, plausible ? 0 : UNREPORTED_OUTPUT_LATENCY_S);
+  let heard = currentTime - latency;
+  if (plausible) heard = Math.min(heard, ts.contextTime + (wallNow - ts.performanceTime) / 1000);
   return heard;
 }

@@ -27,6 +27,9 @@ export async function launchChromium({ ignoreHTTPSErrors = false, hosts = [] } =
       : ARGS,
     viewport: { width: 960, height: 600 },
     ignoreHTTPSErrors,
+    // playwright mutes headless Chromium by default (it then plays silence):
+    // the sound must really come out, for lib/sound-probe.mjs to hear it.
+    ignoreDefaultArgs: ['--mute-audio'],
   });
   const page = context.pages()[0] ?? await context.newPage();
   const browser = pageDriver('chromium', page, async () => {
@@ -36,5 +39,6 @@ export async function launchChromium({ ignoreHTTPSErrors = false, hosts = [] } =
   }, () => context.newPage());
   browser.noSoundServer = sink.reason;
   browser.soundStreams = sink.streams;
+  browser.soundEnv = sink.env;
   return browser;
 }

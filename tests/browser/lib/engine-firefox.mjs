@@ -44,5 +44,6 @@ export async function launchFirefox({ ignoreHTTPSErrors = false, hosts = [] } = 
   }, () => browser.newPage());
   driver.noSoundServer = sink.reason;
   driver.soundStreams = sink.streams;
+  driver.soundEnv = sink.env;
   return driver;
 }

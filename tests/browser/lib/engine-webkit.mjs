@@ -87,6 +87,7 @@ export async function launchWebKit({ ignoreHTTPSErrors = false, hosts = [] } = {
     return engineHooks('webkit', {
       noSoundServer: sink.reason,
       soundStreams: sink.streams,
+      soundEnv: sink.env,
       evaluate,
       goto: (url) => wd('POST', '/url', { url }),
       async click(selector) {

@@ -24,7 +24,7 @@ export function videoPipeline({
     `! timeoverlay font-desc="Sans 36" ! videoconvert ! video/x-raw,format=${format} ` +
     `! ${encoder} ! mpegtsmux name=mux ` +
     `! ssesink address=127.0.0.1 cors-origin=* ${sink}`;
-  return audio ? `${video} audiotestsrc is-live=true wave=sine ! voaacenc ! aacparse ! mux.` : video;
+  return audio ? `${video} audiotestsrc is-live=true wave=ticks ! voaacenc ! aacparse ! mux.` : video;
 }
 
 /**
