@@ -14,13 +14,18 @@
 //     live edge (currentTime = end - target, less what the engine's seeks
 //     are seen to let pile up);
 //   - nothing for a while after a start, while the engine settles;
+//   - with sound, the engine keeps part of the buffer for its audio output
+//     (Chromium's audio renderer underflows below about 0.2 s, and each
+//     underflow makes it refill longer): a stall with data in hand raises
+//     a floor to what was in hand, which the target does not go below from
+//     then on (summary().floorMs);
 //   - engines where a faster rate does not help are found by behaviour,
 //     and from then on only jumps are used: the engine's frame count
 //     starting again from 0 right after a rate change (it flushed its
 //     pipeline: WebKitGTK 2.50 does at every change; mse-path.js sees it
 //     and calls rateRebuffered()), stalls with data in hand soon after a
 //     rate change (twice), or the media clock not going faster while the
-//     rate is up at 1.1x or more.
+//     rate is up at 1.1x or more (Firefox with sound).
 // The caller (mse-path.js) reads the element, calls update() every
 // TICK_MS or so, and applies the rate and the jump. Used on the main thread.
 
@@ -65,6 +70,7 @@ export class LatencyController {
    */
   constructor({ hasAudio = false, jumpOnly = false, ...limits } = {}) {
     const d = DEFAULTS[hasAudio ? 'audio' : 'video'];
+    this.hasAudio = hasAudio;
     this.minTarget = limits.minTarget ?? d.minTarget;
     this.maxTarget = limits.maxTarget ?? d.maxTarget;
     this.target = limits.startTarget ?? Math.max(this.minTarget, d.startTarget); // s
@@ -84,6 +90,7 @@ export class LatencyController {
     this.seekOvershoot = 0; // s that pile up while a jump's seek completes
     this.trial = null; // {at, mediaTime, rate}: since when the rate is up
     this.slowTrials = 0; // rate up, media clock at 1x
+    this.floor = this.minTarget; // s: the least the engine keeps buffered (with sound: learnt)
   }
 
   /**
@@ -101,7 +108,11 @@ export class LatencyController {
       this.rateStalls++;
       if (this.rateStalls >= RATE_STALLS_TO_JUMP_ONLY) this.jumpOnly = true;
     }
-    this.target = Math.min(this.maxTarget, this.target + STALL_STEP);
+    // With sound, a stall with data in hand is the audio output wanting
+    // more than that (Chromium's renderer underflows near 0.2 s, and each
+    // underflow makes it refill longer): the floor rises to it.
+    if (this.hasAudio && Number.isFinite(ahead)) this.floor = Math.min(this.maxTarget, Math.max(this.floor, ahead));
+    this.target = Math.min(this.maxTarget, Math.max(this.target + STALL_STEP, this.floor));
   }
 
   /**
@@ -112,8 +123,8 @@ export class LatencyController {
   update(now, ahead, mediaTime = NaN) {
     this.#checkRateWorks(now, mediaTime);
     if (this.calmSince === null) this.calmSince = now;
-    if (now - this.calmSince >= CALM_MS && this.target > this.minTarget) {
-      this.target = Math.max(this.minTarget, this.target - CALM_STEP);
+    if (now - this.calmSince >= CALM_MS && this.target > this.floor) {
+      this.target = Math.max(this.floor, this.target - CALM_STEP);
       this.calmSince = now;
     }
     let rate = 1;
@@ -144,7 +155,7 @@ export class LatencyController {
     if (jump > 0) {
       this.#checkRateWorks(now, mediaTime, true);
       this.trial = null;
-      this.jumps++;
+        this.jumps++;
       this.lastJumpAt = now;
       this.excessSince = null;
       this.excessWindow = [];
@@ -255,6 +266,7 @@ export class LatencyController {
   summary() {
     return {
       targetMs: Math.round(this.target * 1000),
+      floorMs: Math.round(this.floor * 1000),
       playbackRate: this.rate,
       jumps: this.jumps,
       seekOvershootMs: Math.round(this.seekOvershoot * 1000),

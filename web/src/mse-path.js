@@ -203,6 +203,7 @@ export class MsePath {
     if (this.loader) {
       this.loader.push(chunk.bytes); // demuxed and remuxed before push() returns (no worker)
       this.#flushHeldFrame();
+      this.#flushHeldAudio();
     } else {
       this.pending.push(chunk.bytes);
     }
@@ -239,6 +240,31 @@ export class MsePath {
     if (this.frameInterval > 0 && this.frameInterval < 1000) remuxer._videoMeta.refSampleDuration = Math.floor(this.frameInterval);
     remuxer._remuxVideo(track, true);
     remuxer._videoNextDts = undefined;
+  }
+
+  /**
+   * The same for AAC: the remuxer keeps the newest audio frame back (and a
+   * batch of one frame whole), though an AAC frame's duration is fixed
+   * (1024 samples) and the remuxer places each one after the one before by
+   * it anyway. Remuxed at once, the audio's buffered range ends where the
+   * video's does instead of a frame (21-23 ms) before it, and the engines'
+   * audio output, which holds the clock (docs/design.md), has it that much
+   * sooner.
+   */
+  #flushHeldAudio() {
+    const controller = this.player?._player_engine?._transmuxer?._controller;
+    const remuxer = controller?._remuxer;
+    const track = controller?._demuxer?.audio_track_;
+    if (!this.hasAudio || !remuxer?._audioMeta || !remuxer._dtsBaseInited || !track) return;
+    if (typeof remuxer._remuxAudio !== 'function') return;
+    if (track.samples?.length === 1) {
+      remuxer._remuxAudio(track, true); // with the held frame before it, if any
+      return;
+    }
+    const held = remuxer._audioStashedLastSample;
+    if (!held || track.samples?.length) return;
+    remuxer._audioStashedLastSample = null;
+    remuxer._remuxAudio({ type: 'audio', id: track.id, sequenceNumber: 0, samples: [held], length: held.length }, true);
   }
 
   endOfStream() {}

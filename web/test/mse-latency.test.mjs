@@ -134,3 +134,25 @@ test('for a while after a start: no rate change and no jump (the engine settles)
   const after = c.update(3600, 0.9, 3);
   assert.ok(after.jump > 0, JSON.stringify(after));
 });
+
+test('with sound and no stall: the target goes on down, no floor learnt', () => {
+  const c = new LatencyController({ hasAudio: true });
+  simulate(c, { ahead: 0.35, ms: 30000 });
+  assert.equal(c.summary().floorMs, 70);
+  assert.ok(c.target < 0.15, `${c.target} s target`);
+});
+
+test('with sound, a stall with data in hand raises the floor to it (Chromium underflows near 0.2 s)', () => {
+  const c = new LatencyController({ hasAudio: true });
+  c.update(0, 0.1, 0);
+  c.stalled(100, 0.18);
+  assert.equal(c.summary().floorMs, 180);
+  assert.ok(c.target >= 0.18);
+  for (let t = 200; t < 60000; t += 100) c.update(t, c.target, t / 1000);
+  assert.equal(c.summary().floorMs, 180);
+  assert.ok(Math.abs(c.target - 0.18) < 1e-9, `${c.target} s target`);
+  // Without sound a stall says nothing of a floor.
+  const v = new LatencyController();
+  v.stalled(100, 0.18);
+  assert.equal(v.summary().floorMs, 50);
+});
