@@ -48,10 +48,11 @@ const MAX_UNDERRUNS = 3;
 // goes on with its sound.
 const MIN_FPS = 15;
 // The offset heard (sound at the null sink against the picture drawn) is
-// the player's own measure plus what the engine does not report of its
-// output: ±40 ms is the player's bound, and the listener's timing adds up
-// to a block (5 ms) and the page's draw-time jitter.
-const HEARD_BOUND_MS = 50;
+// the player's own measure plus what the engine misreports of its output
+// (Firefox's outputLatency was up to 20 ms short), so it is held to EBU
+// R37's bounds: the sound at most 40 ms before, 60 ms after the picture.
+const HEARD_EARLY_MS = -40;
+const HEARD_LATE_MS = 60;
 const MIN_TICKS = 3;
 
 test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the audio in sync', async (t) => {
@@ -206,7 +207,8 @@ test('A/V stream: WebCodecs with AAC, muted until Unmute, then clocked by the au
     t.diagnostic(`only ${heard.length} ticks heard with their picture in ${SECONDS} s: the offset heard is not judged`);
   } else if (listener) {
     const p50 = percentile(heard, 50);
-    assert.ok(Math.abs(p50) <= HEARD_BOUND_MS, `the sound heard ${p50} ms after its picture (p50), within ±${HEARD_BOUND_MS}`);
+    assert.ok(p50 >= HEARD_EARLY_MS && p50 <= HEARD_LATE_MS,
+      `the sound heard ${p50} ms after its picture (p50), within ${HEARD_EARLY_MS} to ${HEARD_LATE_MS}`);
   }
   assert.equal(to.errors, 0, to.lastError);
   // 48 kHz in 1024-sample frames: 47 a second; allow for a slow second.

@@ -74,7 +74,7 @@ export const DEFAULTS = Object.freeze({
   settleMs: 1500,
   stallGapMs: 75, // a late frame after this long without any: a stall (skipped), not an underrun
   clockStallMs: 100, // the context clock this far behind its lead of late: stopped, not stepping
-  videoLeadMs: 35, // a video frame is shown this much before its sound
+  videoLeadMs: 30, // a video frame is shown this much before its sound
   videoLateMs: 30, // p50 lateness of video frames above which the audio moves later
   videoLateCount: 30, // frames that p50 is taken over, from settleMs after the anchor on
 });

@@ -93,11 +93,11 @@ test('video: held until the audio heard reaches its pts (less videoLeadMs), late
   assert.deepEqual(clock.videoDue(f.pts - 10000, heard), { delayMs: 0 }, 'late: shown now');
   assert.ok(Math.abs(clock.videoShown(f.pts - 10000, heard, 0) - 10) < 1e-6, 'shown 10 ms after its sound');
   assert.ok(Math.abs(clock.videoShown(f.pts + 5000, heard, 0) + 5) < 1e-6, 'shown 5 ms before its sound');
-  // By default a frame is due 35 ms before its sound.
+  // By default a frame is due 30 ms before its sound.
   const early = new AvClock();
   const [g] = run(early, { frames: 1 });
-  assert.ok(Math.abs(early.videoDue(g.pts + 40000, g.start).delayMs - 5) < 1e-6);
-  assert.deepEqual(early.videoDue(g.pts + 30000, g.start), { delayMs: 0 });
+  assert.ok(Math.abs(early.videoDue(g.pts + 35000, g.start).delayMs - 5) < 1e-6);
+  assert.deepEqual(early.videoDue(g.pts + 25000, g.start), { delayMs: 0 });
 });
 
 test('video steadily later than the audio moves the audio later', () => {
