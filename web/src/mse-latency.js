@@ -155,7 +155,7 @@ export class LatencyController {
     if (jump > 0) {
       this.#checkRateWorks(now, mediaTime, true);
       this.trial = null;
-        this.jumps++;
+      this.jumps++;
       this.lastJumpAt = now;
       this.excessSince = null;
       this.excessWindow = [];
