@@ -17,8 +17,9 @@
 //   - with sound, the engine keeps part of the buffer for its audio output
 //     (Chromium's audio renderer underflows below about 0.2 s, and each
 //     underflow makes it refill longer): a stall with data in hand raises
-//     a floor to what was in hand, which the target does not go below from
-//     then on (summary().floorMs);
+//     a floor to what was in hand, which the target does not go below
+//     (summary().floorMs); the floor comes down a step after 12 s at it
+//     without a stall (a stall under load is not the audio output's);
 //   - engines where a faster rate does not help are found by behaviour,
 //     and from then on only jumps are used: the engine's frame count
 //     starting again from 0 right after a rate change (it flushed its
@@ -40,6 +41,7 @@ const DEFAULTS = {
 const STALL_STEP = 0.04; // s added to the target per stall
 const CALM_STEP = 0.02; // s taken off per calm period
 const CALM_MS = 3000; // this long without a stall: the target shrinks a step
+const FLOOR_CALM_PERIODS = 4; // with sound: this many calm periods at the floor, and it shrinks a step
 const RATE_BAND = 0.02; // s above the target tolerated at 1x
 const MAX_RATE = 1.2;
 const MIN_RATE = 0.9;
@@ -91,6 +93,7 @@ export class LatencyController {
     this.trial = null; // {at, mediaTime, rate}: since when the rate is up
     this.slowTrials = 0; // rate up, media clock at 1x
     this.floor = this.minTarget; // s: the least the engine keeps buffered (with sound: learnt)
+    this.floorCalm = 0; // calm periods at the floor since it last moved
   }
 
   /**
@@ -112,6 +115,7 @@ export class LatencyController {
     // more than that (Chromium's renderer underflows near 0.2 s, and each
     // underflow makes it refill longer): the floor rises to it.
     if (this.hasAudio && Number.isFinite(ahead)) this.floor = Math.min(this.maxTarget, Math.max(this.floor, ahead));
+    this.floorCalm = 0;
     this.target = Math.min(this.maxTarget, Math.max(this.target + STALL_STEP, this.floor));
   }
 
@@ -123,9 +127,14 @@ export class LatencyController {
   update(now, ahead, mediaTime = NaN) {
     this.#checkRateWorks(now, mediaTime);
     if (this.calmSince === null) this.calmSince = now;
-    if (now - this.calmSince >= CALM_MS && this.target > this.floor) {
-      this.target = Math.max(this.floor, this.target - CALM_STEP);
+    if (now - this.calmSince >= CALM_MS) {
       this.calmSince = now;
+      // At the floor, it comes down a step after FLOOR_CALM_PERIODS calm periods.
+      if (this.target <= this.floor && this.floor > this.minTarget && ++this.floorCalm >= FLOOR_CALM_PERIODS) {
+        this.floor = Math.max(this.minTarget, this.floor - CALM_STEP);
+        this.floorCalm = 0;
+      }
+      if (this.target > this.floor) this.target = Math.max(this.floor, this.target - CALM_STEP);
     }
     let rate = 1;
     let jump = 0;

@@ -148,9 +148,16 @@ test('with sound, a stall with data in hand raises the floor to it (Chromium und
   c.stalled(100, 0.18);
   assert.equal(c.summary().floorMs, 180);
   assert.ok(c.target >= 0.18);
-  for (let t = 200; t < 60000; t += 100) c.update(t, c.target, t / 1000);
+  // For 12 s without a stall it holds; then it comes down 20 ms per 12 s.
+  for (let t = 200; t < 12000; t += 100) c.update(t, c.target, t / 1000);
   assert.equal(c.summary().floorMs, 180);
   assert.ok(Math.abs(c.target - 0.18) < 1e-9, `${c.target} s target`);
+  for (let t = 12000; t < 40000; t += 100) c.update(t, c.target, t / 1000);
+  assert.equal(c.summary().floorMs, 140);
+  assert.ok(Math.abs(c.target - 0.14) < 1e-9, `${c.target} s target`);
+  // A stall brings it back up, and the count starts again.
+  c.stalled(40000, 0.2);
+  assert.equal(c.summary().floorMs, 200);
   // Without sound a stall says nothing of a floor.
   const v = new LatencyController();
   v.stalled(100, 0.18);
