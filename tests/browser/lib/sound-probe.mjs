@@ -74,25 +74,23 @@ export function instrumentPage(browser) {
       const b = this.buffer;
       if (audio?.clock?.offset != null && b) {
         const d = b.getChannelData(0);
-        const first = Math.floor(offset * b.sampleRate);
-        for (let i = first; i < d.length; i++) {
-          if (Math.abs(d[i]) <= 0.1) continue;
-          const ctxAt = when - offset + i / b.sampleRate;
-          if (ctxAt - probe.lastLoud > 0.3) {
+        const at = (k) => when - offset + k / b.sampleRate; // the context time sample k plays at
+        let i = Math.floor(offset * b.sampleRate);
+        while (i < d.length && Math.abs(d[i]) <= 0.1) i++;
+        if (i < d.length) {
+          if (at(i) - probe.lastLoud > 0.3) {
             const ctx = audio.ctx;
             probe.ticks.push({
-              pts: (ctxAt - audio.clock.offset) * 1e6,
+              pts: (at(i) - audio.clock.offset) * 1e6,
               // when the context renders it, in page time (without any output latency)
-              renderAt: performance.timeOrigin + performance.now() + (ctxAt - ctx.currentTime) * 1000,
+              renderAt: performance.timeOrigin + performance.now() + (at(i) - ctx.currentTime) * 1000,
               outputLatencyMs: (ctx.outputLatency || 0) * 1000,
               baseLatencyMs: (ctx.baseLatency || 0) * 1000,
             });
           }
-          probe.lastLoud = ctxAt;
           let j = d.length - 1;
-          while (j > i && Math.abs(d[j]) <= 0.1) j--;
-          probe.lastLoud = when - offset + j / b.sampleRate;
-          break;
+          while (Math.abs(d[j]) <= 0.1) j--;
+          probe.lastLoud = at(j);
         }
       }
       return start.call(this, when, offset, ...rest);
