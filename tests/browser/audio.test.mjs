@@ -254,8 +254,8 @@ test('a mono 44.1 kHz AAC stream plays with sound, clocked', async (t) => {
     return;
   }
   const playing = await waitForStats(browser, (st) => st.audioState === 'playing' && st.avSyncMs?.p95 != null, 10000);
-  const ctx = await browser.evaluate(() => window.ssePlayer.path.audio.ctx.sampleRate);
-  t.diagnostic(`AudioContext at ${ctx} Hz`);
+  const rate = await browser.evaluate(() => window.ssePlayer.path.audio.ctx.sampleRate);
+  t.diagnostic(`AudioContext at ${rate} Hz`);
   // Two more seconds of sound heard, with the page alive and the picture in step with it.
   const later = await waitForStats(browser, new Function('st',
     `return st.audioFramesDecoded > ${playing.audioFramesDecoded + 80} && st.framesDrawn > ${playing.framesDrawn + 30}`));

@@ -314,7 +314,8 @@ export class AvClock {
  * missing or 0, no plausible getOutputTimestamp(): WebKitGTK 2.50, and
  * Safari, which has no outputLatency): the middle of the 58-72 ms after
  * its currentTime that WebKitGTK's sound was heard at (through PulseAudio,
- * tests/browser/lib/sound-probe.mjs, docs/design.md); taking 0 showed the picture that much before its sound.
+ * tests/browser/lib/sound-probe.mjs, docs/design.md); taking 0 showed the
+ * picture that much before its sound.
  */
 export const UNREPORTED_OUTPUT_LATENCY_S = 0.065;
 
